@@ -1,0 +1,173 @@
+"""Assembles the operator: plugins, Kubernetes client, connection manager, kopf handlers.
+
+The kopf handlers here are thin: each one calls a plain method of :class:`OperatorApp`,
+which tests can drive without a cluster.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from typing import Any
+
+import aiohttp
+import kopf
+
+from .context import CoreAuthContext, OperatorIdentity, utc_now
+from .kube import GROUP, PLURAL, VERSION, KubeClient
+from .lifecycle import Backoff
+from .manager import ConnectionManager
+from .redact import REDACTOR, install_log_redaction
+from .registry import ProviderRegistry, load_providers
+from .reporting import Reporter
+from .runtime import RuntimeDeps
+from .status import Observation
+
+log = logging.getLogger(__name__)
+FINALIZER = "vault.platform.io/finalizer"
+
+
+@dataclasses.dataclass
+class OperatorConfig:
+    """Operator-wide settings (from the CLI and environment)."""
+
+    identity: OperatorIdentity = dataclasses.field(default_factory=OperatorIdentity)
+    backoff: Backoff = dataclasses.field(default_factory=Backoff)
+    kube_connection: kopf.ConnectionInfo | None = None  # None: in-cluster, else kubeconfig
+    events_namespace: str | None = None  # events of cluster-scoped objects; default: operator namespace
+
+    @classmethod
+    def from_env(cls) -> OperatorConfig:
+        identity = OperatorIdentity(
+            namespace=os.environ.get("OPERATOR_NAMESPACE") or _pod_namespace() or OperatorIdentity.namespace,
+            service_account=os.environ.get("OPERATOR_SERVICE_ACCOUNT") or OperatorIdentity.service_account,
+        )
+        return cls(identity=identity)
+
+
+def _pod_namespace() -> str | None:
+    try:
+        with open("/var/run/secrets/kubernetes.io/serviceaccount/namespace") as handle:
+            return handle.read().strip() or None
+    except OSError:
+        return None
+
+
+def login(config: OperatorConfig) -> kopf.ConnectionInfo:
+    """Credentials like kubectl's: explicit, then in-cluster service account, then kubeconfig."""
+    if config.kube_connection is not None:
+        return config.kube_connection
+    info = kopf.login_with_service_account(logger=log) or kopf.login_with_kubeconfig(logger=log)
+    if info is None:
+        raise kopf.LoginError("no Kubernetes credentials: not in a cluster, and no KUBECONFIG or ~/.kube/config")
+    return info
+
+
+class OperatorApp:
+    def __init__(self, config: OperatorConfig, registry: ProviderRegistry | None = None) -> None:
+        self.config = config
+        self.registry = registry if registry is not None else load_providers()
+        self._kube: KubeClient | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._uids: dict[str, str] = {}  # for events' involvedObject
+        deps = RuntimeDeps(
+            context_factory=self._context,
+            reporter_factory=self._reporter,
+            backoff=config.backoff,
+            notify=self._notify,
+        )
+        self.manager = ConnectionManager(self.registry, deps)
+
+    @property
+    def kube(self) -> KubeClient:
+        if self._kube is None:
+            self._kube = KubeClient(login(self.config), relogin=lambda: login(self.config))
+        return self._kube
+
+    def _http_session(self) -> aiohttp.ClientSession:
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+        return self._http
+
+    def _context(self, name: str) -> CoreAuthContext:
+        return CoreAuthContext(
+            connection_name=name,
+            identity=self.config.identity,
+            kube=self.kube,
+            session_factory=self._http_session,
+        )
+
+    def _reporter(self, name: str, obs: Observation) -> Reporter:
+        return Reporter(name, obs, self.kube, self._emit, utc_now, REDACTOR, on_phase=self._phase_changed)
+
+    async def _emit(self, name: str, kind: str, reason: str, message: str) -> None:
+        involved = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "VaultConnection", "name": name}
+        uid = self._uids.get(name)
+        if uid:
+            involved["uid"] = uid
+        namespace = self.config.events_namespace or self.config.identity.namespace
+        await self.kube.post_event(involved, kind, reason, message, namespace)
+
+    def _notify(self, hook: str, **kwargs: Any) -> None:
+        try:
+            getattr(self.registry.hooks.hook, hook)(**kwargs)
+        except Exception:  # an observer's bug must not break a login
+            log.exception("a %s hook implementation failed", hook)
+
+    def _phase_changed(self, name: str, old: str | None, new: str, reason: str) -> None:
+        self._notify("vao_connection_phase_changed", connection=name, old_phase=old, new_phase=new, reason=reason)
+
+    # --- what the kopf handlers call -------------------------------------------------------
+
+    async def reconcile(self, name: str, uid: str | None, generation: int | None, spec: dict[str, Any]) -> None:
+        if uid:
+            self._uids[name] = uid
+        await self.manager.apply(name, generation, dict(spec))
+
+    async def delete(self, name: str) -> None:
+        await self.manager.remove(name)
+        self._uids.pop(name, None)
+
+    async def shutdown(self) -> None:
+        await self.manager.stop_all()
+        if self._kube is not None:
+            await self._kube.close()
+        if self._http is not None:
+            await self._http.close()
+
+
+def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
+    """kopf handlers bound to ``app``: a registry of its own, so tests can run several operators."""
+    registry = kopf.OperatorRegistry()
+    resource = kopf.Selector(GROUP, VERSION, PLURAL)
+
+    @kopf.on.startup(registry=registry)
+    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+        install_log_redaction()
+        settings.persistence.finalizer = FINALIZER
+        # Keep kopf's bookkeeping out of .status: status belongs to the connection.
+        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="vault.platform.io")
+        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="vault.platform.io")
+        settings.posting.level = logging.WARNING  # our own events, not kopf's per-handler chatter
+        settings.execution.max_workers = 4
+
+    @kopf.on.login(registry=registry)
+    def authenticate(**_: Any) -> kopf.ConnectionInfo:
+        return login(app.config)
+
+    @kopf.on.resume(resource, registry=registry)
+    @kopf.on.create(resource, registry=registry)
+    @kopf.on.update(resource, field="spec", registry=registry)
+    async def reconcile(name: str, uid: str, body: kopf.Body, spec: kopf.Spec, **_: Any) -> None:
+        await app.reconcile(name, uid, body.metadata.get("generation"), dict(spec))
+
+    @kopf.on.delete(resource, registry=registry)
+    async def delete(name: str, **_: Any) -> None:
+        await app.delete(name)
+
+    @kopf.on.cleanup(registry=registry)
+    async def cleanup(**_: Any) -> None:
+        await app.shutdown()
+
+    return registry

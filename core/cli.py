@@ -1,0 +1,105 @@
+"""The ``vault-access-operator`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import click
+import kopf
+
+from .app import OperatorApp, OperatorConfig, build_registry
+from .registry import load_providers
+
+
+@click.group()
+@click.version_option(package_name="vault-access-operator")
+def main() -> None:
+    """Declarative, pluggable login to HashiCorp Vault and OpenBao for Kubernetes."""
+
+
+@main.command()
+@click.option("--standalone", is_flag=True, help="Do not coordinate with other replicas (no peering).")
+@click.option("--peering", "peering_name", default=None, help="kopf peering object name (for several replicas).")
+@click.option("--priority", type=int, default=None, help="Peering priority of this replica.")
+@click.option(
+    "--liveness", "liveness_endpoint", default=None, help="Liveness endpoint, e.g. http://0.0.0.0:8080/healthz"
+)
+@click.option(
+    "-n",
+    "--namespace",
+    "namespaces",
+    multiple=True,
+    help="Namespaces to serve (VaultConnection is cluster-scoped; default: cluster-wide).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")
+@click.option("--debug", is_flag=True, help="Log at DEBUG level.")
+def run(
+    standalone: bool,
+    peering_name: str | None,
+    priority: int | None,
+    liveness_endpoint: str | None,
+    namespaces: tuple[str, ...],
+    verbose: bool,
+    debug: bool,
+) -> None:
+    """Run the operator (in a cluster, or outside one with KUBECONFIG / ~/.kube/config)."""
+    kopf.configure(debug=debug, verbose=verbose)
+    app = OperatorApp(OperatorConfig.from_env())
+    _report_plugin_errors(app)
+    kopf.run(
+        registry=build_registry(app),
+        standalone=standalone or None,
+        peering_name=peering_name,
+        priority=priority,
+        liveness_endpoint=liveness_endpoint,
+        clusterwide=not namespaces,
+        namespaces=namespaces,
+    )
+
+
+def _report_plugin_errors(app: OperatorApp) -> None:
+    for plugin in app.registry.plugins:
+        if plugin.error:
+            logging.getLogger(__name__).error("auth plugin %s failed to load: %s", plugin.name, plugin.error)
+
+
+@main.command()
+def plugins() -> None:
+    """List the auth methods found through entry points, with load errors."""
+    registry = load_providers()
+    click.echo(f"{'METHOD':<14} {'PLUGIN':<14} {'PACKAGE':<34} {'VERSION':<10} STATUS")
+    for plugin in registry.plugins:
+        methods = ", ".join(plugin.keys) or "-"
+        state = f"error: {plugin.error}" if plugin.error else "ok"
+        for key in plugin.keys:
+            if key in registry.conflicts:
+                state = f"conflict: {key} is also provided by " + ", ".join(registry.conflicts[key])
+        click.echo(f"{methods:<14} {plugin.name:<14} {plugin.package:<34} {plugin.version:<10} {state}")
+
+
+@main.command()
+def crds() -> None:
+    """Print the CustomResourceDefinitions (kubectl apply -f -)."""
+    from .crd import render_crds
+
+    click.echo(render_crds(), nl=False)
+
+
+@main.command("api-docs")
+def api_docs() -> None:
+    """Print the VaultConnection API reference (Markdown)."""
+    from .apidocs import render_api_reference
+
+    click.echo(render_api_reference(), nl=False)
+
+
+@main.command()
+@click.option("--timeout", type=float, default=60.0, help="Seconds to wait for the connection to turn Active.")
+@click.option("--keep-running", is_flag=True, help="Keep the demo running until Ctrl-C.")
+def demo(timeout: float, keep_running: bool) -> None:
+    """Start a local OpenBao and an in-process Kubernetes API, and watch a VaultConnection turn Active."""
+    from .demo import run_demo
+
+    sys.exit(asyncio.run(run_demo(timeout=timeout, keep_running=keep_running)))

@@ -1,0 +1,90 @@
+"""The :class:`~vault_access_operator.provider.AuthContext` the core gives each provider."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import aiohttp
+
+from .errors import CredentialsError
+from .kube import KubeClient
+from .provider import ServiceAccountToken
+from .redact import REDACTOR, Redactor
+
+DEFAULT_TOKEN_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+
+
+@dataclasses.dataclass
+class OperatorIdentity:
+    """Who the operator runs as (from OPERATOR_NAMESPACE / OPERATOR_SERVICE_ACCOUNT)."""
+
+    namespace: str = "vault-access-operator-system"
+    service_account: str = "vault-access-operator-controller-manager"
+    token_file: str = DEFAULT_TOKEN_FILE
+
+
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+@dataclasses.dataclass
+class CoreAuthContext:
+    """Concrete AuthContext: Kubernetes access, HTTP, clock and a redacting logger."""
+
+    connection_name: str
+    identity: OperatorIdentity
+    kube: KubeClient
+    session_factory: Callable[[], aiohttp.ClientSession]
+    clock: Callable[[], datetime.datetime] = utc_now
+    redactor: Redactor = REDACTOR
+    logger: logging.Logger = dataclasses.field(default_factory=lambda: logging.getLogger("vault_access_operator.auth"))
+
+    @property
+    def operator_namespace(self) -> str:
+        return self.identity.namespace
+
+    @property
+    def operator_service_account(self) -> str:
+        return self.identity.service_account
+
+    def now(self) -> datetime.datetime:
+        return self.clock()
+
+    def remember_secret(self, value: str) -> None:
+        self.redactor.remember(value)
+
+    def http_session(self) -> aiohttp.ClientSession:
+        return self.session_factory()
+
+    async def read_secret(self, namespace: str, name: str, key: str) -> str:
+        value = await self.kube.read_secret(namespace, name, key)
+        self.redactor.remember(value)
+        return value
+
+    async def request_service_account_token(
+        self, namespace: str, name: str, audiences: Sequence[str], duration_seconds: int
+    ) -> ServiceAccountToken:
+        try:
+            token, expires = await self.kube.create_token(namespace, name, audiences, duration_seconds)
+        except CredentialsError as error:
+            own = (namespace, name) == (self.identity.namespace, self.identity.service_account)
+            if error.reason != "TokenRequestForbidden" or not own:
+                raise
+            return self._mounted_token(error)
+        self.redactor.remember(token)
+        return ServiceAccountToken(token=token, expires_at=expires, source="TokenRequest")
+
+    def _mounted_token(self, cause: CredentialsError) -> ServiceAccountToken:
+        # The pod's own projected token: its audience is the API server's, not the requested one.
+        path = Path(self.identity.token_file)
+        try:
+            token = path.read_text().strip()
+        except OSError:
+            raise CredentialsError(f"{cause.message}; no mounted service-account token at {path} either") from None
+        self.redactor.remember(token)
+        self.logger.warning("TokenRequest forbidden; using the mounted service-account token at %s", path)
+        return ServiceAccountToken(token=token, expires_at=None, source=str(path))

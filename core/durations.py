@@ -1,0 +1,63 @@
+"""Go-style durations ("30s", "1h30m", "500ms"), as the replaced operator's YAML uses them."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+DURATION_PATTERN = r"^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$"
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a Go duration string; raises ValueError with what is wrong."""
+    value = text.strip()
+    if not value:
+        raise ValueError("empty duration: use a value such as 30s, 5m or 1h")
+    pos, total = 0, 0.0
+    for match in _PART.finditer(value):
+        if match.start() != pos:
+            break
+        total += float(match.group(1)) * _UNITS[match.group(2)]
+        pos = match.end()
+    if pos != len(value):
+        raise ValueError(f"{text!r} is not a duration: use a number with a unit, such as 30s, 5m or 1h")
+    return total
+
+
+def format_duration(seconds: float) -> str:
+    """The shortest Go-style text for ``seconds`` (whole seconds and up)."""
+    whole = int(seconds)
+    if whole != seconds or whole == 0:
+        return f"{round(seconds * 1000)}ms"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n}{u}" for n, u in ((hours, "h"), (minutes, "m"), (secs, "s")) if n]
+    return "".join(parts)
+
+
+def _to_seconds(value: Any) -> Any:
+    if isinstance(value, str):
+        seconds = parse_duration(value)
+        if seconds <= 0:
+            raise ValueError(f"{value!r} must be longer than zero")
+        return seconds
+    if isinstance(value, bool):  # bool is an int subclass; never a duration
+        raise ValueError("a duration must be a string such as 30s")
+    if isinstance(value, int | float):
+        if value <= 0:
+            raise ValueError("a duration must be longer than zero")
+        return float(value)
+    raise ValueError("a duration must be a string such as 30s, 5m or 1h")
+
+
+#: Seconds, written and read as a Go duration string.
+Duration = Annotated[
+    float,
+    BeforeValidator(_to_seconds),
+    PlainSerializer(format_duration, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN}),
+]

@@ -1,0 +1,107 @@
+"""Error types that auth plugins and the core raise.
+
+Each error carries a condition ``reason`` (CamelCase, shown on the VaultConnection's
+conditions) and a ``message`` that tells the user what to fix. Messages must never contain
+secret material: a plugin builds them from names, paths and URLs only.
+"""
+
+from __future__ import annotations
+
+
+class Reason:
+    """Condition reasons used on VaultConnection status. Plugins may use their own too."""
+
+    CONNECTED = "Connected"
+    LOGGED_IN = "LoggedIn"
+    PENDING = "Pending"
+    INVALID_SPEC = "InvalidSpec"
+    PLUGIN_UNAVAILABLE = "PluginUnavailable"
+    SECRET_NOT_FOUND = "SecretNotFound"
+    TLS_CONFIG_INVALID = "TLSConfigInvalid"
+    TLS_VERIFY_FAILED = "TLSVerifyFailed"
+    VAULT_UNREACHABLE = "VaultUnreachable"
+    VAULT_SEALED = "VaultSealed"
+    VAULT_NOT_INITIALIZED = "VaultNotInitialized"
+    VAULT_ERROR = "VaultError"
+    LOGIN_DENIED = "LoginDenied"
+    CREDENTIALS_NOT_FOUND = "CredentialsNotFound"
+    CREDENTIALS_REJECTED = "CredentialsRejected"
+    CREDENTIAL_SOURCE_UNREACHABLE = "CredentialSourceUnreachable"
+    PLUGIN_FAILED = "PluginFailed"
+    PLUGIN_TIMEOUT = "PluginTimeout"
+
+
+class VaultAccessError(Exception):
+    """Base of every error the operator turns into status.
+
+    ``retryable`` says whether trying again later, with backoff, can succeed without the
+    user changing anything (Vault down: yes; a spec that fails validation: no).
+    """
+
+    reason: str = Reason.PLUGIN_FAILED
+    retryable: bool = True
+
+    def __init__(self, message: str, *, reason: str | None = None, retryable: bool | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if reason is not None:
+            self.reason = reason
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class ConfigError(VaultAccessError):
+    """The VaultConnection spec is wrong; only an edit fixes it."""
+
+    reason = Reason.INVALID_SPEC
+    retryable = False
+
+
+class PluginUnavailableError(VaultAccessError):
+    """No usable plugin provides the requested auth method."""
+
+    reason = Reason.PLUGIN_UNAVAILABLE
+    retryable = False
+
+
+class SecretNotFoundError(VaultAccessError):
+    """A referenced Kubernetes Secret or key does not exist (it may be created later)."""
+
+    reason = Reason.SECRET_NOT_FOUND
+
+
+class CredentialsError(VaultAccessError):
+    """The plugin could not obtain the credentials it logs in with."""
+
+    reason = Reason.CREDENTIALS_NOT_FOUND
+
+
+class CredentialSourceUnreachableError(VaultAccessError):
+    """A credential source (STS, IMDS, an identity provider) could not be reached."""
+
+    reason = Reason.CREDENTIAL_SOURCE_UNREACHABLE
+
+
+class TLSConfigError(VaultAccessError):
+    """The TLS settings cannot be used (for example the CA is not PEM)."""
+
+    reason = Reason.TLS_CONFIG_INVALID
+    retryable = False
+
+
+class VaultUnavailableError(VaultAccessError):
+    """Vault could not be reached, is sealed, not initialised, or answered 5xx."""
+
+    reason = Reason.VAULT_UNREACHABLE
+
+
+class LoginDeniedError(VaultAccessError):
+    """Vault answered the login with 400/403: the credentials or role do not match."""
+
+    reason = Reason.LOGIN_DENIED
+
+
+class TokenInvalidError(VaultAccessError):
+    """The operator's own token was rejected (revoked, expired): log in again."""
+
+    reason = Reason.LOGIN_DENIED

@@ -1,0 +1,93 @@
+"""Keeps one runtime task per VaultConnection, replacing it when the spec changes.
+
+Handlers stay thin: they call :meth:`ConnectionManager.apply` and :meth:`remove`. A bad
+spec never raises out of here; it becomes an Error status and an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from .errors import VaultAccessError
+from .registry import ProviderRegistry
+from .reporting import Reporter
+from .runtime import ConnectionRuntime, RuntimeDeps
+from .status import Observation
+from .validation import validate_spec
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class _Entry:
+    spec_key: str
+    runtime: ConnectionRuntime | None
+    task: asyncio.Task[None] | None
+
+
+class ConnectionManager:
+    def __init__(self, registry: ProviderRegistry, deps: RuntimeDeps) -> None:
+        self.registry = registry
+        self.deps = deps
+        self._entries: dict[str, _Entry] = {}
+        self.reporter_factory: Callable[[str, Observation], Reporter] = deps.reporter_factory
+
+    def runtime(self, name: str) -> ConnectionRuntime | None:
+        entry = self._entries.get(name)
+        return entry.runtime if entry else None
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._entries)
+
+    async def apply(self, name: str, generation: int | None, spec: dict[str, Any]) -> None:
+        """Start (or restart, when the spec changed) the runtime for ``name``."""
+        spec_key = json.dumps(spec, sort_keys=True, default=str)
+        entry = self._entries.get(name)
+        if entry and entry.spec_key == spec_key and (entry.task is None or not entry.task.done()):
+            return
+        if entry:
+            await self._stop(entry, revoke=True)
+        try:
+            validated = validate_spec(spec, self.registry)
+        except VaultAccessError as error:
+            auth = (spec or {}).get("auth")
+            method = next(iter(auth), "") if isinstance(auth, dict) and len(auth) == 1 else ""
+            obs = Observation(generation=generation, method=str(method))
+            await self.reporter_factory(name, obs).failed(error, 1)
+            self._entries[name] = _Entry(spec_key, None, None)
+            return
+        runtime = ConnectionRuntime(name, generation, validated, self.deps)
+        task = asyncio.create_task(runtime.run(), name=f"vaultconnection/{name}")
+        task.add_done_callback(lambda t: _log_crash(name, t))
+        self._entries[name] = _Entry(spec_key, runtime, task)
+
+    async def remove(self, name: str) -> None:
+        """Stop the runtime and revoke its token (the VaultConnection is being deleted)."""
+        entry = self._entries.pop(name, None)
+        if entry:
+            await self._stop(entry, revoke=True)
+
+    async def stop_all(self, revoke: bool = False) -> None:
+        """Operator shutdown: tokens are not revoked by default (they expire; a restart logs in again)."""
+        entries, self._entries = list(self._entries.values()), {}
+        await asyncio.gather(*(self._stop(e, revoke=revoke) for e in entries))
+
+    async def _stop(self, entry: _Entry, revoke: bool) -> None:
+        if entry.task is not None:
+            entry.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await entry.task
+        if entry.runtime is not None:
+            await entry.runtime.shutdown(revoke=revoke)
+
+
+def _log_crash(name: str, task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("VaultConnection %s: runtime stopped unexpectedly", name, exc_info=task.exception())

@@ -1,0 +1,117 @@
+"""pydantic models of the VaultConnection spec: the source of the CRD and the API docs.
+
+Field names keep the replaced operator's v1alpha1 API (camelCase aliases), so existing
+YAML validates unchanged. Models are strict: a wrong type is an error, never coerced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+from .durations import Duration
+
+
+class SpecModel(BaseModel):
+    """Base for spec models: strict, camelCase aliases, unknown fields rejected."""
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+    )
+
+
+class SecretKeySelector(SpecModel):
+    """A key in a Kubernetes Secret."""
+
+    name: str = Field(min_length=1, description="Name of the Secret.")
+    namespace: str | None = Field(
+        default=None,
+        description="Namespace of the Secret. Defaults to the operator's namespace.",
+    )
+    key: str = Field(min_length=1, description="Key inside the Secret's data.")
+
+
+class TLSConfig(SpecModel):
+    """How the operator trusts Vault's TLS certificate."""
+
+    ca_secret_ref: SecretKeySelector | None = Field(
+        default=None,
+        description="A Secret key holding the PEM CA bundle that signed Vault's certificate.",
+    )
+    skip_verify: bool = Field(
+        default=False,
+        description="Do not verify Vault's certificate. For testing only.",
+    )
+
+
+def _auth_schema(schema: dict[str, Any]) -> None:
+    # The auth block is a map so that third-party plugins add keys without a CRD change;
+    # "exactly one method" is a CEL rule the API server checks.
+    schema.clear()
+    schema.update(
+        {
+            "type": "object",
+            "description": (
+                "How the operator logs in: exactly one block, named after the auth method "
+                "(aws, kubernetes, oidc, jwt, or one a plugin adds)."
+            ),
+            "additionalProperties": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+            "x-kubernetes-validations": [
+                {
+                    "rule": "self.size() == 1",
+                    "message": "spec.auth must contain exactly one auth method block",
+                }
+            ],
+        }
+    )
+
+
+class VaultConnectionSpec(SpecModel):
+    """Where Vault is, how to trust it, and how the operator logs in."""
+
+    address: str = Field(
+        pattern=r"^https?://[^\s/]+",
+        description="Vault's URL, such as https://vault.example.com:8200.",
+    )
+    tls: TLSConfig | None = Field(default=None, description="TLS trust settings.")
+    auth: dict[str, dict[str, Any]] = Field(
+        description="How the operator logs in: exactly one block named after the method (see spec.auth.* below).",
+        json_schema_extra=_auth_schema,
+    )
+    health_check_interval: Duration = Field(
+        default=30.0,
+        description="How often the operator checks Vault and its token (one request each time).",
+        json_schema_extra={"default": "30s"},
+    )
+    defaults: dict[str, Any] | None = Field(
+        default=None,
+        description="Kept for compatibility with the replaced operator's API; not used yet.",
+        json_schema_extra={"x-kubernetes-preserve-unknown-fields": True},
+    )
+    discovery: dict[str, Any] | None = Field(
+        default=None,
+        description="Kept for compatibility with the replaced operator's API; not used yet.",
+        json_schema_extra={"x-kubernetes-preserve-unknown-fields": True},
+    )
+
+    @field_validator("auth")
+    @classmethod
+    def _exactly_one_method(cls, auth: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        if len(auth) != 1:
+            found = ", ".join(sorted(auth)) or "none"
+            raise ValueError(f"exactly one auth method block is required under spec.auth (found: {found})")
+        return auth
+
+    @property
+    def auth_method(self) -> str:
+        return next(iter(self.auth))
+
+    @property
+    def auth_config(self) -> dict[str, Any]:
+        return self.auth[self.auth_method]

@@ -1,0 +1,124 @@
+"""The contract between the core and an auth plugin.
+
+A provider turns its validated config plus a :class:`AuthContext` into a
+:class:`LoginRequest`. It does no Vault I/O: the core sends the request, and owns TLS,
+retries, backoff, token renewal, status, events and metrics for every plugin alike.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import datetime
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+import aiohttp
+import pydantic
+
+ConfigT = TypeVar("ConfigT", bound=pydantic.BaseModel)
+
+
+@dataclasses.dataclass(frozen=True)
+class LoginRequest:
+    """One Vault login: ``PUT /v1/auth/<mount>/<path>`` with ``body`` and ``headers``.
+
+    ``details`` are non-secret facts worth showing on status (a region, the ARN presented),
+    rendered under ``status.authStatus.details``. Never put credentials there.
+    """
+
+    mount: str
+    body: Mapping[str, Any]
+    headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    path: str = "login"
+    details: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: True: never renew the token; log in again when it is due (``renewalStrategy: reauth``).
+    reauth: bool = False
+
+    def __repr__(self) -> str:
+        # The body holds credentials (JWTs, signed requests): keep it out of reprs and logs.
+        return f"LoginRequest(mount={self.mount!r}, path={self.path!r}, fields={sorted(self.body)})"
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceAccountToken:
+    """A JWT from the TokenRequest API (or a mounted token file) and its expiry."""
+
+    token: str = dataclasses.field(repr=False)
+    expires_at: datetime.datetime | None
+    source: str  # "TokenRequest" or the file path: shown in messages, never the token
+
+
+class AuthContext(Protocol):
+    """What the core hands a provider: everything it may need, with no global state."""
+
+    connection_name: str
+    operator_namespace: str
+    operator_service_account: str
+    logger: logging.Logger  # redacts secrets
+
+    def now(self) -> datetime.datetime:
+        """The current time (timezone-aware UTC); injected so tests control it."""
+        ...
+
+    async def read_secret(self, namespace: str, name: str, key: str) -> str:
+        """Value of ``key`` in Secret ``namespace/name``; raises SecretNotFoundError."""
+        ...
+
+    async def request_service_account_token(
+        self,
+        namespace: str,
+        name: str,
+        audiences: Sequence[str],
+        duration_seconds: int,
+    ) -> ServiceAccountToken:
+        """A fresh token for a service account from the TokenRequest API.
+
+        Falls back to the operator's mounted token file when TokenRequest is forbidden and
+        the account is the operator's own; raises CredentialsError otherwise.
+        """
+        ...
+
+    def http_session(self) -> aiohttp.ClientSession:
+        """A shared HTTP session for credential sources (IMDS, identity providers)."""
+        ...
+
+    def remember_secret(self, value: str) -> None:
+        """Register a secret value so the redacting logger masks it wherever it appears."""
+        ...
+
+
+class AuthProvider(abc.ABC, Generic[ConfigT]):
+    """Base class of an auth method. Subclass it once per ``spec.auth`` key.
+
+    Class attributes:
+      key: the block name under ``spec.auth`` (``aws``, ``kubernetes``...).
+      config_model: a strict pydantic model of that block, with camelCase aliases.
+      default_mount: the Vault auth mount used when the config names none.
+    """
+
+    key: ClassVar[str]
+    config_model: ClassVar[type[pydantic.BaseModel]]
+    default_mount: ClassVar[str]
+    #: Seconds the core waits for ``login_request`` before reporting a hung plugin.
+    login_request_timeout: ClassVar[float] = 60.0
+
+    def mount(self, config: ConfigT) -> str:
+        """The auth mount for ``config``: its ``auth_path`` field if it has one and it is set."""
+        path = getattr(config, "auth_path", None)
+        return str(path or self.default_mount).strip("/")
+
+    @abc.abstractmethod
+    async def login_request(self, config: ConfigT, ctx: AuthContext) -> LoginRequest:
+        """Build the login request from fresh credentials. No Vault I/O here."""
+
+    def explain_login_error(self, config: ConfigT, request: LoginRequest, status: int, errors: str) -> str | None:
+        """Turn Vault's answer to a failed login into a message saying what to fix.
+
+        ``errors`` is Vault's own error text. Return None to use the core's generic message.
+        """
+        return None
+
+
+ProviderFactory = Callable[[], AuthProvider[Any]]

@@ -1,0 +1,80 @@
+"""Keeps secrets out of logs, status and events.
+
+Two layers: exact values registered at runtime (tokens, JWTs the operator handled), and
+patterns for secret-looking text that arrives from elsewhere (an exception from a library
+that echoes a header, for instance).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+MASK = "***"
+_PATTERNS = [
+    re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),  # JWT / JWS
+    re.compile(r"\b(?:hv[sbr]|s|b|r)\.[A-Za-z0-9_-]{20,}"),  # Vault and OpenBao tokens
+    re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),  # AWS access key ids
+    re.compile(r"(?i)(signature=|x-amz-signature[=:]\s*|x-amz-security-token[=:]\s*)[A-Za-z0-9%/+=_-]+"),
+    re.compile(r"(?i)(x-vault-token[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"),
+]
+
+
+class Redactor:
+    """Masks registered secret values and secret-shaped text."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._lock = threading.Lock()
+
+    def remember(self, value: str | None) -> None:
+        if value and len(value) >= 8:  # short values would mask ordinary words
+            with self._lock:
+                self._values.add(value)
+
+    def forget(self, value: str | None) -> None:
+        with self._lock:
+            self._values.discard(value or "")
+
+    def __call__(self, text: str) -> str:
+        with self._lock:
+            values = sorted(self._values, key=len, reverse=True)
+        for value in values:
+            if value in text:
+                text = text.replace(value, MASK)
+        for pattern in _PATTERNS:
+            text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + MASK, text)
+        return text
+
+
+REDACTOR = Redactor()
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that renders each record's message and masks secrets in it."""
+
+    def __init__(self, redactor: Redactor = REDACTOR) -> None:
+        super().__init__()
+        self._redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = self._redactor(message)
+        if record.exc_info:
+            # Tracebacks can quote locals and headers: render them now, masked.
+            formatter = logging.Formatter()
+            clean += "\n" + self._redactor(formatter.formatException(record.exc_info))
+            record.exc_info = None
+            record.exc_text = None
+        record.msg, record.args = clean, None
+        return True
+
+
+def install_log_redaction(redactor: Redactor = REDACTOR) -> None:
+    """Attach the filter to every root handler (and to future records via the root logger)."""
+    root = logging.getLogger()
+    redacting = RedactingFilter(redactor)
+    for handler in root.handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(redacting)

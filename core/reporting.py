@@ -1,0 +1,131 @@
+"""Publishes what a connection runtime observes: status patches and Kubernetes events.
+
+Status is rebuilt from the :class:`~status.Observation` after every change and written
+only when it differs from what was last written, so steady state costs no API writes
+beyond real changes (a renewal, a failure, a recovery).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from .errors import Reason, VaultAccessError
+from .redact import Redactor
+from .status import Observation, build_status
+from .vault import TokenGrant
+
+log = logging.getLogger(__name__)
+# Errors after which the operator no longer holds a token Vault accepted.
+_AUTH_REASONS = {
+    Reason.LOGIN_DENIED,
+    Reason.CREDENTIALS_NOT_FOUND,
+    Reason.CREDENTIALS_REJECTED,
+    Reason.CREDENTIAL_SOURCE_UNREACHABLE,
+    Reason.PLUGIN_FAILED,
+    Reason.PLUGIN_TIMEOUT,
+    Reason.PLUGIN_UNAVAILABLE,
+    Reason.INVALID_SPEC,
+    Reason.SECRET_NOT_FOUND,
+}
+
+
+class StatusSink(Protocol):
+    async def patch_status(self, name: str, status: dict[str, Any]) -> bool: ...
+
+
+EventSink = Callable[[str, str, str, str], Awaitable[None]]  # (name, type, reason, message)
+PhaseListener = Callable[[str, str | None, str, str], None]  # (name, old, new, reason)
+
+
+class Reporter:
+    def __init__(
+        self,
+        name: str,
+        obs: Observation,
+        sink: StatusSink,
+        emit: EventSink,
+        clock: Callable[[], datetime.datetime],
+        redactor: Redactor,
+        on_phase: PhaseListener | None = None,
+    ) -> None:
+        self.name, self.obs = name, obs
+        self._sink, self._emit, self._clock, self._redact = sink, emit, clock, redactor
+        self._on_phase = on_phase
+        self._published: dict[str, Any] | None = None
+        self._last_phase: str | None = None
+        self._last_warning: tuple[str, str] | None = None
+
+    async def publish(self) -> None:
+        status = build_status(self.obs, self._clock(), self._published)
+        if status == self._published:
+            return
+        try:
+            if await self._sink.patch_status(self.name, status):
+                self._published = status
+        except Exception as error:  # the API server may be down; the next change retries
+            log.warning("VaultConnection %s: status not written: %s", self.name, self._redact(str(error)))
+        if self.obs.phase != self._last_phase:
+            old, self._last_phase = self._last_phase, self.obs.phase
+            if self._on_phase is not None:
+                self._on_phase(self.name, old, self.obs.phase, self.obs.reason)
+
+    async def event(self, kind: str, reason: str, message: str) -> None:
+        try:
+            await self._emit(self.name, kind, reason, self._redact(message))
+        except Exception as error:
+            log.warning("VaultConnection %s: event not posted: %s", self.name, self._redact(str(error)))
+
+    async def failed(self, error: VaultAccessError, failures: int) -> None:
+        obs = self.obs
+        obs.phase, obs.reason, obs.message = "Error", error.reason, self._redact(error.message)
+        obs.consecutive_failures = failures
+        if error.reason in _AUTH_REASONS:
+            obs.authenticated = False
+        log.warning("VaultConnection %s: %s: %s", self.name, obs.reason, obs.message)
+        if self._last_warning != (obs.reason, obs.message):  # one event per distinct problem, not per retry
+            self._last_warning = (obs.reason, obs.message)
+            await self.event("Warning", obs.reason, obs.message)
+        await self.publish()
+
+    async def logged_in(
+        self,
+        grant: TokenGrant,
+        now: datetime.datetime,
+        expires: datetime.datetime | None,
+        details: dict[str, str],
+    ) -> None:
+        obs = self.obs
+        recovered = obs.phase != "Active"
+        obs.phase, obs.reason, obs.message = "Active", Reason.CONNECTED, ""
+        obs.authenticated, obs.reachable, obs.consecutive_failures = True, True, 0
+        obs.accessor, obs.expires_at, obs.last_login = grant.accessor, expires, now
+        obs.last_renewal, obs.renewal_count = None, 0
+        obs.login_count += 1
+        obs.details = {k: self._redact(str(v)) for k, v in details.items()}
+        self._last_warning = None
+        ttl = f"{int(grant.ttl)}s" if grant.ttl else "no expiry"
+        await self.event("Normal", "LoggedIn", f"logged in to Vault at auth/{obs.mount} (token TTL {ttl})")
+        if recovered:
+            await self.event("Normal", "Active", "connection is Active")
+        await self.publish()
+
+    async def renewed(self, grant: TokenGrant, now: datetime.datetime, expires: datetime.datetime | None) -> None:
+        self.obs.last_renewal, self.obs.expires_at = now, expires
+        self.obs.renewal_count += 1
+        self.obs.accessor = grant.accessor or self.obs.accessor
+        await self.publish()
+
+    async def healthy(self) -> None:
+        obs = self.obs
+        if obs.phase != "Active":
+            obs.phase, obs.reason, obs.message, obs.consecutive_failures = "Active", Reason.CONNECTED, "", 0
+            obs.authenticated = obs.reachable = True
+            self._last_warning = None
+            await self.event("Normal", "Active", "Vault is reachable again and the token is valid")
+        await self.publish()
+
+    async def token_rejected(self, error: VaultAccessError) -> None:
+        await self.event("Warning", "TokenRejected", f"{error.message}; logging in again")

@@ -1,0 +1,171 @@
+"""One VaultConnection's life: log in, check health, renew, log in again, report.
+
+Each connection runs as its own asyncio task. All timing decisions come from
+:mod:`lifecycle` (pure); this module performs them and publishes status and events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .context import CoreAuthContext
+from .errors import LoginDeniedError, TokenInvalidError, VaultAccessError
+from .lifecycle import Action, Backoff, Lease, plan_lease
+from .provider import LoginRequest
+from .reporting import Reporter
+from .session import VaultSession
+from .status import Observation
+from .validation import ValidatedConnection
+
+log = logging.getLogger(__name__)
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclasses.dataclass
+class RuntimeDeps:
+    """What every connection runtime shares; tests swap the clock, sleep and randomness."""
+
+    context_factory: Callable[[str], CoreAuthContext]
+    reporter_factory: Callable[[str, Observation], Reporter]
+    backoff: Backoff = dataclasses.field(default_factory=Backoff)
+    clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)
+    sleep: Sleep = asyncio.sleep
+    random: Callable[[], float] = random.random
+    notify: Callable[..., None] = lambda hook, **kwargs: None
+
+
+class ConnectionRuntime:
+    def __init__(self, name: str, generation: int | None, validated: ValidatedConnection, deps: RuntimeDeps) -> None:
+        self.name = name
+        self.validated = validated
+        self.deps = deps
+        self.obs = Observation(generation=generation, method=validated.method, mount=validated.mount)
+        self.reporter = deps.reporter_factory(name, self.obs)
+        self.session = VaultSession(validated.spec, deps.context_factory(name))
+        self.lease: Lease | None = None
+        self._last_check = deps.clock()
+
+    async def run(self) -> None:
+        """Run until cancelled. Never raises for Vault, plugin or spec problems."""
+        await self.reporter.publish()
+        failures = 0
+        while True:
+            try:
+                if self.lease is None:
+                    await self._login()
+                else:
+                    await self._check()  # after a failure: probe before resuming the schedule
+                failures = 0
+                await self._maintain()
+            except Exception as caught:
+                error = caught if isinstance(caught, VaultAccessError) else _internal(caught)
+                failures += 1
+                await self.reporter.failed(error, failures)
+                self.deps.notify(
+                    "vao_login_failed",
+                    connection=self.name,
+                    method=self.obs.method,
+                    reason=error.reason,
+                    message=self.obs.message,
+                )
+                if not error.retryable:
+                    return  # only a spec change (a new runtime) can fix this
+                await self.deps.sleep(self.deps.backoff.delay(failures, self.deps.random))
+
+    async def _maintain(self) -> None:
+        interval = self.validated.spec.health_check_interval
+        while True:
+            now = self.deps.clock()
+            assert self.lease is not None
+            plan = plan_lease(self.lease, now, self.deps.random)
+            health_due = self._last_check + datetime.timedelta(seconds=interval)
+            if plan.at is not None and plan.at <= health_due:
+                await self._sleep_until(plan.at)
+                await (self._renew() if plan.action is Action.RENEW else self._relogin("the token is due"))
+            else:
+                await self._sleep_until(health_due)
+                await self._check()
+
+    async def _sleep_until(self, moment: datetime.datetime) -> None:
+        delay = (moment - self.deps.clock()).total_seconds()
+        if delay > 0:
+            await self.deps.sleep(delay)
+
+    async def _login(self) -> None:
+        health = await self.session.health()
+        self.obs.vault_version = health.version
+        request = await self.session.login_request(self.validated)
+        try:
+            grant = await self.session.login(request)
+        except LoginDeniedError as error:
+            raise LoginDeniedError(self._explain_denial(request, error)) from None
+        now = self.deps.clock()
+        self.lease = Lease(now, grant.ttl, grant.renewable and not request.reauth, creation_ttl=grant.ttl)
+        self._last_check = now
+        await self.reporter.logged_in(grant, now, self.lease.expires_at, dict(request.details))
+        self.deps.notify(
+            "vao_login_succeeded",
+            connection=self.name,
+            method=self.obs.method,
+            mount=request.mount,
+            accessor=grant.accessor,
+            ttl_seconds=int(grant.ttl),
+        )
+
+    async def _relogin(self, why: str) -> None:
+        log.info("VaultConnection %s: logging in again: %s", self.name, why)
+        await self.session.revoke_quietly()
+        self.lease = None
+        await self._login()
+
+    async def _renew(self) -> None:
+        try:
+            grant = await self.session.renew()
+        except TokenInvalidError as error:
+            await self._relogin(f"renewal refused ({error.message})")
+            return
+        assert self.lease is not None
+        now = self.deps.clock()
+        self.lease = Lease(now, grant.ttl, grant.renewable, creation_ttl=self.lease.creation_ttl)
+        await self.reporter.renewed(grant, now, self.lease.expires_at)
+        self.deps.notify(
+            "vao_token_renewed",
+            connection=self.name,
+            method=self.obs.method,
+            accessor=grant.accessor,
+            ttl_seconds=int(grant.ttl),
+        )
+
+    async def _check(self) -> None:
+        self._last_check = self.deps.clock()
+        try:
+            await self.session.lookup_self()
+        except TokenInvalidError as error:
+            await self.reporter.token_rejected(error)
+            await self._relogin(f"the health check was refused ({error.message})")
+            return
+        await self.reporter.healthy()
+
+    def _explain_denial(self, request: LoginRequest, error: LoginDeniedError) -> str:
+        validated = self.validated
+        hint = validated.provider.explain_login_error(validated.config, request, 403, error.message)
+        role: Any = getattr(validated.config, "role", None)
+        role_text = f" for role {role!r}" if role else ""
+        return hint or f"Vault denied login{role_text} at auth/{request.mount}: {error.message}"
+
+    async def shutdown(self, revoke: bool) -> None:
+        if revoke:
+            await self.session.revoke_quietly()
+        self.session.close()
+
+
+def _internal(error: Exception) -> VaultAccessError:
+    # A bug (ours or a library's) must not kill the connection's task: report it and retry.
+    log.exception("unexpected error in a connection runtime")
+    return VaultAccessError(f"internal error: {type(error).__name__}: {error}", reason="InternalError")

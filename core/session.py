@@ -1,0 +1,136 @@
+"""A connection's Vault session: TLS trust, the current token, and the provider call.
+
+The token lives here, in memory only. Every method that touches Vault runs the blocking
+hvac call in the Vault thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from .context import CoreAuthContext
+from .errors import Reason, VaultAccessError
+from .models import VaultConnectionSpec
+from .provider import LoginRequest
+from .tls import ca_bundle_path, check_ca_pem
+from .validation import ValidatedConnection
+from .vault import Health, TokenGrant, VaultClient, run_blocking
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class VaultSession:
+    def __init__(self, spec: VaultConnectionSpec, ctx: CoreAuthContext) -> None:
+        self.spec = spec
+        self.ctx = ctx
+        self._client: VaultClient | None = None
+        self._verify: bool | str | None = None
+        self._grant: TokenGrant | None = None
+        self._stale = True  # re-read the CA Secret before the next call
+
+    async def _vault(self, refresh: bool = False) -> VaultClient:
+        """The client; the CA Secret is re-read at login and after any failure, not on every check."""
+        if not (refresh or self._stale) and self._client is not None:
+            return self._client
+        verify = await self._tls_verify()
+        self._stale = False
+        if self._client is None or verify != self._verify:
+            if self._client is not None:
+                self._client.close()
+            self._client, self._verify = VaultClient(self.spec.address, verify), verify
+        return self._client
+
+    async def _tls_verify(self) -> bool | str:
+        tls = self.spec.tls
+        if tls is None or not self.spec.address.startswith("https://"):
+            return True
+        if tls.skip_verify:
+            return False
+        if tls.ca_secret_ref is None:
+            return True
+        ref = tls.ca_secret_ref
+        namespace = ref.namespace or self.ctx.operator_namespace
+        pem = await self.ctx.kube.read_secret(namespace, ref.name, ref.key)
+        check_ca_pem(pem, f"key {ref.key!r} of Secret {namespace}/{ref.name} (spec.tls.caSecretRef)")
+        return ca_bundle_path(pem)
+
+    async def _call(self, func: Callable[..., T], *args: Any, refresh: bool = False) -> T:
+        try:
+            vault = await self._vault(refresh)
+            return await run_blocking(func, vault, *args)
+        except VaultAccessError:
+            self._stale = True
+            raise
+
+    async def health(self) -> Health:
+        health = await self._call(VaultClient.health, refresh=True)
+        address = self.spec.address
+        if not health.initialized:
+            raise VaultAccessError(
+                f"Vault at {address} is not initialized: run 'vault operator init'",
+                reason=Reason.VAULT_NOT_INITIALIZED,
+            )
+        if health.sealed:
+            raise VaultAccessError(f"Vault at {address} is sealed: unseal it", reason=Reason.VAULT_SEALED)
+        return health
+
+    async def login_request(self, validated: ValidatedConnection) -> LoginRequest:
+        provider = validated.provider
+        timeout = provider.login_request_timeout
+        try:
+            request = await asyncio.wait_for(provider.login_request(validated.config, self.ctx), timeout)
+        except TimeoutError:
+            raise VaultAccessError(
+                f"the {validated.method!r} auth plugin did not produce a login request within {timeout:.0f}s",
+                reason=Reason.PLUGIN_TIMEOUT,
+            ) from None
+        except VaultAccessError:
+            raise
+        except Exception as error:  # a plugin bug must not take the operator down
+            log.exception("auth plugin %r failed", validated.method)
+            raise VaultAccessError(
+                f"the {validated.method!r} auth plugin failed: {type(error).__name__}: {error}",
+                reason=Reason.PLUGIN_FAILED,
+            ) from None
+        if not isinstance(request, LoginRequest):
+            raise VaultAccessError(
+                f"the {validated.method!r} auth plugin returned {type(request).__name__}, not a LoginRequest",
+                reason=Reason.PLUGIN_FAILED,
+                retryable=False,
+            )
+        return request
+
+    async def login(self, request: LoginRequest) -> TokenGrant:
+        grant = await self._call(VaultClient.login, request)
+        self.ctx.remember_secret(grant.token)
+        self._grant = grant
+        return grant
+
+    async def lookup_self(self) -> None:
+        assert self._grant is not None
+        await self._call(VaultClient.lookup_self, self._grant.token)
+
+    async def renew(self) -> TokenGrant:
+        assert self._grant is not None
+        self._grant = await self._call(VaultClient.renew_self, self._grant.token)
+        return self._grant
+
+    async def revoke_quietly(self) -> None:
+        """Revoke the current token if any; a failure is logged, never raised (it expires anyway)."""
+        grant, self._grant = self._grant, None
+        if grant is None or self._client is None:
+            return
+        try:
+            await run_blocking(self._client.revoke_self, grant.token)
+        except VaultAccessError as error:
+            log.info("could not revoke the old token (it will expire by itself): %s", error.message)
+        finally:
+            self.ctx.redactor.forget(grant.token)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()

@@ -1,0 +1,61 @@
+"""Turns a VaultConnection spec into validated parts, or into one clear error."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pydantic
+
+from .errors import ConfigError
+from .models import VaultConnectionSpec
+from .provider import AuthProvider
+from .registry import ProviderRegistry
+
+_FRIENDLY = {
+    "string_pattern_mismatch": "must match {pattern}",
+    "missing": "is required",
+    "extra_forbidden": "is not a known field",
+}
+
+
+def describe_validation_error(error: pydantic.ValidationError, prefix: str) -> str:
+    """One line per problem: ``spec.auth.kubernetes.role is required``."""
+    problems = []
+    for item in error.errors(include_url=False):
+        where = ".".join([prefix, *(str(part) for part in item["loc"])])
+        template = _FRIENDLY.get(item["type"])
+        text = template.format(**(item.get("ctx") or {})) if template else item["msg"]
+        if where.endswith(".address") and item["type"] == "string_pattern_mismatch":
+            text = "must be an http:// or https:// URL, such as https://vault.example.com:8200"
+        problems.append(f"{where} {text}".replace("Value error, ", ""))
+    return "; ".join(problems)
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidatedConnection:
+    spec: VaultConnectionSpec
+    provider: AuthProvider[Any]
+    config: pydantic.BaseModel
+
+    @property
+    def method(self) -> str:
+        return self.spec.auth_method
+
+    @property
+    def mount(self) -> str:
+        return self.provider.mount(self.config)
+
+
+def validate_spec(raw: dict[str, Any], registry: ProviderRegistry) -> ValidatedConnection:
+    """Validate the whole spec including the auth block; raises ConfigError or PluginUnavailableError."""
+    try:
+        spec = VaultConnectionSpec.model_validate(raw or {})
+    except pydantic.ValidationError as error:
+        raise ConfigError(describe_validation_error(error, "spec")) from None
+    provider = registry.get(spec.auth_method)
+    try:
+        config = provider.config_model.model_validate(spec.auth_config)
+    except pydantic.ValidationError as error:
+        raise ConfigError(describe_validation_error(error, f"spec.auth.{spec.auth_method}")) from None
+    return ValidatedConnection(spec, provider, config)

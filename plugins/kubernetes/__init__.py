@@ -1,0 +1,112 @@
+"""``spec.auth.kubernetes``: log in with a service-account token (Vault's kubernetes auth).
+
+The JWT comes from the TokenRequest API for the chosen service account, with the requested
+audiences and lifetime, fresh for every login. When TokenRequest is forbidden for the
+operator's own account, the mounted token file is used instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from vault_access_operator import AuthContext, AuthProvider, LoginRequest, hookimpl
+from vault_access_operator.durations import Duration
+from vault_access_operator.models import SpecModel
+
+MIN_TOKEN_SECONDS = 600  # the TokenRequest API's own minimum expirationSeconds
+
+
+class KubernetesAuthConfig(SpecModel):
+    """Fields of ``spec.auth.kubernetes``."""
+
+    role: str = Field(min_length=1, description="The Vault role to log in as (auth/<authPath>/role/<role>).")
+    auth_path: str = Field(default="kubernetes", min_length=1, description="The Vault auth mount.")
+    token_duration: Duration = Field(
+        default=3600.0, description="Lifetime requested for the service-account token (minimum 10m)."
+    )
+    audiences: list[str] | None = Field(
+        default=None,
+        description='Audiences of the service-account token. Default ["vault"]; must match the Vault role\'s '
+        "audience when it sets one.",
+    )
+    service_account: str | None = Field(
+        default=None,
+        description="The service account to log in as, as NAME (in the operator's namespace) or NAMESPACE/NAME. "
+        "Default: the operator's own.",
+    )
+    renewal_strategy: Literal["renew", "reauth"] = Field(
+        default="renew", description="renew: renew the Vault token; reauth: log in again instead of renewing."
+    )
+    kubernetes_host: str | None = Field(
+        default=None,
+        description="Accepted for compatibility with the replaced operator's bootstrap flow, which this operator "
+        "does not implement: it has no effect and is reported under status.authStatus.details.",
+    )
+    token_reviewer_rotation: bool | None = Field(
+        default=None,
+        description="Accepted for compatibility (bootstrap flow, not implemented): no effect, reported on status.",
+    )
+
+    @field_validator("token_duration")
+    @classmethod
+    def _at_least_ten_minutes(cls, seconds: float) -> float:
+        if seconds < MIN_TOKEN_SECONDS:
+            raise ValueError("must be at least 10m (the TokenRequest API's minimum)")
+        return seconds
+
+    @field_validator("audiences")
+    @classmethod
+    def _non_empty(cls, audiences: list[str] | None) -> list[str] | None:
+        if audiences is not None and (not audiences or any(not a for a in audiences)):
+            raise ValueError("must list at least one non-empty audience, or be left out")
+        return audiences
+
+
+class KubernetesAuthProvider(AuthProvider[KubernetesAuthConfig]):
+    key = "kubernetes"
+    config_model = KubernetesAuthConfig
+    default_mount = "kubernetes"
+
+    def service_account(self, config: KubernetesAuthConfig, ctx: AuthContext) -> tuple[str, str]:
+        account = config.service_account or ctx.operator_service_account
+        namespace, _, name = account.rpartition("/")
+        return namespace or ctx.operator_namespace, name
+
+    async def login_request(self, config: KubernetesAuthConfig, ctx: AuthContext) -> LoginRequest:
+        namespace, name = self.service_account(config, ctx)
+        token = await ctx.request_service_account_token(
+            namespace, name, config.audiences or ["vault"], int(config.token_duration)
+        )
+        details = {"serviceAccount": f"{namespace}/{name}", "tokenSource": token.source}
+        ignored = [
+            f
+            for f, v in (
+                ("kubernetesHost", config.kubernetes_host),
+                ("tokenReviewerRotation", config.token_reviewer_rotation),
+            )
+            if v is not None
+        ]
+        if ignored:
+            details["ignoredFields"] = ", ".join(ignored)
+        return LoginRequest(
+            mount=self.mount(config),
+            body={"role": config.role, "jwt": token.token},
+            details=details,
+            reauth=config.renewal_strategy == "reauth",
+        )
+
+    def explain_login_error(
+        self, config: KubernetesAuthConfig, request: LoginRequest, status: int, errors: str
+    ) -> str | None:
+        account = request.details.get("serviceAccount", "?")
+        return (
+            f"Vault denied login for role {config.role!r} at auth/{request.mount} as service account {account}: "
+            f"{errors}. Check that the role exists and that bound_service_account_names/namespaces include "
+            "this service account, and that the role's audience (if set) matches spec.auth.kubernetes.audiences"
+        )
+
+
+@hookimpl
+def vao_auth_providers() -> list[type[AuthProvider[Any]]]:
+    return [KubernetesAuthProvider]
