@@ -140,7 +140,7 @@ class OperatorApp:
 def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
     """kopf handlers bound to ``app``: a registry of its own, so tests can run several operators."""
     registry = kopf.OperatorRegistry()
-    resource = kopf.Selector(GROUP, VERSION, PLURAL)
+    resource = (GROUP, VERSION, PLURAL)
 
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
@@ -156,13 +156,13 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
     def authenticate(**_: Any) -> kopf.ConnectionInfo:
         return login(app.config)
 
-    @kopf.on.resume(resource, registry=registry)
-    @kopf.on.create(resource, registry=registry)
-    @kopf.on.update(resource, field="spec", registry=registry)
+    @kopf.on.resume(*resource, registry=registry)
+    @kopf.on.create(*resource, registry=registry)
+    @kopf.on.update(*resource, field="spec", registry=registry)
     async def reconcile(name: str, uid: str, body: kopf.Body, spec: kopf.Spec, **_: Any) -> None:
         await app.reconcile(name, uid, body.metadata.get("generation"), dict(spec))
 
-    @kopf.on.delete(resource, registry=registry)
+    @kopf.on.delete(*resource, registry=registry)
     async def delete(name: str, **_: Any) -> None:
         await app.delete(name)
 

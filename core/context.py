@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
-from .errors import CredentialsError
+from .errors import CredentialsError, Reason
 from .kube import KubeClient
 from .provider import ServiceAccountToken
 from .redact import REDACTOR, Redactor
@@ -72,7 +72,7 @@ class CoreAuthContext:
             token, expires = await self.kube.create_token(namespace, name, audiences, duration_seconds)
         except CredentialsError as error:
             own = (namespace, name) == (self.identity.namespace, self.identity.service_account)
-            if error.reason != "TokenRequestForbidden" or not own:
+            if error.reason != Reason.TOKEN_REQUEST_FORBIDDEN or not own:
                 raise
             return self._mounted_token(error)
         self.redactor.remember(token)

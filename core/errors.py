@@ -26,6 +26,7 @@ class Reason:
     LOGIN_DENIED = "LoginDenied"
     CREDENTIALS_NOT_FOUND = "CredentialsNotFound"
     CREDENTIALS_REJECTED = "CredentialsRejected"
+    TOKEN_REQUEST_FORBIDDEN = "TokenRequestForbidden"
     CREDENTIAL_SOURCE_UNREACHABLE = "CredentialSourceUnreachable"
     PLUGIN_FAILED = "PluginFailed"
     PLUGIN_TIMEOUT = "PluginTimeout"

@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 import kopf
 
-from .errors import CredentialsError, SecretNotFoundError, VaultAccessError
+from .errors import CredentialsError, Reason, SecretNotFoundError, VaultAccessError
 
 GROUP, VERSION, PLURAL = "vault.platform.io", "v1alpha1", "vaultconnections"
 
@@ -132,7 +132,7 @@ class KubeClient:
             raise CredentialsError(
                 f"the operator may not request tokens for service account {namespace}/{name}: grant 'create' "
                 "on serviceaccounts/token",
-                reason="TokenRequestForbidden",
+                reason=Reason.TOKEN_REQUEST_FORBIDDEN,
             )
         _raise_for(status, body, f"requesting a token for service account {namespace}/{name}")
         token = body["status"]["token"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
+
 from vault_access_operator import AuthContext, AuthProvider, LoginRequest, hookimpl
 from vault_access_operator.durations import Duration
 from vault_access_operator.models import SpecModel

@@ -1,0 +1,177 @@
+"""kmock.KubernetesEmulator with the API-server behaviour kopf and the operator rely on.
+
+kmock provides the HTTP server, discovery, request parsing, object storage and GETs.
+This subclass takes over writes (create/patch/put/delete) and list/watch so that:
+objects get uid/resourceVersion/generation; the status subresource is honoured; JSON-patch
+`test` failures give 422 (kopf needs this); finalizers block deletion; watches honour
+resourceVersion (no duplicate ADDED events); and the TokenRequest/TokenReview endpoints exist.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+from typing import Any
+
+import aiohttp.web
+import attrs
+import kmock
+
+from . import kube_objects as ko
+from .kube_auth_api import AuthAPIMixin, json_response
+from .kube_resources import DEFAULT_RESOURCES, ResourceSpec, declare
+from .kube_tokens import TokenAuthority
+from .kube_watch import WatchMixin
+
+Key = tuple[kmock.resource, str | None, str]
+_SA = next(s for s in DEFAULT_RESOURCES if s.plural == "serviceaccounts")
+_NS = next(s for s in DEFAULT_RESOURCES if s.plural == "namespaces")
+
+
+@attrs.define(kw_only=True)
+class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
+    tokens: TokenAuthority = attrs.field(factory=TokenAuthority)
+    specs: dict[tuple[str, str, str], ResourceSpec] = attrs.field(factory=dict)
+    _rv: int = attrs.field(default=0, init=False)
+    _log: list[tuple[int, Any, dict[str, Any]]] = attrs.field(factory=list, init=False)
+    _faults: list[list[Any]] = attrs.field(factory=list, init=False)
+    _faults_lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        for spec in DEFAULT_RESOURCES:
+            self.add_resource(spec)
+
+    def add_resource(self, spec: ResourceSpec) -> None:
+        self.specs[(spec.group, spec.version, spec.plural)] = spec
+        declare(self, spec)
+
+    def spec_of(self, resource: kmock.resource | None) -> ResourceSpec | None:
+        if resource is None:
+            return None
+        return self.specs.get((resource.group or "", resource.version or "", resource.plural or ""))
+
+    def inject_failure(self, method: str, path_regex: str, status: int = 500, times: int = 1) -> None:
+        """The next `times` requests matching METHOD + path regex fail with `status`."""
+        with self._faults_lock:
+            self._faults.append([method.upper(), re.compile(path_regex), status, times])
+
+    def _check_faults(self, request: kmock.Request) -> None:
+        with self._faults_lock:
+            for fault in self._faults:
+                method, regex, status, left = fault
+                if left > 0 and method in ("*", request.method) and regex.search(request.url.path):
+                    fault[3] -= 1
+                    raise ko.error(status, "InjectedFailure", f"injected failure ({status})")
+
+    # -- routing ----------------------------------------------------------------------
+    async def _handle(self, request: kmock.Request) -> aiohttp.web.StreamResponse:
+        self._check_faults(request)
+        method = request.method
+        if (discovery := self._issuer_discovery(request)) is not None:
+            return discovery
+        spec = self.spec_of(request.resource)
+        if spec is None:
+            return await super()._handle(request)
+        if spec.plural == "tokenreviews" and method == "POST":
+            return await self._token_review(request)
+        if spec == _SA and method == "POST" and request.subresource == "token":
+            return await self._token_request(request)
+        if method == "POST" and request.name is None:
+            return await self._create(spec, request)
+        if method in ("PATCH", "PUT") and request.name is not None:
+            return await self._update(spec, request, replace=(method == "PUT"))
+        if method == "DELETE" and request.name is not None and request.subresource is None:
+            return await self._delete(spec, request)
+        return await super()._handle(request)  # discovery, GET, list, watch
+
+    # -- storage primitives (call with self._lock held) ----------------------------------
+    def live(self, key: Key) -> dict[str, Any] | None:
+        obj = self._objects[key] if key in self._objects else None
+        return None if obj is None or obj.deleted else copy.deepcopy(obj.raw)
+
+    def sa_uid(self, namespace: str, name: str) -> str | None:
+        obj = self.live((_SA.resource, namespace, name))
+        return obj["metadata"]["uid"] if obj else None
+
+    async def _commit(self, spec: ResourceSpec, key: Key, kind: str, obj: dict[str, Any]) -> None:
+        obj["metadata"]["resourceVersion"] = self.next_rv()
+        if kind == "DELETED":
+            self._objects[key].delete()
+        elif key in self._objects:
+            self._objects[key].create(copy.deepcopy(obj))  # appends a version to kmock's history
+        else:
+            self._objects[key] = copy.deepcopy(obj)
+        await self.publish(spec, {"type": kind, "object": copy.deepcopy(obj)})
+
+    # -- writes -------------------------------------------------------------------------
+    async def _create(self, spec: ResourceSpec, request: kmock.Request) -> aiohttp.web.StreamResponse:
+        if not isinstance(request.data, dict):
+            raise ko.error(400, "BadRequest", "the request body must be a JSON object")
+        namespace = None
+        if spec.namespaced:
+            namespace = request.namespace or request.data.get("metadata", {}).get("namespace") or "default"
+        async with self._lock:
+            if namespace is not None and self.live((_NS.resource, None, namespace)) is None:
+                raise ko.not_found(_NS, namespace)
+            obj = ko.new_object(spec, namespace, request.data)
+            key = (spec.resource, namespace, obj["metadata"]["name"])
+            if self.live(key) is not None:
+                name = obj["metadata"]["name"]
+                raise ko.error(409, "AlreadyExists", f'{spec.plural} "{name}" already exists',
+                               name=name, kind=spec.plural)
+            await self._commit(spec, key, "ADDED", obj)
+        return json_response(obj, 201)
+
+    async def _update(self, spec: ResourceSpec, request: kmock.Request, replace: bool) -> aiohttp.web.StreamResponse:
+        sub = request.subresource
+        if sub not in (None, "status") or (sub == "status" and not spec.has_status):
+            raise ko.error(404, "NotFound", f"the server could not find the requested resource ({sub})")
+        assert request.name is not None
+        key = (spec.resource, request.namespace if spec.namespaced else None, request.name)
+        content_type = next((v for k, v in request.headers.items() if k.lower() == "content-type"), "")
+        async with self._lock:
+            current = self.live(key)
+            if current is None:
+                raise ko.not_found(spec, request.name)
+            if replace:
+                if not isinstance(request.data, dict):
+                    raise ko.error(400, "BadRequest", "the request body must be a JSON object")
+                expected = request.data.get("metadata", {}).get("resourceVersion")
+                if expected and expected != current["metadata"]["resourceVersion"]:
+                    raise ko.conflict(current)
+                new = ko.settle_update(spec, current, request.data, sub)
+            else:
+                new = ko.settle_update(spec, current, ko.apply_patch(current, request.data, content_type), sub)
+            if ko.same_content(current, new):
+                return json_response(current)  # a no-op write: no new resourceVersion, no watch event
+            await self._commit(spec, key, "MODIFIED", new)
+            if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
+                await self._commit(spec, key, "DELETED", copy.deepcopy(new))
+        return json_response(new)
+
+    async def _delete(self, spec: ResourceSpec, request: kmock.Request) -> aiohttp.web.StreamResponse:
+        assert request.name is not None
+        key = (spec.resource, request.namespace if spec.namespaced else None, request.name)
+        async with self._lock:
+            current = self.live(key)
+            if current is None:
+                raise ko.not_found(spec, request.name)
+            result = await self._delete_locked(spec, key, current)
+        return json_response(result)
+
+    async def _delete_locked(self, spec: ResourceSpec, key: Key, obj: dict[str, Any]) -> dict[str, Any]:
+        meta = obj["metadata"]
+        if meta.get("finalizers"):  # soft-delete: wait until the finalizers are removed
+            if not meta.get("deletionTimestamp"):
+                meta["deletionTimestamp"], meta["deletionGracePeriodSeconds"] = ko.now_ts(), 0
+                await self._commit(spec, key, "MODIFIED", obj)
+            return obj
+        if spec == _NS:  # simplified namespace cascade: delete (or soft-delete) everything inside
+            for (resource, namespace, name), stored in list(self._objects.items()):
+                inner = self.spec_of(resource)
+                if namespace == key[2] and inner is not None and not stored.deleted:
+                    await self._delete_locked(inner, (resource, namespace, name), copy.deepcopy(stored.raw))
+        await self._commit(spec, key, "DELETED", obj)
+        return obj

@@ -1,0 +1,185 @@
+"""Pure helpers that give stored objects the API-server semantics kmock leaves out.
+
+kmock stores whatever JSON it gets; a real API server also assigns uid/creationTimestamp/
+resourceVersion/generation, converts Secret stringData, honours the status subresource,
+fails JSON-patch `test` ops with 422, and refuses conflicting resourceVersions with 409.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import datetime
+import secrets
+import uuid
+from typing import Any
+
+import jsonpatch
+import jsonpointer
+import kmock
+
+from .kube_resources import ResourceSpec
+
+Obj = dict[str, Any]
+_IMMUTABLE_META = ("name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
+                   "deletionGracePeriodSeconds", "generation", "resourceVersion")
+
+
+def now_ts() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def error(status: int, reason: str, message: str, **details: Any) -> kmock.KubernetesError:
+    # `details` must be non-empty, or kmock substitutes a traceback.
+    return kmock.KubernetesError(status=status, reason=reason, message=message, details=details or {"causes": []})
+
+
+def not_found(spec: ResourceSpec, name: str) -> kmock.KubernetesError:
+    qualified = f"{spec.plural}.{spec.group}" if spec.group else spec.plural
+    return error(404, "NotFound", f'{qualified} "{name}" not found', name=name, group=spec.group, kind=spec.plural)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch (null deletes; non-dicts replace wholesale)."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _normalise_secret(obj: Obj) -> None:
+    # The API server folds stringData into base64 `data` and never stores stringData.
+    string_data = obj.pop("stringData", None) or {}
+    data = dict(obj.get("data") or {})
+    data.update({k: base64.b64encode(v.encode()).decode() for k, v in string_data.items()})
+    obj["data"] = data
+    obj.setdefault("type", "Opaque")
+
+
+def new_object(spec: ResourceSpec, namespace: str | None, body: Obj) -> Obj:
+    obj = copy.deepcopy(body)
+    meta = obj.setdefault("metadata", {})
+    if not meta.get("name") and meta.get("generateName"):
+        meta["name"] = meta["generateName"] + secrets.token_hex(3)[:5]
+    if not meta.get("name"):
+        raise error(422, "Invalid",
+                    f"{spec.kind} is invalid: metadata.name: Required value: name or generateName is required")
+    if spec.namespaced:
+        if meta.get("namespace") not in (None, namespace):
+            raise error(400, "BadRequest",
+                        "the namespace of the provided object does not match the namespace sent on the request")
+        meta["namespace"] = namespace
+    else:
+        meta.pop("namespace", None)
+    for key in ("deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion", "generation"):
+        meta.pop(key, None)
+    meta["uid"] = str(uuid.uuid4())
+    meta["creationTimestamp"] = now_ts()
+    if spec.has_status and spec.group:
+        meta["generation"] = 1
+        obj.pop("status", None)  # ignored on create when the status subresource is enabled
+    obj["apiVersion"], obj["kind"] = spec.api_version, spec.kind
+    if spec.plural == "secrets":
+        _normalise_secret(obj)
+    return obj
+
+
+def apply_patch(current: Obj, data: Any, content_type: str) -> Obj:
+    kind = content_type.split(";")[0].strip().lower()
+    if kind == "application/json-patch+json" and isinstance(data, list):
+        try:
+            return jsonpatch.apply_patch(copy.deepcopy(current), data)  # type: ignore[no-any-return]
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as e:
+            raise error(422, "Invalid", f"the server rejected our request due to an error in our request: {e}") from e
+    if kind in ("application/merge-patch+json", "application/strategic-merge-patch+json") and isinstance(data, dict):
+        meta = data.get("metadata") or {}
+        expected = meta.get("resourceVersion")
+        if expected is not None and expected != current["metadata"]["resourceVersion"]:
+            raise conflict(current)
+        return merge_patch(current, data)  # type: ignore[no-any-return]
+    raise error(415, "UnsupportedMediaType", f"the body of the request was in an unknown format: {kind}")
+
+
+def conflict(current: Obj) -> kmock.KubernetesError:
+    name = current["metadata"]["name"]
+    return error(409, "Conflict", f'Operation cannot be fulfilled on "{name}": the object has been modified; '
+                 "please apply your changes to the latest version and try again", name=name)
+
+
+def settle_update(spec: ResourceSpec, current: Obj, new: Obj, subresource: str | None) -> Obj:
+    """Keep server-owned fields; apply status-subresource and finalizer rules."""
+    if subresource == "status":
+        result = copy.deepcopy(current)
+        if "status" in new:
+            result["status"] = new["status"]
+        else:
+            result.pop("status", None)
+        return result
+    result = copy.deepcopy(new)
+    meta = result.setdefault("metadata", {})
+    old_meta = current["metadata"]
+    for key in _IMMUTABLE_META:
+        if key in old_meta:
+            meta[key] = old_meta[key]
+        else:
+            meta.pop(key, None)
+    if spec.has_status:  # status changes through the main endpoint are ignored
+        if "status" in current:
+            result["status"] = current["status"]
+        else:
+            result.pop("status", None)
+    if old_meta.get("deletionTimestamp"):
+        added = set(meta.get("finalizers") or []) - set(old_meta.get("finalizers") or [])
+        if added:
+            raise error(422, "Invalid", f"metadata.finalizers: Forbidden: no new finalizers can be added "
+                        f"if the object is being deleted, found new finalizers {sorted(added)}")
+    if spec.plural == "secrets":
+        _normalise_secret(result)
+    if "generation" in old_meta and _content(result) != _content(current):
+        meta["generation"] = old_meta["generation"] + 1
+    return result
+
+
+def _content(obj: Obj) -> Obj:
+    return {k: v for k, v in obj.items() if k not in ("metadata", "status")}
+
+
+def same_content(a: Obj, b: Obj) -> bool:
+    """True if an update would be a no-op (the API server then emits no event, no new RV)."""
+    strip = ("resourceVersion", "managedFields")
+    ma = {k: v for k, v in a.get("metadata", {}).items() if k not in strip}
+    mb = {k: v for k, v in b.get("metadata", {}).items() if k not in strip}
+    rest_a = {k: v for k, v in a.items() if k != "metadata"}
+    rest_b = {k: v for k, v in b.items() if k != "metadata"}
+    return ma == mb and rest_a == rest_b
+
+
+def matches_selectors(obj: Obj, label_selector: str | None, field_selector: str | None) -> bool:
+    """Equality-based label selectors and metadata.name/namespace field selectors."""
+    meta = obj.get("metadata", {})
+    labels = meta.get("labels") or {}
+    fields = {"metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace")}
+    for term in filter(None, (label_selector or "").split(",")):
+        if not _term_ok(term.strip(), labels):
+            return False
+    for term in filter(None, (field_selector or "").split(",")):
+        if not _term_ok(term.strip(), fields):
+            return False
+    return True
+
+
+def _term_ok(term: str, values: dict[str, Any]) -> bool:
+    if "!=" in term:
+        key, value = term.split("!=", 1)
+        return values.get(key.strip()) != value.strip()
+    if "=" in term:
+        key, value = term.replace("==", "=").split("=", 1)
+        return values.get(key.strip()) == value.strip()
+    if term.startswith("!"):
+        return values.get(term[1:]) is None
+    return values.get(term) is not None

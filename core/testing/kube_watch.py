@@ -1,0 +1,137 @@
+"""List/watch with resourceVersion semantics, replacing kmock's (which ignores resourceVersion).
+
+kmock's own watch always re-sends every existing object as ADDED (so kopf sees them twice:
+once from the LIST, once from the WATCH), and it can miss events that happen between its
+snapshot and its subscription. Here: every write gets a global resourceVersion and is logged;
+a watch with ?resourceVersion=N replays the log after N, then streams live events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import kmock
+
+from . import kube_objects as ko
+
+if TYPE_CHECKING:
+    from .kube_resources import ResourceSpec
+
+MAX_LOG = 20000  # older resourceVersions answer "410 Gone", as etcd compaction would
+
+
+class StreamsClosed(Exception):
+    """Pushed into the buses at shutdown so that open watch responses end at once."""
+
+
+class WatchMixin:
+    __slots__ = ()
+    # Provided by KubeEmulator / kmock.KubernetesEmulator:
+    _lock: asyncio.Lock
+    _objects: kmock.ObjectsArray
+    _buses: dict[Any, kmock.Bus[Any]]
+    _rv: int
+    _log: list[tuple[int, Any, dict[str, Any]]]
+
+    def spec_of(self, resource: kmock.resource | None) -> ResourceSpec | None:
+        raise NotImplementedError
+
+    def next_rv(self) -> str:
+        self._rv += 1
+        return str(self._rv)
+
+    async def publish(self, spec: ResourceSpec, event: dict[str, Any]) -> None:
+        """Log + broadcast an event. Call with self._lock held (keeps the log and buses in step)."""
+        rv = int(event["object"]["metadata"]["resourceVersion"])
+        self._log.append((rv, spec.resource, event))
+        del self._log[:-MAX_LOG]
+        await self._buses[spec.resource].put(event)
+
+    async def close_streams(self) -> None:
+        for bus in list(self._buses.values()):
+            await bus.put(StreamsClosed)
+
+    def _selected(self, request: kmock.Request, obj: dict[str, Any]) -> bool:
+        meta = obj.get("metadata", {})
+        if request.namespace is not None and meta.get("namespace") != request.namespace:
+            return False
+        if request.name is not None and meta.get("name") != request.name:
+            return False
+        return ko.matches_selectors(obj, request.params.get("labelSelector"), request.params.get("fieldSelector"))
+
+    def _current(self, request: kmock.Request) -> list[dict[str, Any]]:
+        items = [copy.deepcopy(obj.raw) for (res, _, _), obj in self._objects.items()
+                 if res == request.resource and not obj.deleted]
+        items = [obj for obj in items if self._selected(request, obj)]
+        return sorted(items, key=lambda o: (o["metadata"].get("namespace") or "", o["metadata"]["name"]))
+
+    async def _serve_list(self, request: kmock.Request) -> dict[str, Any]:
+        spec = self.spec_of(request.resource)
+        if spec is None:
+            raise kmock.KubernetesResourceNotFoundError()
+        async with self._lock:
+            items, rv = self._current(request), str(self._rv)
+        return {"apiVersion": spec.api_version, "kind": f"{spec.kind}List",
+                "metadata": {"resourceVersion": rv}, "items": items}
+
+    async def _serve_fetch(self, request: kmock.Request) -> dict[str, Any]:
+        spec = self.spec_of(request.resource)
+        if spec is None or request.name is None:
+            raise kmock.KubernetesResourceNotFoundError()
+        key = (spec.resource, request.namespace if spec.namespaced else None, request.name)
+        obj = self._objects[key] if key in self._objects else None
+        if obj is None or obj.deleted:
+            raise ko.not_found(spec, request.name)
+        return copy.deepcopy(obj.raw)
+
+    def _initial(self, request: kmock.Request, spec: ResourceSpec) -> list[dict[str, Any]]:
+        since = request.params.get("resourceVersion", "")
+        if since.isdigit() and int(since) > 0:
+            oldest = self._log[0][0] if self._log else self._rv + 1
+            if int(since) < oldest - 1 and len(self._log) >= MAX_LOG:
+                gone = {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                        "code": 410, "reason": "Expired", "message": "too old resource version"}
+                return [{"type": "ERROR", "object": gone}]
+            return [copy.deepcopy(ev) for rv, res, ev in self._log
+                    if rv > int(since) and res == request.resource and self._selected(request, ev["object"])]
+        events = [{"type": "ADDED", "object": obj} for obj in self._current(request)]
+        if request.params.get("sendInitialEvents") == "true":
+            events.append({"type": "BOOKMARK", "object": {
+                "kind": spec.kind, "apiVersion": spec.api_version,
+                "metadata": {"resourceVersion": str(self._rv), "annotations": {"k8s.io/initial-events-end": "true"}}}})
+        return events
+
+    async def _serve_watch(self, request: kmock.Request) -> AsyncIterator[Any]:
+        yield b""  # makes kmock send the headers now (as kmock's own watch does)
+        spec = self.spec_of(request.resource)
+        if spec is None:
+            return
+        bus = self._buses[spec.resource]
+        async with self._lock:  # writers hold it too: no event falls between snapshot and mark
+            marker = await bus.mark()
+            initial = self._initial(request, spec)
+        timeout = float(request.params.get("timeoutSeconds") or 0) or None
+        deadline = asyncio.get_running_loop().time() + timeout if timeout else None
+        stream = bus.stream(since=marker)
+        try:
+            for event in initial:
+                yield event
+            while True:
+                left = None if deadline is None else deadline - asyncio.get_running_loop().time()
+                if left is not None and left <= 0:
+                    return
+                try:
+                    event = await asyncio.wait_for(anext(stream), left)
+                except (TimeoutError, StreamsClosed, StopAsyncIteration):
+                    return
+                if self._selected(request, event["object"]):
+                    yield copy.deepcopy(event)
+        finally:
+            with contextlib.suppress(Exception):
+                await stream.aclose()
+            with contextlib.suppress(Exception):
+                await bus.unmark(marker)

@@ -1,0 +1,87 @@
+"""Runs the real operator (kopf + our handlers) in a background thread, for tests and the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import threading
+from collections.abc import Iterator
+
+import kopf
+
+from ..app import OperatorApp, OperatorConfig, build_registry
+from ..context import OperatorIdentity
+from ..lifecycle import Backoff
+from ..registry import ProviderRegistry
+
+
+@dataclasses.dataclass
+class RunningOperator:
+    app: OperatorApp
+    thread: threading.Thread
+    loop: asyncio.AbstractEventLoop | None = None
+    error: BaseException | None = None
+
+
+def _settings() -> kopf.OperatorSettings:
+    settings = kopf.OperatorSettings()
+    settings.watching.reconnect_backoff = 0.2  # tests restart watches often; no 1 s pauses
+    settings.networking.request_timeout = 30
+    return settings
+
+
+@contextlib.contextmanager
+def run_operator(
+    connection: kopf.ConnectionInfo,
+    *,
+    identity: OperatorIdentity | None = None,
+    backoff: Backoff | None = None,
+    registry: ProviderRegistry | None = None,
+    events_namespace: str = "default",
+    ready_timeout: float = 30.0,
+) -> Iterator[RunningOperator]:
+    """Start the operator against ``connection`` and stop it (cleanly) when the block ends."""
+    config = OperatorConfig(
+        identity=identity or OperatorIdentity(),
+        backoff=backoff or Backoff(),
+        kube_connection=connection,
+        events_namespace=events_namespace,
+    )
+    app = OperatorApp(config, registry=registry)
+    ready, stop = threading.Event(), threading.Event()
+    running = RunningOperator(app=app, thread=threading.Thread(name="operator", daemon=True, target=lambda: None))
+
+    def target() -> None:
+        loop = asyncio.new_event_loop()
+        running.loop = loop
+        try:
+            loop.run_until_complete(
+                kopf.operator(
+                    registry=build_registry(app),
+                    settings=_settings(),
+                    standalone=True,
+                    clusterwide=True,
+                    ready_flag=ready,
+                    stop_flag=stop,
+                )
+            )
+        except BaseException as error:  # surfaced to the test on exit
+            running.error = error
+        finally:
+            ready.set()
+            loop.close()
+
+    running.thread = threading.Thread(name="operator", daemon=True, target=target)
+    running.thread.start()
+    if not ready.wait(ready_timeout):
+        raise TimeoutError("the operator did not become ready")
+    if running.error is not None:
+        raise RuntimeError("the operator failed to start") from running.error
+    try:
+        yield running
+    finally:
+        stop.set()
+        running.thread.join(30)
+        if running.error is not None and not isinstance(running.error, asyncio.CancelledError):
+            raise RuntimeError("the operator stopped with an error") from running.error

@@ -1,0 +1,61 @@
+"""Configure an OpenBao server (through hvac) for the operator's login paths."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import hvac
+
+from .tls import make_ca_pem
+
+
+def write_policy(client: hvac.Client, name: str, rules: str) -> None:
+    client.sys.create_or_update_policy(name=name, policy=rules)
+
+
+def enable_kubernetes_auth(client: hvac.Client, kube_url: str, mount: str = "kubernetes",
+                           ca_pem: str | None = None, token_reviewer_jwt: str | None = None) -> None:
+    """Mount + configure `kubernetes` auth so that OpenBao calls TokenReview on `kube_url`.
+
+    With disable_local_ca_jwt and no reviewer JWT, OpenBao sends TokenReview using the login
+    JWT itself as the bearer. kubernetes_ca_cert must be *some* valid PEM even for http://.
+    """
+    if f"{mount}/" not in client.sys.list_auth_methods()["data"]:
+        client.sys.enable_auth_method(method_type="kubernetes", path=mount)
+    client.auth.kubernetes.configure(
+        kubernetes_host=kube_url,
+        kubernetes_ca_cert=ca_pem or make_ca_pem("placeholder-kube-ca"),
+        token_reviewer_jwt=token_reviewer_jwt,
+        disable_local_ca_jwt=True,
+        mount_point=mount,
+    )
+
+
+def create_kubernetes_role(client: hvac.Client, name: str, sa_names: Sequence[str], sa_namespaces: Sequence[str],
+                           ttl: str | int = "1h", max_ttl: str | int | None = None, token_type: str = "default",
+                           policies: Sequence[str] = ("default",), mount: str = "kubernetes",
+                           audience: str | None = None) -> None:
+    client.auth.kubernetes.create_role(
+        name=name,
+        bound_service_account_names=list(sa_names),
+        bound_service_account_namespaces=list(sa_namespaces),
+        ttl=ttl,
+        max_ttl=max_ttl,
+        policies=list(policies),
+        token_type=token_type,
+        audience=audience,
+        mount_point=mount,
+    )
+
+
+def kubernetes_login(url: str, role: str, jwt: str, mount: str = "kubernetes",
+                     verify: str | bool = True) -> dict[str, Any]:
+    """Log in like the operator would; returns the `auth` block. Raises hvac errors on failure."""
+    client = hvac.Client(url=url, verify=verify)
+    return client.auth.kubernetes.login(role=role, jwt=jwt, mount_point=mount)["auth"]  # type: ignore[no-any-return]
+
+
+def enable_kv2(client: hvac.Client, path: str = "secret") -> None:
+    if f"{path}/" not in client.sys.list_mounted_secrets_engines()["data"]:
+        client.sys.enable_secrets_engine("kv", path=path, options={"version": "2"})
