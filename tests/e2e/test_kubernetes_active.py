@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from tests.e2e.helpers import wait_phase
 from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.operator import RunningOperator
-from vault_access_operator.testing.waiting import wait_for
-
-
-def status_of(kube: FakeKube, name: str) -> dict[str, Any]:
-    obj = kube.get_vaultconnection(name) or {}
-    return obj.get("status") or {}
-
-
-def wait_phase(kube: FakeKube, name: str, phase: str, timeout: float = 20.0) -> dict[str, Any]:
-    def check() -> dict[str, Any] | None:
-        status = status_of(kube, name)
-        return status if status.get("phase") == phase else None
-
-    return wait_for(check, timeout=timeout, message=f"{name} never reached {phase}: {status_of(kube, name)}")
 
 
 def test_connection_becomes_active_with_every_status_field(

@@ -1,0 +1,29 @@
+"""Small helpers shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vault_access_operator.testing.kube import FakeKube
+from vault_access_operator.testing.waiting import wait_for
+
+
+def status_of(kube: FakeKube, name: str) -> dict[str, Any]:
+    obj = kube.get_vaultconnection(name) or {}
+    return obj.get("status") or {}
+
+
+def wait_phase(kube: FakeKube, name: str, phase: str, timeout: float = 20.0) -> dict[str, Any]:
+    def check() -> dict[str, Any] | None:
+        status = status_of(kube, name)
+        return status if status.get("phase") == phase else None
+
+    return wait_for(check, timeout=timeout, message=f"{name} never reached {phase}: {status_of(kube, name)}")
+
+
+def condition(status: dict[str, Any], kind: str) -> dict[str, Any]:
+    return next(c for c in status.get("conditions", []) if c["type"] == kind)
+
+
+def k8s_spec(address: str, interval: str = "1s", **auth: Any) -> dict[str, Any]:
+    return {"address": address, "auth": {"kubernetes": {"role": "operator", **auth}}, "healthCheckInterval": interval}

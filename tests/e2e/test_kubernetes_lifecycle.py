@@ -1,0 +1,110 @@
+"""The shared token lifecycle, end to end: renewal, re-login, outages, sealing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import OPERATOR_NS, OPERATOR_SA
+from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
+from vault_access_operator.lifecycle import Backoff
+from vault_access_operator.testing import vault_setup
+from vault_access_operator.testing.kube import FakeKube
+from vault_access_operator.testing.openbao import OpenBaoServer
+from vault_access_operator.testing.operator import RunningOperator
+from vault_access_operator.testing.proxy import CountingProxy
+from vault_access_operator.testing.waiting import wait_for
+
+
+def test_short_ttl_token_is_renewed_and_never_expires(
+    fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity, operator: RunningOperator
+) -> None:
+    client = openbao.client()
+    vault_setup.enable_kubernetes_auth(client, fake_kube.url)
+    vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS], ttl="3s", max_ttl="1h")
+    fake_kube.create_vaultconnection("short", k8s_spec(openbao.url, interval="30s"))
+    first = wait_phase(fake_kube, "short", "Active")
+    accessor = first["authStatus"]["tokenAccessor"]
+    renewed = wait_for(lambda: (s := status_of(fake_kube, "short"))["authStatus"]["tokenRenewalCount"] >= 3 and s,
+                       timeout=15, message="the token was not renewed three times")
+    # Same token throughout (renewed, not replaced), still valid, one login only.
+    assert renewed["authStatus"]["tokenAccessor"] == accessor
+    assert renewed["authStatus"]["loginCount"] == 1
+    assert renewed["authStatus"]["tokenLastRenewed"]
+    assert client.auth.token.lookup_accessor(accessor)["data"]["ttl"] > 0
+    assert fake_kube.tokens.minted_for(OPERATOR_NS, OPERATOR_SA) == 1
+
+
+def test_token_near_max_ttl_is_replaced_by_a_new_login(
+    fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity, operator: RunningOperator
+) -> None:
+    client = openbao.client()
+    vault_setup.enable_kubernetes_auth(client, fake_kube.url)
+    vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS], ttl="3s", max_ttl="5s")
+    fake_kube.create_vaultconnection("capped", k8s_spec(openbao.url, interval="30s"))
+    first = wait_phase(fake_kube, "capped", "Active")["authStatus"]["tokenAccessor"]
+    status = wait_for(lambda: (s := status_of(fake_kube, "capped"))["authStatus"]["loginCount"] >= 2 and s,
+                      timeout=15, message="no new login before max TTL")
+    assert status["phase"] == "Active" and status["authStatus"]["tokenAccessor"] != first
+
+
+def test_revoked_token_is_replaced_at_the_next_check(
+    fake_kube: FakeKube, vault_k8s: OpenBaoServer, operator: RunningOperator
+) -> None:
+    fake_kube.create_vaultconnection("revoked", k8s_spec(vault_k8s.url, interval="1s"))
+    accessor = wait_phase(fake_kube, "revoked", "Active")["authStatus"]["tokenAccessor"]
+    vault_k8s.client().auth.token.revoke_accessor(accessor)
+    status = wait_for(lambda: (s := status_of(fake_kube, "revoked"))["authStatus"]["tokenAccessor"] != accessor and s,
+                      timeout=10, message="the revoked token was not replaced")
+    assert status["phase"] == "Active" and status["authStatus"]["loginCount"] == 2
+    events = fake_kube.list_events(involved_name="revoked")
+    assert any(e["reason"] == "TokenRejected" for e in events)
+
+
+@pytest.fixture
+def persistent_k8s(fake_kube: FakeKube, openbao_persistent: OpenBaoServer, operator_identity) -> Iterator[
+        tuple[OpenBaoServer, CountingProxy]]:
+    client = openbao_persistent.client()
+    vault_setup.enable_kubernetes_auth(client, fake_kube.url)
+    vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS], ttl="1h")
+    with CountingProxy(openbao_persistent.port) as proxy:
+        yield openbao_persistent, proxy
+
+
+def test_outage_shows_error_then_recovers_with_bounded_retries(
+    fake_kube: FakeKube, persistent_k8s: tuple[OpenBaoServer, CountingProxy], operator: RunningOperator
+) -> None:
+    server, proxy = persistent_k8s
+    fake_kube.create_vaultconnection("outage", k8s_spec(proxy.url, interval="1s"))
+    wait_phase(fake_kube, "outage", "Active")
+    server.stop()
+    before, stopped_at = proxy.count(), time.monotonic()
+    status = wait_phase(fake_kube, "outage", "Error", timeout=3)  # within about one interval
+    assert condition(status, "Ready")["reason"] == "VaultUnreachable"
+    assert "cannot reach Vault at" in status["message"] and status["healthy"] is False
+    time.sleep(6)
+    outage = time.monotonic() - stopped_at
+    attempts = proxy.count() - before
+    # Each retry opens one connection; the backoff (0.2 s doubling to 2 s in tests) bounds them.
+    bound = Backoff(base=0.2, cap=2.0).max_attempts_within(outage) + 1
+    assert 2 <= attempts <= bound, (attempts, bound)
+    server.start()
+    recovered = wait_phase(fake_kube, "outage", "Active", timeout=10)
+    assert recovered["healthy"] is True and condition(recovered, "Ready")["reason"] == "Connected"
+    assert recovered["consecutiveFailures"] == 0
+
+
+def test_sealed_vault_shows_sealed_and_recovers_after_unseal(
+    fake_kube: FakeKube, persistent_k8s: tuple[OpenBaoServer, CountingProxy], operator: RunningOperator
+) -> None:
+    server, proxy = persistent_k8s
+    fake_kube.create_vaultconnection("sealed", k8s_spec(proxy.url, interval="1s"))
+    wait_phase(fake_kube, "sealed", "Active")
+    server.seal()
+    status = wait_phase(fake_kube, "sealed", "Error", timeout=5)
+    assert condition(status, "Ready")["reason"] == "VaultSealed"
+    assert "is sealed" in status["message"]
+    server.unseal()
+    wait_phase(fake_kube, "sealed", "Active", timeout=10)
