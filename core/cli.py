@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 
@@ -102,4 +101,4 @@ def demo(timeout: float, keep_running: bool) -> None:
     """Start a local OpenBao and an in-process Kubernetes API, and watch a VaultConnection turn Active."""
     from .demo import run_demo
 
-    sys.exit(asyncio.run(run_demo(timeout=timeout, keep_running=keep_running)))
+    sys.exit(run_demo(timeout=timeout, keep_running=keep_running))

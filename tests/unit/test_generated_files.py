@@ -1,0 +1,63 @@
+"""Generated files stay in sync with the models, and the CRD is a valid Kubernetes manifest."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from vault_access_operator.apidocs import render_api_reference
+from vault_access_operator.crd import render_crds
+
+ROOT = Path(__file__).resolve().parents[2]
+CRD_FILE = ROOT / "charts/vault-access-operator/crds/vaultconnections.yaml"
+API_DOC = ROOT / "docs/api-reference.md"
+
+
+def test_committed_crd_matches_the_models() -> None:
+    assert CRD_FILE.read_text() == render_crds(), (
+        "the CRD is stale: run `vault-access-operator crds > charts/vault-access-operator/crds/vaultconnections.yaml`")
+
+
+def test_committed_api_reference_matches_the_models() -> None:
+    assert API_DOC.read_text() == render_api_reference(), (
+        "docs/api-reference.md is stale: run `vault-access-operator api-docs > docs/api-reference.md`")
+
+
+def test_crd_is_a_valid_manifest() -> None:
+    kubernetes_validate.validate(yaml.safe_load(CRD_FILE.read_text()), "1.30", strict=True)
+
+
+def crd_schema() -> dict[str, Any]:
+    return yaml.safe_load(CRD_FILE.read_text())["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+
+
+def doc_samples() -> list[tuple[str, dict[str, Any]]]:
+    samples = []
+    for path in sorted((ROOT / "docs").rglob("*.md")) + [ROOT / "README.md"]:
+        if not path.exists():
+            continue
+        for block in re.findall(r"```yaml\n(.*?)```", path.read_text(), flags=re.S):
+            for doc in yaml.safe_load_all(block):
+                if isinstance(doc, dict) and doc.get("kind") == "VaultConnection":
+                    samples.append((f"{path.relative_to(ROOT)}:{doc['metadata']['name']}", doc))
+    return samples
+
+
+@pytest.mark.parametrize(("where", "sample"), doc_samples(), ids=[w for w, _ in doc_samples()])
+def test_documented_samples_validate_against_the_crd(where: str, sample: dict[str, Any]) -> None:
+    jsonschema.validate(sample, crd_schema())
+    assert len(sample["spec"]["auth"]) == 1  # the CEL rule: exactly one auth block
+
+
+def test_schema_rejects_what_the_api_server_would() -> None:
+    schema = crd_schema()
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"spec": {"address": "vault:8200", "auth": {"kubernetes": {}}}}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"spec": {"address": "https://v", "auth": {}, "healthCheckInterval": "30 s"}}, schema)
