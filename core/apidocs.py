@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import Any
 
 import pydantic
@@ -12,16 +14,31 @@ from .registry import load_providers
 from .status import AuthStatus, Condition, VaultConnectionStatus
 
 
+def _render(annotation: Any) -> str:
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _render(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_render(a) for a in args if a is not type(None))
+    if origin is typing.Literal:
+        return "one of " + ", ".join(f"`{a}`" for a in args)
+    if origin is list:
+        return f"list of {_render(args[0])}"
+    if origin is dict:
+        return f"map of {_render(args[0])} to {_render(args[1])}"
+    names = {str: "string", float: "number", int: "integer", bool: "boolean"}
+    if annotation in names:
+        return names[annotation]
+    return getattr(annotation, "__name__", str(annotation))
+
+
 def _type_name(field: Any) -> str:
-    text = str(field.annotation).replace("typing.", "").replace("NoneType", "null")
-    for model in (SecretKeySelector, TLSConfig, AuthStatus, Condition):
-        text = text.replace(f"{model.__module__}.{model.__name__}", model.__name__)
-    text = text.replace("<class '", "").replace("'>", "").replace(" | null", "").replace(" | None", "")
     if any(m.__class__.__name__ == "BeforeValidator" for m in field.metadata):
         return "duration (e.g. 30s, 5m, 1h)"
-    if text.startswith("dict[str, dict"):
+    text = _render(field.annotation)
+    if text.startswith("map of string to map"):
         return "map: method name to its block"
-    return text.replace("float", "number").replace("str", "string").replace("bool", "boolean")
+    return text.replace("Any", "any")
 
 
 def _default(field: Any) -> str:
@@ -39,8 +56,8 @@ def model_table(model: type[pydantic.BaseModel]) -> str:
     rows = ["| Field | Type | Default | Description |", "|---|---|---|---|"]
     for name, field in model.model_fields.items():
         alias = field.alias or name
-        description = (field.description or "").replace("|", "\\|").replace("\n", " ")
-        rows.append(f"| `{alias}` | {_type_name(field)} | {_default(field)} | {description} |")
+        cells = [f"`{alias}`", _type_name(field), _default(field), (field.description or "").replace("\n", " ")]
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(rows)
 
 

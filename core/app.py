@@ -18,6 +18,7 @@ from .context import CoreAuthContext, OperatorIdentity, utc_now
 from .kube import GROUP, PLURAL, VERSION, KubeClient
 from .lifecycle import Backoff
 from .manager import ConnectionManager
+from .metrics import Metrics
 from .redact import REDACTOR, install_log_redaction
 from .registry import ProviderRegistry, load_providers
 from .reporting import Reporter
@@ -36,6 +37,7 @@ class OperatorConfig:
     backoff: Backoff = dataclasses.field(default_factory=Backoff)
     kube_connection: kopf.ConnectionInfo | None = None  # None: in-cluster, else kubeconfig
     events_namespace: str | None = None  # events of cluster-scoped objects; default: operator namespace
+    metrics_port: int | None = None  # serve Prometheus metrics here; None: do not serve
 
     @classmethod
     def from_env(cls) -> OperatorConfig:
@@ -71,13 +73,20 @@ class OperatorApp:
         self._kube: KubeClient | None = None
         self._http: aiohttp.ClientSession | None = None
         self._uids: dict[str, str] = {}  # for events' involvedObject
+        self.metrics = Metrics()
         deps = RuntimeDeps(
             context_factory=self._context,
             reporter_factory=self._reporter,
             backoff=config.backoff,
             notify=self._notify,
+            metrics=self.metrics,
         )
         self.manager = ConnectionManager(self.registry, deps)
+        self.metrics.watch(self.manager.observations, self.registry)
+
+    def serve_metrics(self) -> None:
+        if self.config.metrics_port is not None:
+            self.metrics.serve(self.config.metrics_port)
 
     @property
     def kube(self) -> KubeClient:
@@ -131,6 +140,7 @@ class OperatorApp:
 
     async def shutdown(self) -> None:
         await self.manager.stop_all()
+        self.metrics.close()
         if self._kube is not None:
             await self._kube.close()
         if self._http is not None:
@@ -145,6 +155,7 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
         install_log_redaction()
+        app.serve_metrics()
         settings.persistence.finalizer = FINALIZER
         # Keep kopf's bookkeeping out of .status: status belongs to the connection.
         settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="vault.platform.io")

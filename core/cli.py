@@ -32,6 +32,8 @@ def main() -> None:
     multiple=True,
     help="Namespaces to serve (VaultConnection is cluster-scoped; default: cluster-wide).",
 )
+@click.option("--metrics-port", type=int, default=9090, show_default=True,
+              help="Serve Prometheus metrics on this port at /metrics (0: off).")
 @click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")
 @click.option("--debug", is_flag=True, help="Log at DEBUG level.")
 def run(
@@ -40,12 +42,15 @@ def run(
     priority: int | None,
     liveness_endpoint: str | None,
     namespaces: tuple[str, ...],
+    metrics_port: int,
     verbose: bool,
     debug: bool,
 ) -> None:
     """Run the operator (in a cluster, or outside one with KUBECONFIG / ~/.kube/config)."""
     kopf.configure(debug=debug, verbose=verbose)
-    app = OperatorApp(OperatorConfig.from_env())
+    config = OperatorConfig.from_env()
+    config.metrics_port = metrics_port or None
+    app = OperatorApp(config)
     _report_plugin_errors(app)
     kopf.run(
         registry=build_registry(app),

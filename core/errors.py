@@ -7,6 +7,8 @@ secret material: a plugin builds them from names, paths and URLs only.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class Reason:
     """Condition reasons used on VaultConnection status. Plugins may use their own too."""
@@ -100,6 +102,10 @@ class LoginDeniedError(VaultAccessError):
     """Vault answered the login with 400/403: the credentials or role do not match."""
 
     reason = Reason.LOGIN_DENIED
+
+    def __init__(self, message: str, *, status: int = 403, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.status = status  # Vault's HTTP status, for plugins' explain_login_error
 
 
 class TokenInvalidError(VaultAccessError):

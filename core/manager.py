@@ -29,6 +29,7 @@ class _Entry:
     spec_key: str
     runtime: ConnectionRuntime | None
     task: asyncio.Task[None] | None
+    observation: Observation | None = None  # for specs that never got a runtime
 
 
 class ConnectionManager:
@@ -46,6 +47,15 @@ class ConnectionManager:
     def names(self) -> list[str]:
         return sorted(self._entries)
 
+    def observations(self) -> list[tuple[str, Observation]]:
+        """What each connection's status is built from (for metrics)."""
+        found = []
+        for name, entry in list(self._entries.items()):
+            obs = entry.runtime.obs if entry.runtime is not None else entry.observation
+            if obs is not None:
+                found.append((name, obs))
+        return found
+
     async def apply(self, name: str, generation: int | None, spec: dict[str, Any]) -> None:
         """Start (or restart, when the spec changed) the runtime for ``name``."""
         spec_key = json.dumps(spec, sort_keys=True, default=str)
@@ -61,7 +71,7 @@ class ConnectionManager:
             method = next(iter(auth), "") if isinstance(auth, dict) and len(auth) == 1 else ""
             obs = Observation(generation=generation, method=str(method))
             await self.reporter_factory(name, obs).failed(error, 1)
-            self._entries[name] = _Entry(spec_key, None, None)
+            self._entries[name] = _Entry(spec_key, None, None, obs)
             return
         runtime = ConnectionRuntime(name, generation, validated, self.deps)
         task = asyncio.create_task(runtime.run(), name=f"vaultconnection/{name}")
@@ -73,6 +83,7 @@ class ConnectionManager:
         entry = self._entries.pop(name, None)
         if entry:
             await self._stop(entry, revoke=True)
+            self.deps.metrics.forget(name)
 
     async def stop_all(self, revoke: bool = False) -> None:
         """Operator shutdown: tokens are not revoked by default (they expire; a restart logs in again)."""

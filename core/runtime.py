@@ -11,12 +11,14 @@ import dataclasses
 import datetime
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .context import CoreAuthContext
 from .errors import LoginDeniedError, TokenInvalidError, VaultAccessError
 from .lifecycle import Action, Backoff, Lease, plan_lease
+from .metrics import Metrics
 from .provider import LoginRequest
 from .reporting import Reporter
 from .session import VaultSession
@@ -38,6 +40,7 @@ class RuntimeDeps:
     sleep: Sleep = asyncio.sleep
     random: Callable[[], float] = random.random
     notify: Callable[..., None] = lambda hook, **kwargs: None
+    metrics: Metrics = dataclasses.field(default_factory=Metrics)
 
 
 class ConnectionRuntime:
@@ -98,13 +101,23 @@ class ConnectionRuntime:
             await self.deps.sleep(delay)
 
     async def _login(self) -> None:
+        logins, started = self.deps.metrics.logins, time.perf_counter()
+        try:
+            await self._login_once()
+        except VaultAccessError as error:
+            logins.labels(self.name, self.obs.method, error.reason).inc()
+            raise
+        logins.labels(self.name, self.obs.method, "success").inc()
+        self.deps.metrics.login_seconds.labels(self.obs.method).observe(time.perf_counter() - started)
+
+    async def _login_once(self) -> None:
         health = await self.session.health()
         self.obs.vault_version = health.version
         request = await self.session.login_request(self.validated)
         try:
             grant = await self.session.login(request)
         except LoginDeniedError as error:
-            raise LoginDeniedError(self._explain_denial(request, error)) from None
+            raise LoginDeniedError(self._explain_denial(request, error), status=error.status) from None
         now = self.deps.clock()
         self.lease = Lease(now, grant.ttl, grant.renewable and not request.reauth, creation_ttl=grant.ttl)
         self._last_check = now
@@ -125,11 +138,17 @@ class ConnectionRuntime:
         await self._login()
 
     async def _renew(self) -> None:
+        renewals = self.deps.metrics.renewals.labels
         try:
             grant = await self.session.renew()
         except TokenInvalidError as error:
+            renewals(self.name, self.obs.method, error.reason).inc()
             await self._relogin(f"renewal refused ({error.message})")
             return
+        except VaultAccessError as error:
+            renewals(self.name, self.obs.method, error.reason).inc()
+            raise
+        renewals(self.name, self.obs.method, "success").inc()
         assert self.lease is not None
         now = self.deps.clock()
         self.lease = Lease(now, grant.ttl, grant.renewable, creation_ttl=self.lease.creation_ttl)
@@ -144,17 +163,22 @@ class ConnectionRuntime:
 
     async def _check(self) -> None:
         self._last_check = self.deps.clock()
+        checks = self.deps.metrics.health_checks.labels
         try:
             await self.session.lookup_self()
-        except TokenInvalidError as error:
+        except VaultAccessError as error:
+            checks(self.name, error.reason).inc()
+            if not isinstance(error, TokenInvalidError):
+                raise
             await self.reporter.token_rejected(error)
             await self._relogin(f"the health check was refused ({error.message})")
             return
+        checks(self.name, "success").inc()
         await self.reporter.healthy()
 
     def _explain_denial(self, request: LoginRequest, error: LoginDeniedError) -> str:
         validated = self.validated
-        hint = validated.provider.explain_login_error(validated.config, request, 403, error.message)
+        hint = validated.provider.explain_login_error(validated.config, request, error.status, error.message)
         role: Any = getattr(validated.config, "role", None)
         role_text = f" for role {role!r}" if role else ""
         return hint or f"Vault denied login{role_text} at auth/{request.mount}: {error.message}"

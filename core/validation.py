@@ -28,7 +28,8 @@ def describe_validation_error(error: pydantic.ValidationError, prefix: str) -> s
         text = template.format(**(item.get("ctx") or {})) if template else item["msg"]
         if where.endswith(".address") and item["type"] == "string_pattern_mismatch":
             text = "must be an http:// or https:// URL, such as https://vault.example.com:8200"
-        problems.append(f"{where} {text}".replace("Value error, ", ""))
+        separator = ":" if not item["loc"] else ""  # model-level checks have no field of their own
+        problems.append(f"{where}{separator} {text}".replace("Value error, ", ""))
     return "; ".join(problems)
 
 

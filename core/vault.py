@@ -117,7 +117,7 @@ class VaultClient:
         path = f"/v1/auth/{request.mount}/{request.path}"
         response = self._request("PUT", path, json=dict(request.body), headers=dict(request.headers))
         if response.status_code in (400, 401, 403, 404):
-            raise LoginDeniedError(_errors_text(response))
+            raise LoginDeniedError(_errors_text(response), status=response.status_code)
         if not response.ok:
             raise self._unavailable(response, f"login at auth/{request.mount}")
         auth = (response.json() or {}).get("auth") or {}

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import kopf
 
@@ -39,14 +39,28 @@ def run_operator(
     backoff: Backoff | None = None,
     registry: ProviderRegistry | None = None,
     events_namespace: str = "default",
+    metrics_port: int | None = None,
     ready_timeout: float = 30.0,
+    standalone: bool = True,
+    peering_name: str | None = None,
+    priority: int | None = None,
+    configure: Callable[[kopf.OperatorSettings], None] | None = None,
 ) -> Iterator[RunningOperator]:
-    """Start the operator against ``connection`` and stop it (cleanly) when the block ends."""
+    """Start the operator against ``connection`` and stop it (cleanly) when the block ends.
+
+    ``standalone``/``peering_name``/``priority`` are kopf's peering options (pass ``standalone=False``
+    and a ``peering_name`` to run several replicas); ``configure`` adjusts kopf's settings before the
+    start (e.g. a short ``settings.peering.lifetime``).
+    """
+    settings = _settings()
+    if configure is not None:
+        configure(settings)
     config = OperatorConfig(
         identity=identity or OperatorIdentity(),
         backoff=backoff or Backoff(),
         kube_connection=connection,
         events_namespace=events_namespace,
+        metrics_port=metrics_port,
     )
     app = OperatorApp(config, registry=registry)
     ready, stop = threading.Event(), threading.Event()
@@ -59,8 +73,10 @@ def run_operator(
             loop.run_until_complete(
                 kopf.operator(
                     registry=build_registry(app),
-                    settings=_settings(),
-                    standalone=True,
+                    settings=settings,
+                    standalone=standalone,
+                    peering_name=peering_name,
+                    priority=priority,
                     clusterwide=True,
                     ready_flag=ready,
                     stop_flag=stop,
