@@ -56,11 +56,13 @@ def _pod_namespace() -> str | None:
         return None
 
 
-def login(config: OperatorConfig) -> kopf.ConnectionInfo:
+def login(config: OperatorConfig, settings: kopf.OperatorSettings) -> kopf.ConnectionInfo:
     """Credentials like kubectl's: explicit, then in-cluster service account, then kubeconfig."""
     if config.kube_connection is not None:
         return config.kube_connection
-    info = kopf.login_with_service_account(logger=log) or kopf.login_with_kubeconfig(logger=log)
+    info = kopf.login_with_service_account(logger=log, settings=settings) or kopf.login_with_kubeconfig(
+        logger=log, settings=settings
+    )
     if info is None:
         raise kopf.LoginError("no Kubernetes credentials: not in a cluster, and no KUBECONFIG or ~/.kube/config")
     return info
@@ -71,6 +73,7 @@ class OperatorApp:
         self.config = config
         self.registry = registry if registry is not None else load_providers()
         self._kube: KubeClient | None = None
+        self.kopf_settings = kopf.OperatorSettings()  # replaced by the running operator's at login
         self._http: aiohttp.ClientSession | None = None
         self._uids: dict[str, str] = {}  # for events' involvedObject
         self.metrics = Metrics()
@@ -88,10 +91,13 @@ class OperatorApp:
         if self.config.metrics_port is not None:
             self.metrics.serve(self.config.metrics_port)
 
+    def login(self) -> kopf.ConnectionInfo:
+        return login(self.config, self.kopf_settings)
+
     @property
     def kube(self) -> KubeClient:
         if self._kube is None:
-            self._kube = KubeClient(login(self.config), relogin=lambda: login(self.config))
+            self._kube = KubeClient(self.login(), relogin=self.login)
         return self._kube
 
     def _http_session(self) -> aiohttp.ClientSession:
@@ -164,8 +170,9 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         settings.execution.max_workers = 4
 
     @kopf.on.login(registry=registry)
-    def authenticate(**_: Any) -> kopf.ConnectionInfo:
-        return login(app.config)
+    def authenticate(settings: kopf.OperatorSettings, **_: Any) -> kopf.ConnectionInfo:
+        app.kopf_settings = settings
+        return app.login()
 
     @kopf.on.resume(*resource, registry=registry)
     @kopf.on.create(*resource, registry=registry)

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import threading
 
 from .ports import free_port
+
+# HTTP/1.1 request lines in the client's byte stream (keep-alive sends many per connection).
+_REQUEST_LINE = re.compile(rb"(GET|PUT|POST|DELETE|LIST|HEAD|PATCH) (/\S*) HTTP/1\.[01]\r\n")
 
 
 class CountingProxy:
@@ -18,6 +22,7 @@ class CountingProxy:
         self.host, self.backend_port = host, backend_port
         self.port = free_port()
         self.connections = 0
+        self.requests: list[str] = []  # "METHOD /path" of every HTTP request sent through
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="counting-proxy", daemon=True)
@@ -31,9 +36,25 @@ class CountingProxy:
         with self._lock:
             return self.connections
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def requests_since(self, index: int) -> list[str]:
+        with self._lock:
+            return self.requests[index:]
+
+    def _record(self, stream: bytes) -> bytes:
+        """Record complete request lines; return the tail that may hold a partial one."""
+        end = 0
+        for match in _REQUEST_LINE.finditer(stream):
+            with self._lock:
+                self.requests.append(f"{match.group(1).decode()} {match.group(2).decode()}")
+            end = match.end()
+        return stream[max(end, len(stream) - 512):]
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, record: bool = False) -> None:
+        tail = b""
         with contextlib.suppress(ConnectionError, OSError):
             while data := await reader.read(65536):
+                if record:
+                    tail = self._record(tail + data)
                 writer.write(data)
                 await writer.drain()
         writer.close()
@@ -46,7 +67,7 @@ class CountingProxy:
         except OSError:
             writer.close()  # backend down: the client sees the connection drop, as with a dead server
             return
-        await asyncio.gather(self._pipe(reader, backend_writer), self._pipe(backend_reader, writer))
+        await asyncio.gather(self._pipe(reader, backend_writer, record=True), self._pipe(backend_reader, writer))
 
     def start(self) -> CountingProxy:
         self._thread.start()

@@ -1,0 +1,236 @@
+"""The provider contract: run any auth provider class through what the core relies on.
+
+    from vault_access_operator.testing.contract import check_provider
+    check_provider(MyProvider, {"role": "x"})          # AssertionError listing every violation
+
+or, in pytest, ``class TestContract(ProviderContract): provider_class = MyProvider; sample_config = {...}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import importlib
+import importlib.metadata
+import inspect
+import json
+import re
+import sys
+from typing import Any
+
+import pydantic
+
+from ..errors import VaultAccessError
+from ..hookspecs import ENTRY_POINT_GROUP
+from ..provider import AuthContext, AuthProvider, LoginRequest
+from ..registry import load_providers
+from .contract_model import check_config_model, validate_config
+from .recording import RecordingAuthContext
+from .sync import run_sync
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+#: The longest the contract waits for login_request (a provider's own timeout may be longer).
+MAX_WAIT = 10.0
+#: Vault answers the contract feeds to explain_login_error.
+SAMPLE_DENIALS = ((400, "invalid role or secret ID"), (403, "permission denied"))
+
+
+@dataclasses.dataclass
+class ContractReport:
+    """What one contract run saw; ``failures`` is empty when the provider keeps the contract."""
+
+    provider_class: type
+    failures: list[str] = dataclasses.field(default_factory=list)
+    provider: AuthProvider[Any] | None = None
+    config: pydantic.BaseModel | None = None
+    request: LoginRequest | None = None
+    ctx: AuthContext | None = None
+
+    def raise_for_failures(self) -> ContractReport:
+        if self.failures:
+            items = "\n".join(f"  - {failure}" for failure in self.failures)
+            name = getattr(self.provider_class, "__name__", repr(self.provider_class))
+            raise AssertionError(f"{name} breaks the auth provider contract:\n{items}")
+        return self
+
+
+def check_provider(
+    provider_cls: type, sample_config: dict[str, Any], ctx: AuthContext | None = None, *, plugin: object = None
+) -> ContractReport:
+    """Run the whole contract; raises AssertionError listing every violation, else returns the report.
+
+    ``ctx`` defaults to a RecordingAuthContext that invents recognisable secrets and tokens;
+    ``plugin`` is the module holding the ``vao_auth_providers`` hook (default: the class's module
+    or the nearest package above it that has one).
+    """
+    return run_sync(check_provider_async(provider_cls, sample_config, ctx, plugin=plugin))
+
+
+async def check_provider_async(
+    provider_cls: type, sample_config: dict[str, Any], ctx: AuthContext | None = None, *, plugin: object = None
+) -> ContractReport:
+    """:func:`check_provider` for code already inside an event loop."""
+    report = ContractReport(provider_cls)
+    if not (isinstance(provider_cls, type) and issubclass(provider_cls, AuthProvider)):
+        report.failures.append(f"{provider_cls!r} is not a subclass of vault_access_operator.AuthProvider")
+        return report.raise_for_failures()
+    key = getattr(provider_cls, "key", None)
+    if not (isinstance(key, str) and KEY_PATTERN.match(key)):
+        report.failures.append(f"key {key!r} must be a lowercase identifier such as 'approle' (the spec.auth block)")
+        key = str(key)
+    mount = getattr(provider_cls, "default_mount", None)
+    if not (isinstance(mount, str) and mount.strip("/")):
+        report.failures.append(f"default_mount {mount!r} must name the Vault auth mount used by default")
+    timeout = getattr(provider_cls, "login_request_timeout", None)
+    if not (isinstance(timeout, int | float) and timeout > 0):
+        report.failures.append(f"login_request_timeout {timeout!r} must be a positive number of seconds")
+    if not inspect.iscoroutinefunction(getattr(provider_cls, "login_request", None)):
+        report.failures.append("login_request must be an async def (the core awaits it)")
+    model = getattr(provider_cls, "config_model", None)
+    report.failures += check_config_model(model, key, sample_config)
+    report.failures += _check_hook(provider_cls, key, plugin)
+    try:
+        report.provider = provider_cls()
+    except Exception as error:
+        report.failures.append(f"the class must instantiate with no arguments: {type(error).__name__}: {error}")
+        return report.raise_for_failures()
+    if report.failures:  # the login check would only repeat what is wrong
+        return report.raise_for_failures()
+    try:
+        report.config = validate_config(model, key, sample_config)  # type: ignore[arg-type]
+    except AssertionError as error:
+        report.failures.append(str(error))
+        return report.raise_for_failures()
+    report.ctx = ctx if ctx is not None else RecordingAuthContext(fake_missing=True)
+    await _check_login(report, min(float(timeout), MAX_WAIT))  # type: ignore[arg-type]
+    return report.raise_for_failures()
+
+
+def _leaks(ctx: AuthContext | None, text: str) -> list[str]:
+    return ctx.leaked_in(text) if isinstance(ctx, RecordingAuthContext) else []
+
+
+async def _check_login(report: ContractReport, timeout: float) -> None:
+    provider, config, ctx = report.provider, report.config, report.ctx
+    assert provider is not None and config is not None and ctx is not None
+    try:
+        request = await asyncio.wait_for(provider.login_request(config, ctx), timeout)
+    except TimeoutError:
+        report.failures.append(f"login_request did not return within {timeout:.1f}s")
+        return
+    except Exception as error:
+        text = f"{type(error).__name__}: {error}"
+        for leak in _leaks(ctx, text + repr(error)):
+            report.failures.append(f"the exception from login_request contains a secret: {leak}")
+        kind = "" if isinstance(error, VaultAccessError) else " (not a VaultAccessError: would be PluginFailed)"
+        report.failures.append(f"login_request raised{kind} with the sample config: {_redacted(ctx, text)}")
+        return
+    if not isinstance(request, LoginRequest):
+        report.failures.append(f"login_request returned {type(request).__name__}, not a LoginRequest")
+        return
+    report.request = request
+    expected = provider.mount(config)
+    if request.mount != expected:
+        report.failures.append(f"request.mount {request.mount!r} must be provider.mount(config) = {expected!r}")
+    if not request.mount or request.mount != request.mount.strip("/"):
+        report.failures.append(f"request.mount {request.mount!r} must be a non-empty path without outer slashes")
+    try:
+        json.dumps(dict(request.body))
+    except (TypeError, ValueError) as error:
+        report.failures.append(f"request.body is not JSON-serialisable: {error}")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in dict(request.headers).items()):
+        report.failures.append("request.headers must map strings to strings")
+    details = dict(request.details)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in details.items()):
+        report.failures.append("request.details must map strings to strings (they are shown on status)")
+    for where, text in (("request.details", json.dumps(details, default=str)), ("repr(request)", repr(request))):
+        report.failures += [f"{where} contains a secret: {leak}" for leak in _leaks(ctx, text)]
+    for status, errors in SAMPLE_DENIALS:
+        _check_explain(report, request, status, errors)
+
+
+def _check_explain(report: ContractReport, request: LoginRequest, status: int, errors: str) -> None:
+    assert report.provider is not None
+    try:
+        text = report.provider.explain_login_error(report.config, request, status, errors)
+    except Exception as error:
+        report.failures.append(f"explain_login_error raised {type(error).__name__}: {error}")
+        return
+    if text is not None and not (isinstance(text, str) and text.strip()):
+        report.failures.append(f"explain_login_error must return a message or None, got {text!r}")
+    elif text:
+        report.failures += [f"explain_login_error's message contains a secret: {leak}" for leak in _leaks(report.ctx, text)]
+
+
+def _redacted(ctx: AuthContext | None, text: str) -> str:
+    for value in getattr(ctx, "handed_out", ()):
+        text = text.replace(value, "***")
+    return text
+
+
+def _plugin_module(provider_cls: type, plugin: object) -> Any:
+    if plugin is not None:
+        return importlib.import_module(plugin) if isinstance(plugin, str) else plugin
+    parts = provider_cls.__module__.split(".")
+    for end in range(len(parts), 0, -1):  # the class's module, then each package above it
+        module = sys.modules.get(".".join(parts[:end]))
+        if module is not None and hasattr(module, "vao_auth_providers"):
+            return module
+    return None
+
+
+def _check_hook(provider_cls: type, key: str, plugin: object) -> list[str]:
+    module = _plugin_module(provider_cls, plugin)
+    if module is None:
+        return [f"no vao_auth_providers hook in {provider_cls.__module__} or a package above it (or pass plugin=)"]
+    hook = getattr(module, "vao_auth_providers", None)
+    if hook is None or not hasattr(hook, "vault_access_operator_impl"):
+        return [f"{getattr(module, '__name__', module)}.vao_auth_providers must be decorated with @hookimpl"]
+    try:
+        offered = list(hook())
+    except Exception as error:
+        return [f"vao_auth_providers() raised {type(error).__name__}: {error}"]
+    if provider_cls not in offered:
+        return [f"vao_auth_providers() returns {offered!r}, which does not include {provider_cls.__name__}"]
+    return _check_loads(module, key, provider_cls)
+
+
+def _check_loads(module: Any, key: str, provider_cls: type) -> list[str]:
+    # The operator's own loader, fed the module as if an entry point named it.
+    name = getattr(module, "__name__", None)
+    if not isinstance(name, str) or sys.modules.get(name) is not module:
+        return []  # an object, not an importable module: the hook check above is all we can do
+    entry = importlib.metadata.EntryPoint(name=key, value=name, group=ENTRY_POINT_GROUP)
+    registry = load_providers([entry])
+    errors = [p.error for p in registry.plugins if p.error]
+    if errors:
+        return [f"the operator's plugin loader rejects {name}: {errors[0]}"]
+    if not isinstance(registry.providers.get(key), provider_cls):
+        return [f"the operator's plugin loader found no provider for {key!r} in {name}"]
+    return []
+
+
+def check_entry_point(name: str) -> type[AuthProvider[Any]]:
+    """The provider class an installed entry point of the group offers under key ``name``."""
+    found = [ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
+    assert found, f"no entry point {name!r} in group {ENTRY_POINT_GROUP!r}: is the package installed (pip install -e .)?"
+    registry = load_providers(found)
+    errors = [f"{p.name}: {p.error}" for p in registry.plugins if p.error]
+    assert not errors, f"the entry point failed to load: {errors[0]}"
+    assert name in registry.providers, f"entry point {name!r} loads, but offers keys {sorted(registry.providers)}"
+    return type(registry.providers[name])
+
+
+class ProviderContract:
+    """Pytest mixin: ``class TestMyContract(ProviderContract)`` with ``provider_class`` and ``sample_config``."""
+
+    provider_class: type
+    sample_config: dict[str, Any]
+    plugin: object = None
+
+    def make_context(self) -> AuthContext | None:
+        """Override to pass secrets or tokens the provider needs (default: invented ones)."""
+        return None
+
+    def test_provider_contract(self) -> None:
+        check_provider(self.provider_class, self.sample_config, self.make_context(), plugin=self.plugin)

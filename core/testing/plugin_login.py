@@ -1,0 +1,84 @@
+"""Drive a provider the way the core does, for a plugin's own tests: build its request, log in to a real Vault.
+
+    grant = login_with(MyProvider, {"roleId": ...}, ctx, openbao_server.url)
+    assert grant.accessor
+
+A denied login raises LoginDeniedError carrying the provider's explain_login_error message, as
+the user would read it on status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pydantic
+
+from ..errors import LoginDeniedError
+from ..provider import AuthContext, AuthProvider, LoginRequest
+from ..vault import TokenGrant, VaultClient, run_blocking
+from .contract_model import validate_config
+from .sync import run_sync
+
+ProviderLike = AuthProvider[Any] | type[AuthProvider[Any]]
+
+
+def _provider(provider: ProviderLike) -> AuthProvider[Any]:
+    return provider() if isinstance(provider, type) else provider
+
+
+def _config(provider: AuthProvider[Any], config: pydantic.BaseModel | dict[str, Any]) -> pydantic.BaseModel:
+    # A dict is validated exactly as the core validates spec.auth.<key>.
+    return validate_config(provider.config_model, provider.key, config) if isinstance(config, dict) else config
+
+
+async def make_login_request_async(
+    provider: ProviderLike, config: pydantic.BaseModel | dict[str, Any], ctx: AuthContext
+) -> LoginRequest:
+    """``provider.login_request(config, ctx)`` with the core's timeout (``login_request_timeout``)."""
+    instance = _provider(provider)
+    coro = instance.login_request(_config(instance, config), ctx)
+    return await asyncio.wait_for(coro, instance.login_request_timeout)
+
+
+def make_login_request(
+    provider: ProviderLike, config: pydantic.BaseModel | dict[str, Any], ctx: AuthContext
+) -> LoginRequest:
+    """Synchronous :func:`make_login_request_async`."""
+    return run_sync(make_login_request_async(provider, config, ctx))
+
+
+async def login_with_async(
+    provider: ProviderLike,
+    config: pydantic.BaseModel | dict[str, Any],
+    ctx: AuthContext,
+    vault_url: str,
+    *,
+    verify: bool | str = True,
+) -> TokenGrant:
+    """Build the provider's request and send it to ``vault_url`` with the core's own Vault client."""
+    instance = _provider(provider)
+    model = _config(instance, config)
+    request = await make_login_request_async(instance, model, ctx)
+    client = VaultClient(vault_url, verify)
+    try:
+        grant = await run_blocking(client.login, request)
+    except LoginDeniedError as error:
+        hint = instance.explain_login_error(model, request, error.status, error.message)
+        raise LoginDeniedError(hint or error.message, status=error.status) from None
+    finally:
+        client.close()
+    ctx.remember_secret(grant.token)  # as the core does: a Vault token is a secret too
+    return grant
+
+
+def login_with(
+    provider: ProviderLike,
+    config: pydantic.BaseModel | dict[str, Any],
+    ctx: AuthContext,
+    vault_url: str,
+    *,
+    verify: bool | str = True,
+) -> TokenGrant:
+    """Synchronous :func:`login_with_async`: returns the TokenGrant (token, accessor, ttl, renewable)."""
+    return run_sync(login_with_async(provider, config, ctx, vault_url, verify=verify))
