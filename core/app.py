@@ -6,6 +6,7 @@ which tests can drive without a cluster.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
@@ -27,6 +28,7 @@ from .status import Observation
 
 log = logging.getLogger(__name__)
 FINALIZER = "vault.platform.io/finalizer"
+SHUTDOWN_REVOKE_SECONDS = 10.0
 
 
 @dataclasses.dataclass
@@ -145,7 +147,10 @@ class OperatorApp:
         self._uids.pop(name, None)
 
     async def shutdown(self) -> None:
-        await self.manager.stop_all()
+        try:
+            await asyncio.wait_for(self.manager.stop_all(revoke=True), SHUTDOWN_REVOKE_SECONDS)
+        except TimeoutError:
+            log.warning("some tokens were not revoked within %ss; they expire by themselves", SHUTDOWN_REVOKE_SECONDS)
         self.metrics.close()
         if self._kube is not None:
             await self._kube.close()

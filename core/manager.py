@@ -85,8 +85,8 @@ class ConnectionManager:
             await self._stop(entry, revoke=True)
             self.deps.metrics.forget(name)
 
-    async def stop_all(self, revoke: bool = False) -> None:
-        """Operator shutdown: tokens are not revoked by default (they expire; a restart logs in again)."""
+    async def stop_all(self, revoke: bool = True) -> None:
+        """Operator shutdown: revoke every token (a restart logs in again) so no leases pile up."""
         entries, self._entries = list(self._entries.values()), {}
         await asyncio.gather(*(self._stop(e, revoke=revoke) for e in entries))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import hvac.exceptions
 import pytest
 
 from tests.conftest import OPERATOR_NS, OPERATOR_SA
@@ -108,3 +109,22 @@ def test_sealed_vault_shows_sealed_and_recovers_after_unseal(
     assert "is sealed" in status["message"]
     server.unseal()
     wait_phase(fake_kube, "sealed", "Active", timeout=10)
+
+
+def test_operator_restart_logs_in_again(fake_kube: FakeKube, vault_k8s: OpenBaoServer, operator_identity) -> None:
+    from vault_access_operator.testing.operator import run_operator
+
+    fake_kube.create_vaultconnection("restart", k8s_spec(vault_k8s.url, interval="1s"))
+    with run_operator(fake_kube.connection_info(), identity=operator_identity, backoff=Backoff(0.2, 2.0)):
+        first = wait_phase(fake_kube, "restart", "Active")["authStatus"]["tokenAccessor"]
+    # The token lived only in the first operator's memory: the second one logs in by itself.
+    with run_operator(fake_kube.connection_info(), identity=operator_identity, backoff=Backoff(0.2, 2.0)):
+        def relogged() -> dict | None:
+            status = status_of(fake_kube, "restart")
+            return status if status["authStatus"].get("tokenAccessor") not in (None, first) else None
+
+        status = wait_for(relogged, timeout=10, message="no new login after the restart")
+    assert status["phase"] == "Active" and status["healthy"] is True
+    with pytest.raises(hvac.exceptions.InvalidRequest):  # the first operator revoked its token on shutdown
+        vault_k8s.client().auth.token.lookup_accessor(first)
+    assert fake_kube.get_vaultconnection("restart")["spec"] == k8s_spec(vault_k8s.url, interval="1s")
