@@ -142,6 +142,10 @@ class OperatorApp:
             self._uids[name] = uid
         await self.manager.apply(name, generation, dict(spec))
 
+    async def release(self, name: str) -> None:
+        """Stop serving ``name`` (this replica was paused): revoke, keep the status for the next leader."""
+        await self.manager.release(name)
+
     async def delete(self, name: str) -> None:
         await self.manager.remove(name)
         self._uids.pop(name, None)
@@ -184,6 +188,16 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
     @kopf.on.update(*resource, field="spec", registry=registry)
     async def reconcile(name: str, uid: str, body: kopf.Body, spec: kopf.Spec, **_: Any) -> None:
         await app.reconcile(name, uid, body.metadata.get("generation"), dict(spec))
+
+    # kopf pauses a replica that loses the peering lead by stopping its daemons, not plain tasks:
+    # this daemon ties each connection's runtime to that, so only the leader talks to Vault.
+    @kopf.daemon(*resource, registry=registry, cancellation_timeout=10)
+    async def hold(name: str, uid: str, body: kopf.Body, spec: kopf.Spec, stopped: kopf.DaemonStopped,
+                   **_: Any) -> None:
+        await app.reconcile(name, uid, body.metadata.get("generation"), dict(spec))  # no-op when unchanged
+        await stopped.wait()
+        if not (stopped.reason and kopf.DaemonStoppingReason.RESOURCE_DELETED in stopped.reason):
+            await app.release(name)
 
     @kopf.on.delete(*resource, registry=registry)
     async def delete(name: str, **_: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import sys
 
 import click
@@ -48,6 +49,9 @@ def run(
 ) -> None:
     """Run the operator (in a cluster, or outside one with KUBECONFIG / ~/.kube/config)."""
     kopf.configure(debug=debug, verbose=verbose)
+    if peering_name and priority is None:
+        # kopf pauses every replica that shares the highest priority: give each pod its own.
+        priority = random.SystemRandom().randint(1, 2**31 - 1)
     config = OperatorConfig.from_env()
     config.metrics_port = metrics_port or None
     app = OperatorApp(config)

@@ -85,6 +85,12 @@ class ConnectionManager:
             await self._stop(entry, revoke=True)
             self.deps.metrics.forget(name)
 
+    async def release(self, name: str) -> None:
+        """Stop the runtime without touching metrics or status: another replica takes over."""
+        entry = self._entries.pop(name, None)
+        if entry:
+            await self._stop(entry, revoke=True)
+
     async def stop_all(self, revoke: bool = True) -> None:
         """Operator shutdown: revoke every token (a restart logs in again) so no leases pile up."""
         entries, self._entries = list(self._entries.values()), {}

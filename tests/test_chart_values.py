@@ -1,0 +1,59 @@
+"""values.schema.json: wrong values fail at install (helm validates them before rendering)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import helm_python as helm
+import pytest
+
+from tests.test_chart import CHART, PRODUCTION, chart, render
+
+WRONG = {
+    "string replicaCount": ({"replicaCount": "2"}, "/replicaCount"),
+    "negative replicaCount": ({"replicaCount": -1}, "/replicaCount"),
+    "unknown top-level key": ({"replicas": 2}, "additional properties 'replicas'"),
+    "misspelt nested key": ({"serviceAccount": {"annotation": {}}}, "additional properties 'annotation'"),
+    "logLevel not in the enum": ({"logLevel": "trace"}, "/logLevel"),
+    "pullPolicy not in the enum": ({"image": {"pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
+    "non-string annotation": ({"serviceAccount": {"annotations": {"eks.amazonaws.com/role-arn": 1}}}, "role-arn"),
+    "port out of range": ({"metrics": {"port": 70000}}, "/metrics/port"),
+    "extraEnv without a name": ({"extraEnv": [{"value": "x"}]}, "/extraEnv/0"),
+    "namespace with a slash": ({"rbac": {"secretNamespaces": ["a/b"]}}, "/rbac/secretNamespaces/0"),
+    "token account without namespace": ({"rbac": {"extraTokenServiceAccounts": ["app"]}}, "extraTokenService"),
+    "bad resource quantity": ({"resources": {"limits": {"memory": "lots"}}}, "/resources/limits/memory"),
+}
+
+
+@pytest.mark.parametrize(("values", "where"), WRONG.values(), ids=WRONG.keys())
+def test_wrong_values_are_rejected(values: dict[str, Any], where: str) -> None:
+    with chart() as loaded:
+        with pytest.raises(helm.HelmValuesError, match=where):
+            loaded.validate_schema(loaded.merge_values(values))
+        with pytest.raises(helm.HelmValuesError, match=where):  # what install/template do
+            loaded.render(values, name="vault-access-operator")
+    report = helm.lint(CHART, values)
+    assert any(where in error for error in report["errors"]), report["errors"]
+
+
+@pytest.mark.parametrize("values", [{}, PRODUCTION], ids=["default", "production"])
+def test_good_values_pass(values: dict[str, Any]) -> None:
+    with chart() as loaded:
+        loaded.validate_schema(loaded.merge_values(values))
+
+
+def test_every_default_value_is_described_by_the_schema() -> None:
+    """additionalProperties: false everywhere we own the keys, so a typo never passes silently."""
+    with chart() as loaded:
+        schema, values = loaded.schema, loaded.values
+    assert schema is not None
+    for key, value in values.items():
+        prop = schema["properties"][key]
+        if isinstance(value, dict) and prop.get("type") == "object" and "properties" in prop:
+            assert prop.get("additionalProperties") is False, key
+            assert set(value) <= set(prop["properties"]), key
+
+
+def test_replica_count_zero_stops_the_operator() -> None:
+    deployment = next(o for o in render({"replicaCount": 0}) if o["kind"] == "Deployment")
+    assert deployment["spec"]["replicas"] == 0
