@@ -4,6 +4,7 @@ The public API for plugin authors is what this module exports; everything else i
 internal and may change between minor versions.
 """
 
+from .durations import Duration
 from .errors import (
     ConfigError,
     CredentialsError,
@@ -14,6 +15,7 @@ from .errors import (
     VaultAccessError,
 )
 from .hookspecs import ENTRY_POINT_GROUP, hookimpl
+from .models import SecretKeySelector, SpecModel
 from .provider import AuthContext, AuthProvider, LoginRequest, ServiceAccountToken
 
 __version__ = "0.1.0"
@@ -25,11 +27,14 @@ __all__ = [
     "ConfigError",
     "CredentialSourceUnreachableError",
     "CredentialsError",
+    "Duration",
     "LoginDeniedError",
     "LoginRequest",
     "Reason",
+    "SecretKeySelector",
     "SecretNotFoundError",
     "ServiceAccountToken",
+    "SpecModel",
     "VaultAccessError",
     "hookimpl",
 ]

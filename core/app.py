@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -56,6 +57,15 @@ def _pod_namespace() -> str | None:
             return handle.read().strip() or None
     except OSError:
         return None
+
+
+class EndlessBackoff:
+    """kopf's API retry delays, without an end (a fresh iterator per request)."""
+
+    def __iter__(self) -> Iterator[float]:
+        yield from (1, 1, 2, 3, 5, 8, 13, 21)
+        while True:
+            yield 30
 
 
 def login(config: OperatorConfig, settings: kopf.OperatorSettings) -> kopf.ConnectionInfo:
@@ -177,6 +187,9 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="vault.platform.io")
         settings.posting.level = logging.WARNING  # our own events, not kopf's per-handler chatter
         settings.execution.max_workers = 4
+        # kopf stops the whole operator once its API retries run out (about 54 s by default): keep
+        # retrying instead, so an API-server outage does not cost every connection a restart.
+        settings.networking.error_backoffs = EndlessBackoff()
 
     @kopf.on.login(registry=registry)
     def authenticate(settings: kopf.OperatorSettings, **_: Any) -> kopf.ConnectionInfo:

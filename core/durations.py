@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 DURATION_PATTERN = r"^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$"
+MAX_SECONDS = 366 * 24 * 3600.0  # a year: longer is a typo, and would overflow timedelta arithmetic
 
 
 def parse_duration(text: str) -> float:
@@ -40,18 +41,19 @@ def format_duration(seconds: float) -> str:
 
 
 def _to_seconds(value: Any) -> Any:
-    if isinstance(value, str):
-        seconds = parse_duration(value)
-        if seconds <= 0:
-            raise ValueError(f"{value!r} must be longer than zero")
-        return seconds
     if isinstance(value, bool):  # bool is an int subclass; never a duration
         raise ValueError("a duration must be a string such as 30s")
-    if isinstance(value, int | float):
-        if value <= 0:
-            raise ValueError("a duration must be longer than zero")
-        return float(value)
-    raise ValueError("a duration must be a string such as 30s, 5m or 1h")
+    if isinstance(value, str):
+        seconds = parse_duration(value)
+    elif isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        raise ValueError("a duration must be a string such as 30s, 5m or 1h")
+    if not seconds > 0:  # also catches NaN
+        raise ValueError(f"{value!r} must be longer than zero")
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"{value!r} is longer than the maximum of 8784h (a year)")
+    return seconds
 
 
 #: Seconds, written and read as a Go duration string.

@@ -60,8 +60,8 @@ class ConnectionManager:
         """Start (or restart, when the spec changed) the runtime for ``name``."""
         spec_key = json.dumps(spec, sort_keys=True, default=str)
         entry = self._entries.get(name)
-        if entry and entry.spec_key == spec_key and (entry.task is None or not entry.task.done()):
-            return
+        if entry and entry.spec_key == spec_key:
+            return  # resumes and daemon restarts of an unchanged spec keep the running runtime
         if entry:
             await self._stop(entry, revoke=True)
         try:
@@ -70,8 +70,11 @@ class ConnectionManager:
             auth = (spec or {}).get("auth")
             method = next(iter(auth), "") if isinstance(auth, dict) and len(auth) == 1 else ""
             obs = Observation(generation=generation, method=str(method))
-            await self.reporter_factory(name, obs).failed(error, 1)
-            self._entries[name] = _Entry(spec_key, None, None, obs)
+            reporter = self.reporter_factory(name, obs)
+            task = None
+            if not await reporter.failed(error, 1):  # nothing else would publish again: keep trying
+                task = asyncio.create_task(reporter.publish_until_written(self.deps.sleep), name=f"status/{name}")
+            self._entries[name] = _Entry(spec_key, None, task, obs)
             return
         runtime = ConnectionRuntime(name, generation, validated, self.deps)
         task = asyncio.create_task(runtime.run(), name=f"vaultconnection/{name}")

@@ -18,7 +18,12 @@ _PATTERNS = [
     re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),  # AWS access key ids
     re.compile(r"(?i)(signature=|x-amz-signature[=:]\s*|x-amz-security-token[=:]\s*)[A-Za-z0-9%/+=_-]+"),
     re.compile(r"(?i)(x-vault-token[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"),
+    re.compile(r"(<(?:SecretAccessKey|SessionToken)>)[^<]+"),  # STS responses in library debug logs
+    re.compile(r"(?i)([\"']?(?:secret_?access_?key|session_?token|secret_id|client_token)[\"']?\s*[:=]\s*[\"']?)"
+               r"[^\s\"',}]+"),
 ]
+# Libraries whose DEBUG output prints credentials (botocore: signed headers and STS response bodies).
+NOISY_LOGGERS = ("botocore", "boto3", "urllib3", "hvac")
 
 
 class Redactor:
@@ -74,6 +79,10 @@ class RedactingFilter(logging.Filter):
 def install_log_redaction(redactor: Redactor = REDACTOR) -> None:
     """Attach the filter to every root handler (and to future records via the root logger)."""
     root = logging.getLogger()
+    for name in NOISY_LOGGERS:
+        noisy = logging.getLogger(name)
+        if noisy.level == logging.NOTSET:  # unless someone configured it on purpose
+            noisy.setLevel(logging.INFO)
     redacting = RedactingFilter(redactor)
     for handler in root.handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):

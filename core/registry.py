@@ -99,13 +99,14 @@ def load_providers(entry_points: Iterable[importlib.metadata.EntryPoint] | None 
             classes = [_check_provider(c) for c in (impl() if impl else [])]
             if not classes:
                 raise TypeError("it offers no auth providers (no vao_auth_providers hook, or it returned none)")
+            instances = [cls() for cls in classes]
         except Exception as error:  # a broken plugin must not stop the others
             log.error("auth plugin %r (%s %s) failed to load: %s", entry_point.name, package, version, _describe(error))
             if registry.hooks.has_plugin(f"{entry_point.name}:{entry_point.value}"):
                 registry.hooks.unregister(name=f"{entry_point.name}:{entry_point.value}")
             registry.plugins.append(dataclasses.replace(base, error=_describe(error)))
             continue
-        for cls in classes:
+        for cls, instance in zip(classes, instances, strict=True):
             origin = f"{entry_point.name} ({package})"
             if cls.key in owners:
                 registry.conflicts.setdefault(cls.key, [owners[cls.key]]).append(origin)
@@ -113,6 +114,6 @@ def load_providers(entry_points: Iterable[importlib.metadata.EntryPoint] | None 
                 registry.providers.pop(cls.key, None)
                 continue
             owners[cls.key] = origin
-            registry.providers[cls.key] = cls()
+            registry.providers[cls.key] = instance
         registry.plugins.append(dataclasses.replace(base, keys=tuple(c.key for c in classes)))
     return registry

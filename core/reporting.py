@@ -58,19 +58,29 @@ class Reporter:
         self._last_phase: str | None = None
         self._last_warning: tuple[str, str] | None = None
 
-    async def publish(self) -> None:
+    async def publish(self) -> bool:
+        """Write the status if it changed; False when the write failed (the next publish retries)."""
         status = build_status(self.obs, self._clock(), self._published)
-        if status == self._published:
-            return
-        try:
-            if await self._sink.patch_status(self.name, status):
-                self._published = status
-        except Exception as error:  # the API server may be down; the next change retries
-            log.warning("VaultConnection %s: status not written: %s", self.name, self._redact(str(error)))
+        written = status == self._published
+        if not written:
+            try:
+                # A vanished object (False) counts as written: there is nothing left to update.
+                await self._sink.patch_status(self.name, status)
+                self._published, written = status, True
+            except Exception as error:  # the API server may be down
+                log.warning("VaultConnection %s: status not written: %s", self.name, self._redact(str(error)))
         if self.obs.phase != self._last_phase:
             old, self._last_phase = self._last_phase, self.obs.phase
             if self._on_phase is not None:
                 self._on_phase(self.name, old, self.obs.phase, self.obs.reason)
+        return written
+
+    async def publish_until_written(self, sleep: Callable[[float], Awaitable[None]], cap: float = 60.0) -> None:
+        """For final states (a spec only an edit can fix): nothing else would publish again."""
+        delay = 0.5
+        while not await self.publish():
+            await sleep(delay)
+            delay = min(cap, delay * 2)
 
     async def event(self, kind: str, reason: str, message: str) -> None:
         try:
@@ -78,7 +88,8 @@ class Reporter:
         except Exception as error:
             log.warning("VaultConnection %s: event not posted: %s", self.name, self._redact(str(error)))
 
-    async def failed(self, error: VaultAccessError, failures: int) -> None:
+    async def failed(self, error: VaultAccessError, failures: int) -> bool:
+        """Record a failure; True when the status write succeeded."""
         obs = self.obs
         obs.phase, obs.reason, obs.message = "Error", error.reason, self._redact(error.message)
         obs.consecutive_failures = failures
@@ -88,7 +99,7 @@ class Reporter:
         if self._last_warning != (obs.reason, obs.message):  # one event per distinct problem, not per retry
             self._last_warning = (obs.reason, obs.message)
             await self.event("Warning", obs.reason, obs.message)
-        await self.publish()
+        return await self.publish()
 
     async def logged_in(
         self,

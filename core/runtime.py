@@ -78,7 +78,9 @@ class ConnectionRuntime:
                     message=self.obs.message,
                 )
                 if not error.retryable:
-                    return  # only a spec change (a new runtime) can fix this
+                    # Only a spec change (a new runtime) can fix this; make sure the user sees it.
+                    await self.reporter.publish_until_written(self.deps.sleep)
+                    return
                 await self.deps.sleep(self.deps.backoff.delay(failures, self.deps.random))
 
     async def _maintain(self) -> None:

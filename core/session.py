@@ -85,7 +85,7 @@ class VaultSession:
             request = await asyncio.wait_for(provider.login_request(validated.config, self.ctx), timeout)
         except TimeoutError:
             raise VaultAccessError(
-                f"the {validated.method!r} auth plugin did not produce a login request within {timeout:.0f}s",
+                f"the {validated.method!r} auth plugin did not produce a login request within {timeout:g}s",
                 reason=Reason.PLUGIN_TIMEOUT,
             ) from None
         except VaultAccessError:

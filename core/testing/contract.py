@@ -10,25 +10,30 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import importlib
-import importlib.metadata
 import inspect
 import json
 import re
-import sys
 from typing import Any
 
 import pydantic
 
 from ..errors import VaultAccessError
-from ..hookspecs import ENTRY_POINT_GROUP
 from ..provider import AuthContext, AuthProvider, LoginRequest
-from ..registry import load_providers
+from .contract_hook import check_entry_point, check_hook
 from .contract_model import check_config_model, validate_config
 from .recording import RecordingAuthContext
 from .sync import run_sync
 
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+__all__ = [
+    "ContractReport",
+    "ProviderContract",
+    "check_entry_point",
+    "check_provider",
+    "check_provider_async",
+]
+
+#: A Kubernetes field name: lowercase start, then letters and digits (``aws``, ``appRole``).
+KEY_PATTERN = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 #: The longest the contract waits for login_request (a provider's own timeout may be longer).
 MAX_WAIT = 10.0
 #: Vault answers the contract feeds to explain_login_error.
@@ -76,7 +81,10 @@ async def check_provider_async(
         return report.raise_for_failures()
     key = getattr(provider_cls, "key", None)
     if not (isinstance(key, str) and KEY_PATTERN.match(key)):
-        report.failures.append(f"key {key!r} must be a lowercase identifier such as 'approle' (the spec.auth block)")
+        report.failures.append(
+            f"key {key!r} must be a field name under spec.auth: a lowercase letter, then letters and digits "
+            "(such as 'aws' or 'appRole')"
+        )
         key = str(key)
     mount = getattr(provider_cls, "default_mount", None)
     if not (isinstance(mount, str) and mount.strip("/")):
@@ -84,25 +92,31 @@ async def check_provider_async(
     timeout = getattr(provider_cls, "login_request_timeout", None)
     if not (isinstance(timeout, int | float) and timeout > 0):
         report.failures.append(f"login_request_timeout {timeout!r} must be a positive number of seconds")
-    if not inspect.iscoroutinefunction(getattr(provider_cls, "login_request", None)):
+    is_async = inspect.iscoroutinefunction(getattr(provider_cls, "login_request", None))
+    if not is_async:
         report.failures.append("login_request must be an async def (the core awaits it)")
     model = getattr(provider_cls, "config_model", None)
     report.failures += check_config_model(model, key, sample_config)
-    report.failures += _check_hook(provider_cls, key, plugin)
+    report.failures += check_hook(provider_cls, key, plugin)
     try:
         report.provider = provider_cls()
     except Exception as error:
         report.failures.append(f"the class must instantiate with no arguments: {type(error).__name__}: {error}")
         return report.raise_for_failures()
-    if report.failures:  # the login check would only repeat what is wrong
-        return report.raise_for_failures()
+    if not (is_async and isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
+        return report.raise_for_failures()  # nothing to call the login with
     try:
         report.config = validate_config(model, key, sample_config)  # type: ignore[arg-type]
     except AssertionError as error:
         report.failures.append(str(error))
         return report.raise_for_failures()
-    report.ctx = ctx if ctx is not None else RecordingAuthContext(fake_missing=True)
-    await _check_login(report, min(float(timeout), MAX_WAIT))  # type: ignore[arg-type]
+    own = RecordingAuthContext(fake_missing=True) if ctx is None else None
+    report.ctx = ctx if own is None else own
+    try:
+        await _check_login(report, min(float(timeout), MAX_WAIT))  # type: ignore[arg-type]
+    finally:
+        if own is not None:
+            await own.aclose()
     return report.raise_for_failures()
 
 
@@ -110,13 +124,13 @@ def _leaks(ctx: AuthContext | None, text: str) -> list[str]:
     return ctx.leaked_in(text) if isinstance(ctx, RecordingAuthContext) else []
 
 
-async def _check_login(report: ContractReport, timeout: float) -> None:
+async def _check_login(report: ContractReport, wait: float) -> None:
     provider, config, ctx = report.provider, report.config, report.ctx
     assert provider is not None and config is not None and ctx is not None
     try:
-        request = await asyncio.wait_for(provider.login_request(config, ctx), timeout)
+        request = await asyncio.wait_for(provider.login_request(config, ctx), wait)
     except TimeoutError:
-        report.failures.append(f"login_request did not return within {timeout:.1f}s")
+        report.failures.append(f"login_request did not return within {wait:.1f}s")
         return
     except Exception as error:
         text = f"{type(error).__name__}: {error}"
@@ -159,66 +173,14 @@ def _check_explain(report: ContractReport, request: LoginRequest, status: int, e
     if text is not None and not (isinstance(text, str) and text.strip()):
         report.failures.append(f"explain_login_error must return a message or None, got {text!r}")
     elif text:
-        report.failures += [f"explain_login_error's message contains a secret: {leak}" for leak in _leaks(report.ctx, text)]
+        leaks = _leaks(report.ctx, text)
+        report.failures += [f"explain_login_error's message contains a secret: {leak}" for leak in leaks]
 
 
 def _redacted(ctx: AuthContext | None, text: str) -> str:
     for value in getattr(ctx, "handed_out", ()):
         text = text.replace(value, "***")
     return text
-
-
-def _plugin_module(provider_cls: type, plugin: object) -> Any:
-    if plugin is not None:
-        return importlib.import_module(plugin) if isinstance(plugin, str) else plugin
-    parts = provider_cls.__module__.split(".")
-    for end in range(len(parts), 0, -1):  # the class's module, then each package above it
-        module = sys.modules.get(".".join(parts[:end]))
-        if module is not None and hasattr(module, "vao_auth_providers"):
-            return module
-    return None
-
-
-def _check_hook(provider_cls: type, key: str, plugin: object) -> list[str]:
-    module = _plugin_module(provider_cls, plugin)
-    if module is None:
-        return [f"no vao_auth_providers hook in {provider_cls.__module__} or a package above it (or pass plugin=)"]
-    hook = getattr(module, "vao_auth_providers", None)
-    if hook is None or not hasattr(hook, "vault_access_operator_impl"):
-        return [f"{getattr(module, '__name__', module)}.vao_auth_providers must be decorated with @hookimpl"]
-    try:
-        offered = list(hook())
-    except Exception as error:
-        return [f"vao_auth_providers() raised {type(error).__name__}: {error}"]
-    if provider_cls not in offered:
-        return [f"vao_auth_providers() returns {offered!r}, which does not include {provider_cls.__name__}"]
-    return _check_loads(module, key, provider_cls)
-
-
-def _check_loads(module: Any, key: str, provider_cls: type) -> list[str]:
-    # The operator's own loader, fed the module as if an entry point named it.
-    name = getattr(module, "__name__", None)
-    if not isinstance(name, str) or sys.modules.get(name) is not module:
-        return []  # an object, not an importable module: the hook check above is all we can do
-    entry = importlib.metadata.EntryPoint(name=key, value=name, group=ENTRY_POINT_GROUP)
-    registry = load_providers([entry])
-    errors = [p.error for p in registry.plugins if p.error]
-    if errors:
-        return [f"the operator's plugin loader rejects {name}: {errors[0]}"]
-    if not isinstance(registry.providers.get(key), provider_cls):
-        return [f"the operator's plugin loader found no provider for {key!r} in {name}"]
-    return []
-
-
-def check_entry_point(name: str) -> type[AuthProvider[Any]]:
-    """The provider class an installed entry point of the group offers under key ``name``."""
-    found = [ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
-    assert found, f"no entry point {name!r} in group {ENTRY_POINT_GROUP!r}: is the package installed (pip install -e .)?"
-    registry = load_providers(found)
-    errors = [f"{p.name}: {p.error}" for p in registry.plugins if p.error]
-    assert not errors, f"the entry point failed to load: {errors[0]}"
-    assert name in registry.providers, f"entry point {name!r} loads, but offers keys {sorted(registry.providers)}"
-    return type(registry.providers[name])
 
 
 class ProviderContract:

@@ -75,11 +75,19 @@ class CountingProxy:
         self._server = future.result(10)
         return self
 
-    def stop(self) -> None:
+    async def _shutdown(self) -> None:
         if self._server is not None:
             self._server.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:  # open client connections: end them rather than leave them pending
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        self._loop.close()
 
     def __enter__(self) -> CountingProxy:
         return self.start()

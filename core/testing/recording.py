@@ -23,6 +23,8 @@ from ..provider import ServiceAccountToken
 
 #: The clock every RecordingAuthContext starts with (override with ``now=``).
 FIXED_NOW = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+#: A leak check also flags any this many consecutive characters of a secret.
+PART = 16
 SecretKey = tuple[str, str, str]  # (namespace, name, key)
 TokenFactory = Callable[[str, str, Sequence[str], int], str]  # (namespace, name, audiences, seconds) -> token
 
@@ -147,12 +149,17 @@ class RecordingAuthContext:
         self.remembered.add(value)
         return value
 
+    def watch_for_leaks(self, *values: str) -> None:
+        """Secrets the provider gets elsewhere (environment, files): the leak checks look for them too."""
+        self.handed_out.extend(v for v in values if v)
+
     def leaked_in(self, text: str) -> list[str]:
         """Descriptions (never the values) of handed-out secrets that appear in ``text``."""
         found = []
         for index, value in enumerate(self.handed_out):
-            tail = value[-12:] if len(value) >= 16 else None
-            if value in text or (tail and tail in text):
+            # Also part of a secret: any PART consecutive characters of it (a truncated or edited copy).
+            pieces = (value[i : i + PART] for i in range(len(value) - PART + 1))
+            if value in text or any(piece in text for piece in pieces):
                 found.append(f"secret #{index + 1} handed out ({len(value)} characters)")
         return found
 

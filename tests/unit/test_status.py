@@ -69,3 +69,12 @@ def test_redactor_masks_known_values_and_secret_shapes() -> None:
         assert secret not in clean
     assert clean.count("***") == 6
     assert redact("connected to Vault at https://vault:8200") == "connected to Vault at https://vault:8200"
+
+
+def test_redactor_masks_credentials_in_library_output() -> None:
+    redact = Redactor()
+    text = ('<SecretAccessKey>wJalrXUtnFEMI/K7MDENG</SecretAccessKey><SessionToken>IQoJb3JpZ2luX2Vj</SessionToken> '
+            '{"client_token": "hvs.abc", "secret_id": "8f2a-11"} aws_secret_access_key=wJalrXUtn')
+    clean = redact(text)
+    for secret in ("wJalrXUtnFEMI", "IQoJb3JpZ2luX2Vj", "hvs.abc", "8f2a-11", "wJalrXUtn"):
+        assert secret not in clean

@@ -1,0 +1,31 @@
+"""``spec.auth.aws``: log in with AWS identity (Vault's aws auth method, iam or ec2).
+
+iam: botocore's credential chain (IRSA, EKS Pod Identity, instance profile, keys), fresh and
+refreshed for every login, optionally one AssumeRole hop (``roleArn``), signs an STS
+GetCallerIdentity request for the detected region; Vault replays it to learn who we are.
+ec2: the PKCS7-signed instance identity document from IMDSv2, with a nonce.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vault_access_operator import AuthProvider, hookimpl
+
+from .config import AwsAuthConfig
+from .provider import AwsAuthProvider
+from .signing import SignedRequest, regional_sts_endpoint, sign_get_caller_identity
+
+__all__ = [
+    "AwsAuthConfig",
+    "AwsAuthProvider",
+    "SignedRequest",
+    "regional_sts_endpoint",
+    "sign_get_caller_identity",
+    "vao_auth_providers",
+]
+
+
+@hookimpl
+def vao_auth_providers() -> list[type[AuthProvider[Any]]]:
+    return [AwsAuthProvider]
