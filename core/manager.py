@@ -85,14 +85,17 @@ class ConnectionManager:
         """Stop the runtime and revoke its token (the VaultConnection is being deleted)."""
         entry = self._entries.pop(name, None)
         if entry:
-            await self._stop(entry, revoke=True)
+            await asyncio.shield(self._stop(entry, revoke=True))
             self.deps.metrics.forget(name)
 
     async def release(self, name: str) -> None:
         """Stop the runtime without touching metrics or status: another replica takes over."""
-        entry = self._entries.pop(name, None)
+        entry = self._entries.get(name)
         if entry:
-            await self._stop(entry, revoke=True)
+            # kopf may cancel the daemon that calls this (operator exit): finish the revocation anyway.
+            await asyncio.shield(self._stop(entry, revoke=True))
+            if self._entries.get(name) is entry:
+                del self._entries[name]
 
     async def stop_all(self, revoke: bool = True) -> None:
         """Operator shutdown: revoke every token (a restart logs in again) so no leases pile up."""

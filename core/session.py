@@ -31,6 +31,7 @@ class VaultSession:
         self._verify: bool | str | None = None
         self._grant: TokenGrant | None = None
         self._stale = True  # re-read the CA Secret before the next call
+        self._revoking: asyncio.Future[None] | None = None
 
     async def _vault(self, refresh: bool = False) -> VaultClient:
         """The client; the CA Secret is re-read at login and after any failure, not on every check."""
@@ -120,16 +121,26 @@ class VaultSession:
         return self._grant
 
     async def revoke_quietly(self) -> None:
-        """Revoke the current token if any; a failure is logged, never raised (it expires anyway)."""
+        """Revoke the current token if any; a failure is logged, never raised (it expires anyway).
+
+        Concurrent callers (a paused daemon and the operator's cleanup) share one revocation,
+        and it runs to the end even if a caller is cancelled.
+        """
+        if self._revoking is None:
+            self._revoking = asyncio.ensure_future(self._revoke())
+        await asyncio.shield(self._revoking)
+
+    async def _revoke(self) -> None:
         grant, self._grant = self._grant, None
-        if grant is None or self._client is None:
-            return
         try:
-            await run_blocking(self._client.revoke_self, grant.token)
+            if grant is not None and self._client is not None:
+                await run_blocking(self._client.revoke_self, grant.token)
         except VaultAccessError as error:
             log.info("could not revoke the old token (it will expire by itself): %s", error.message)
         finally:
-            self.ctx.redactor.forget(grant.token)
+            self._revoking = None
+            if grant is not None:
+                self.ctx.redactor.forget(grant.token)
 
     def close(self) -> None:
         if self._client is not None:
