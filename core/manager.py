@@ -92,10 +92,13 @@ class ConnectionManager:
         """Stop the runtime without touching metrics or status: another replica takes over."""
         entry = self._entries.get(name)
         if entry:
-            # kopf may cancel the daemon that calls this (operator exit): finish the revocation anyway.
-            await asyncio.shield(self._stop(entry, revoke=True))
-            if self._entries.get(name) is entry:
-                del self._entries[name]
+            # kopf may cancel the daemon that calls this (operator exit): finish the release anyway.
+            await asyncio.shield(self._release(name, entry))
+
+    async def _release(self, name: str, entry: _Entry) -> None:
+        await self._stop(entry, revoke=True)
+        if self._entries.get(name) is entry:  # a new spec may have replaced it meanwhile
+            del self._entries[name]
 
     async def stop_all(self, revoke: bool = True) -> None:
         """Operator shutdown: revoke every token (a restart logs in again) so no leases pile up."""
