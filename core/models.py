@@ -13,6 +13,8 @@ from pydantic.alias_generators import to_camel
 
 from .durations import Duration
 
+MIN_HEALTH_CHECK_SECONDS = 1.0
+
 
 class SpecModel(BaseModel):
     """Base for spec models: strict, camelCase aliases, unknown fields rejected."""
@@ -99,6 +101,13 @@ class VaultConnectionSpec(SpecModel):
         description="Kept for compatibility with the replaced operator's API; not used yet.",
         json_schema_extra={"x-kubernetes-preserve-unknown-fields": True},
     )
+
+    @field_validator("health_check_interval")
+    @classmethod
+    def _not_a_busy_loop(cls, seconds: float) -> float:
+        if seconds < MIN_HEALTH_CHECK_SECONDS:
+            raise ValueError("must be at least 1s: each check is a request to Vault")
+        return seconds
 
     @field_validator("auth")
     @classmethod

@@ -17,7 +17,7 @@ from typing import Any
 
 from .context import CoreAuthContext
 from .errors import LoginDeniedError, TokenInvalidError, VaultAccessError
-from .lifecycle import Action, Backoff, Lease, plan_lease
+from .lifecycle import Action, Backoff, Lease, Plan, plan_lease
 from .metrics import Metrics
 from .provider import LoginRequest
 from .reporting import Reporter
@@ -52,6 +52,8 @@ class ConnectionRuntime:
         self.reporter = deps.reporter_factory(name, self.obs)
         self.session = VaultSession(validated.spec, deps.context_factory(name))
         self.lease: Lease | None = None
+        self._planned_for: Lease | None = None
+        self._plan = Plan(Action.NONE, None)
         self._last_check = deps.clock()
 
     async def run(self) -> None:
@@ -86,9 +88,13 @@ class ConnectionRuntime:
     async def _maintain(self) -> None:
         interval = self.validated.spec.health_check_interval
         while True:
-            now = self.deps.clock()
             assert self.lease is not None
-            plan = plan_lease(self.lease, now, self.deps.random)
+            if self._planned_for is not self.lease:
+                # Plan once per lease, when it is granted: re-planning after every health check
+                # would take 2/3 of an ever smaller remainder and push renewal towards expiry.
+                self._plan = plan_lease(self.lease, self.lease.issued_at, self.deps.random)
+                self._planned_for = self.lease
+            plan = self._plan
             health_due = self._last_check + datetime.timedelta(seconds=interval)
             if plan.at is not None and plan.at <= health_due:
                 await self._sleep_until(plan.at)

@@ -1,0 +1,95 @@
+"""Watches VaultConnections from outside the operator: when each turned Active, and how often status changed."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import requests
+
+from vault_access_operator.testing.kube import FakeKube
+from vault_access_operator.testing.kube_resources import VAULTCONNECTIONS
+
+
+class StatusWatcher:
+    """One watch stream (like ``kubectl get vaultconnections -w``), in a thread.
+
+    ``activated[name]`` is when the object turned Active after having been seen in another phase (or with no
+    status) since the last :meth:`reset`, so a restarted operator's Pending -> Active counts again.
+    """
+
+    def __init__(self, kube: FakeKube) -> None:
+        self.kube = kube
+        self.activated: dict[str, float] = {}
+        self.status_writes = 0  # events whose status differs from the previous one of that object
+        self.events = 0  # every ADDED/MODIFIED event: what each watcher (kopf too) has to process
+        self._armed: set[str] = set()
+        self._last: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._session = requests.Session()
+        self._session.trust_env = False
+        self._thread = threading.Thread(target=self._run, name="status-watcher", daemon=True)
+        self._ready = threading.Event()
+
+    def start(self) -> StatusWatcher:
+        self._version = self.kube.resource_version(VAULTCONNECTIONS)
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise TimeoutError("the status watch did not start")
+        return self
+
+    def _run(self) -> None:
+        params = {"watch": "true", "resourceVersion": self._version}
+        url = self.kube.url + VAULTCONNECTIONS.url()
+        try:
+            with self._session.get(url, params=params, stream=True, timeout=(5, None)) as response:
+                self._ready.set()
+                for line in response.iter_lines():
+                    if line.strip():
+                        self._seen(json.loads(line), time.monotonic())
+        except (requests.RequestException, ValueError):
+            pass  # the server went away
+        finally:
+            self._ready.set()
+
+    def _seen(self, event: dict[str, Any], now: float) -> None:
+        obj = event.get("object") or {}
+        name = (obj.get("metadata") or {}).get("name")
+        if not name or event.get("type") not in ("ADDED", "MODIFIED"):
+            return
+        status = obj.get("status")
+        phase = (status or {}).get("phase")
+        with self._lock:
+            if self._stopped:
+                return
+            self.events += 1
+            if status is not None and status != self._last.get(name):
+                self.status_writes += 1
+                self._last[name] = status
+            if phase != "Active":
+                self._armed.add(name)
+            elif name in self._armed and name not in self.activated:
+                self.activated[name] = now
+
+    def reset(self) -> None:
+        """Forget who turned Active: count the next Pending -> Active of every object again."""
+        with self._lock:
+            self.activated.clear()
+            self._armed.clear()
+
+    def active_count(self, names: set[str]) -> int:
+        with self._lock:
+            return sum(1 for name in names if name in self.activated)
+
+    def counters(self) -> tuple[int, int]:
+        """(watch events, status writes) so far."""
+        with self._lock:
+            return self.events, self.status_writes
+
+    def stop(self) -> None:
+        """Stop counting. The stream itself ends when FakeKube stops (closing it from here can deadlock)."""
+        with self._lock:
+            self._stopped = True

@@ -1,0 +1,119 @@
+"""Shared steps of the benchmarks: start the operator, create connections, wait, measure a steady window."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from .observe import StatusWatcher
+from .procstat import ProcSample, sample
+from .stack import ROLE, OperatorProcess, Stack
+
+REPO = Path(__file__).resolve().parent.parent
+WARMUP = "bench-warmup"
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """``timeout``/``kill`` send SIGTERM: exit through the finally blocks so no child process is left behind."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+def spec(stack: Stack, interval: str) -> dict[str, object]:
+    return {"address": stack.bao.url, "auth": {"kubernetes": {"role": ROLE}}, "healthCheckInterval": interval}
+
+
+def names(count: int) -> list[str]:
+    return [f"bench-{i:05d}" for i in range(count)]
+
+
+@dataclasses.dataclass
+class Snapshot:
+    """CPU/RSS of the three processes at one moment."""
+
+    at: float
+    operator: ProcSample
+    host: ProcSample  # this process: FakeKube, the status watcher and the object creation
+    bao: ProcSample
+
+    @classmethod
+    def take(cls, stack: Stack, operator: OperatorProcess) -> Snapshot:
+        assert stack.bao.proc is not None
+        return cls(time.monotonic(), operator.sample(), sample(os.getpid()), sample(stack.bao.proc.pid))
+
+
+def wait_active(watcher: StatusWatcher, wanted: set[str], operator: OperatorProcess, timeout: float) -> float:
+    """Wait until every name in ``wanted`` turned Active; return when the last one did."""
+    deadline = time.monotonic() + timeout
+    while watcher.active_count(wanted) < len(wanted):
+        if time.monotonic() > deadline or not operator.alive():
+            raise RuntimeError(f"{watcher.active_count(wanted)}/{len(wanted)} Active after {timeout:.0f}s; "
+                               f"operator log:\n{operator.log_tail()}")
+        time.sleep(0.1)
+    return max(watcher.activated[name] for name in wanted)
+
+
+def start_operator(stack: Stack, watcher: StatusWatcher, interval: str, profile: Path | None = None,
+                   what_if: str | None = None, timeout: float = 60.0) -> OperatorProcess:
+    """Start the operator process and wait until it serves (a warm-up connection turns Active)."""
+    operator = OperatorProcess(stack.kube, profile, what_if).start()
+    stack.kube.create_vaultconnection(WARMUP, spec(stack, interval))
+    wait_active(watcher, {WARMUP}, operator, timeout)
+    return operator
+
+
+def create(stack: Stack, wanted: list[str], interval: str) -> dict[str, float]:
+    """Create the connections one by one, as fast as the API takes them; return when each was created."""
+    created: dict[str, float] = {}
+    body = spec(stack, interval)
+    for name in wanted:
+        stack.kube.create_vaultconnection(name, body)
+        created[name] = time.monotonic()
+    return created
+
+
+def kube_requests(stack: Stack, since: int = 0) -> tuple[int, Counter[str]]:
+    """Requests the fake API has served (kmock keeps them all) after index ``since``, by verb and resource."""
+    assert stack.kube.emulator is not None
+    served = list(stack.kube.emulator)
+    counts: Counter[str] = Counter()
+    for request in served[since:]:
+        plural = request.resource.plural if request.resource is not None else request.url.path
+        sub = f"/{request.subresource}" if request.subresource else ""
+        counts[f"{str(request.method).rsplit('.', 1)[-1]} {plural}{sub}"] += 1
+    return len(served), counts
+
+
+@dataclasses.dataclass
+class Window:
+    seconds: float
+    requests: Counter[str]  # Vault requests by path (audit log)
+    status_writes: int
+    start: Snapshot
+    end: Snapshot
+
+
+def steady_window(stack: Stack, operator: OperatorProcess, watcher: StatusWatcher, seconds: float) -> Window:
+    mark, (_, writes), start = stack.bao.audit.mark(), watcher.counters(), Snapshot.take(stack, operator)
+    time.sleep(seconds)
+    end_mark, end = stack.bao.audit.mark(), Snapshot.take(stack, operator)
+    return Window(end.at - start.at, stack.bao.audit.requests_since(mark, end_mark), watcher.counters()[1] - writes,
+                  start, end)
+
+
+def direct_logins(stack: Stack, logins: int, concurrency: int) -> dict[str, float]:
+    """Run bench.direct as its own process (so its CPU does not share this process's GIL with FakeKube)."""
+    command = [sys.executable, "-m", "bench.direct", "--vault", stack.bao.url, "--kube", stack.kube.url,
+               "--logins", str(logins), "--concurrency", str(concurrency)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=True)
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    if result["errors"]:
+        raise RuntimeError(f"direct logins failed: {result}")
+    return result

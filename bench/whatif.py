@@ -1,0 +1,43 @@
+"""Runs the operator command with one experimental change applied in-process, to measure what it would gain.
+
+    python -m bench.whatif no-env-proxy run --standalone ...
+
+For measurements only: the change lives here, not in the operator.
+
+no-env-proxy: requests sessions do not re-read proxy/CA settings from the environment on every request
+    (requests.Session.trust_env = False). requests otherwise scans os.environ twice per request
+    (urllib.request.getproxies_environment) inside every hvac call.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+
+def no_env_proxy() -> None:
+    import requests
+
+    original = requests.Session.__init__
+
+    def init(self: requests.Session, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.trust_env = False
+
+    requests.Session.__init__ = init  # type: ignore[method-assign]
+
+
+WHAT_IFS: dict[str, Callable[[], None]] = {"no-env-proxy": no_env_proxy}
+
+
+def main() -> None:
+    WHAT_IFS[sys.argv[1]]()
+    from vault_access_operator.cli import main as cli
+
+    sys.argv = ["vault-access-operator", *sys.argv[2:]]
+    cli()
+
+
+if __name__ == "__main__":
+    main()
