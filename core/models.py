@@ -88,7 +88,7 @@ class VaultConnectionSpec(SpecModel):
     )
     health_check_interval: Duration = Field(
         default=30.0,
-        description="How often the operator checks Vault and its token (one request each time).",
+        description="How often the operator checks Vault and its token (one request each time; at least 1s).",
         json_schema_extra={"default": "30s"},
     )
     defaults: dict[str, Any] | None = Field(
