@@ -9,30 +9,18 @@ from typing import Any
 import pytest
 
 from tests.conftest import OPERATOR_NS, OPERATOR_SA
+from tests.e2e.helpers import wait_status
 from tests.support.aws_helpers import AwsEnv
 from tests.support.aws_moto import ACCOUNT, MotoAws
 from tests.support.aws_vault_double import AwsVaultDouble
 from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.operator import RunningOperator
-from vault_access_operator.testing.waiting import wait_for
 
 pytest_plugins = ["tests.support.aws_fixtures"]
 ROLE = "vault-access-operator-role"
 SESSION_ARN = f"arn:aws:sts::{ACCOUNT}:assumed-role/{ROLE}/vault-access-operator"
 SERVER_ID = "vault.example.com"
-
-
-def status_of(kube: FakeKube, name: str) -> dict[str, Any]:
-    return (kube.get_vaultconnection(name) or {}).get("status") or {}
-
-
-def wait_status(kube: FakeKube, name: str, check: Any, what: str, timeout: float = 20.0) -> dict[str, Any]:
-    def probe() -> dict[str, Any] | None:
-        status = status_of(kube, name)
-        return status if check(status) else None
-
-    return wait_for(probe, timeout=timeout, message=f"{name} never {what}: {status_of(kube, name)}")
 
 
 @pytest.fixture

@@ -9,16 +9,15 @@ key in ``jwt_validation_pubkeys``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from tests.conftest import OPERATOR_NS, OPERATOR_SA
+from tests.e2e.helpers import wait_status
 from tests.support.oidc_fixtures import add_role
 from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.operator import RunningOperator
-from vault_access_operator.testing.waiting import wait_for
 
 SUBJECT = f"system:serviceaccount:{OPERATOR_NS}:{OPERATOR_SA}"
 
@@ -47,18 +46,6 @@ def vault_jwt_fixture(openbao: OpenBaoServer, fake_kube: FakeKube) -> OpenBaoSer
     # Short TTLs: renewed at ~2/3 of 2 s; the 4 s max TTL then caps a renewal and forces a new login.
     add_role(client, "jwt", ["vault"], name="short", token_ttl="2s", token_max_ttl="4s")
     return openbao
-
-
-def status_of(kube: FakeKube, name: str) -> dict[str, Any]:
-    return (kube.get_vaultconnection(name) or {}).get("status") or {}
-
-
-def wait_status(kube: FakeKube, name: str, check: Any, what: str, timeout: float = 20.0) -> dict[str, Any]:
-    def probe() -> dict[str, Any] | None:
-        status = status_of(kube, name)
-        return status if check(status) else None
-
-    return wait_for(probe, timeout=timeout, message=f"{name} never {what}: {status_of(kube, name)}")
 
 
 def test_oidc_connection_becomes_active(

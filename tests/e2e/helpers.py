@@ -21,6 +21,16 @@ def wait_phase(kube: FakeKube, name: str, phase: str, timeout: float = 20.0) -> 
     return wait_for(check, timeout=timeout, message=f"{name} never reached {phase}: {status_of(kube, name)}")
 
 
+def wait_status(kube: FakeKube, name: str, check: Any, what: str, timeout: float = 20.0) -> dict[str, Any]:
+    """Wait until ``check(status)`` holds; the timeout message says what never happened."""
+
+    def probe() -> dict[str, Any] | None:
+        status = status_of(kube, name)
+        return status if check(status) else None
+
+    return wait_for(probe, timeout=timeout, message=f"{name} never {what}: {status_of(kube, name)}")
+
+
 def condition(status: dict[str, Any], kind: str) -> dict[str, Any]:
     return next(c for c in status.get("conditions", []) if c["type"] == kind)
 
