@@ -6,9 +6,9 @@ YAML validates unchanged. Models are strict: a wrong type is an error, never coe
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from .durations import Duration
@@ -26,6 +26,16 @@ class SpecModel(BaseModel):
         populate_by_name=True,
         frozen=True,
     )
+
+
+def _check_audiences(audiences: list[str] | None) -> list[str] | None:
+    if audiences is not None and (not audiences or any(not a for a in audiences)):
+        raise ValueError("must list at least one non-empty audience, or be left out")
+    return audiences
+
+
+#: Token audiences a plugin requests: left out (the plugin's default) or a non-empty list.
+Audiences = Annotated[list[str] | None, AfterValidator(_check_audiences)]
 
 
 class SecretKeySelector(SpecModel):

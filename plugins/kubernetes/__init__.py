@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 
 from vault_access_operator import AuthContext, AuthProvider, LoginRequest, hookimpl
 from vault_access_operator.durations import Duration
-from vault_access_operator.models import SpecModel
+from vault_access_operator.models import Audiences, SpecModel
 
 MIN_TOKEN_SECONDS = 600  # the TokenRequest API's own minimum expirationSeconds
 
@@ -26,7 +26,7 @@ class KubernetesAuthConfig(SpecModel):
     token_duration: Duration = Field(
         default=3600.0, description="Lifetime requested for the service-account token (minimum 10m)."
     )
-    audiences: list[str] | None = Field(
+    audiences: Audiences = Field(
         default=None,
         description='Audiences of the service-account token. Default ["vault"]; must match the Vault role\'s '
         "audience when it sets one.",
@@ -55,13 +55,6 @@ class KubernetesAuthConfig(SpecModel):
         if seconds < MIN_TOKEN_SECONDS:
             raise ValueError("must be at least 10m (the TokenRequest API's minimum)")
         return seconds
-
-    @field_validator("audiences")
-    @classmethod
-    def _non_empty(cls, audiences: list[str] | None) -> list[str] | None:
-        if audiences is not None and (not audiences or any(not a for a in audiences)):
-            raise ValueError("must list at least one non-empty audience, or be left out")
-        return audiences
 
 
 class KubernetesAuthProvider(AuthProvider[KubernetesAuthConfig]):

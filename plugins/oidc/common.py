@@ -12,7 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from vault_access_operator import AuthContext, AuthProvider, ConfigError, CredentialsError, LoginRequest, Reason
 from vault_access_operator.durations import Duration
-from vault_access_operator.models import SecretKeySelector, SpecModel
+from vault_access_operator.models import Audiences, SecretKeySelector, SpecModel
 
 from .claims import ClaimError, Expectations, audiences_of, check_claims, decode_claims
 from .explain import explain
@@ -26,7 +26,7 @@ class JWTLoginConfig(SpecModel):
 
     role: str = Field(min_length=1, description="The Vault role to log in as (auth/<authPath>/role/<role>).")
     auth_path: str = Field(default="jwt", min_length=1, description="The Vault auth mount.")
-    audiences: list[str] | None = Field(
+    audiences: Audiences = Field(
         default=None,
         description="Audiences requested for the token (service account or Google: Google takes exactly one). "
         "With jwtSecretRef, the stored token must carry one of them when set. Must match the role's bound_audiences.",
@@ -54,13 +54,6 @@ class JWTLoginConfig(SpecModel):
     )
 
     issuer_field: ClassVar[str] = "expectedIssuer"
-
-    @field_validator("audiences")
-    @classmethod
-    def _non_empty(cls, audiences: list[str] | None) -> list[str] | None:
-        if audiences is not None and (not audiences or any(not a for a in audiences)):
-            raise ValueError("must list at least one non-empty audience, or be left out")
-        return audiences
 
     def default_audiences(self) -> list[str]:
         return ["vault"]

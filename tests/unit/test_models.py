@@ -80,6 +80,10 @@ def test_upstream_yaml_validates_unchanged(registry) -> None:
         ),
         ({"address": "http://v", "auth": {"kubernetes": {"role": 5}}}, "spec.auth.kubernetes.role"),
         ({"address": "http://v", "auth": K8S, "tls": {"caSecretRef": {"name": "ca"}}}, "spec.tls.caSecretRef.key"),
+        ({"address": "http://v", "auth": {"kubernetes": {"role": "r", "audiences": []}}},
+         "spec.auth.kubernetes.audiences must list at least one non-empty audience"),
+        ({"address": "http://v", "auth": {"oidc": {"role": "r", "audiences": [""]}}},
+         "spec.auth.oidc.audiences must list at least one non-empty audience"),
     ],
 )
 def test_bad_specs_say_what_to_fix(registry, spec, expected) -> None:
