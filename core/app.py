@@ -166,6 +166,7 @@ class OperatorApp:
         except TimeoutError:
             log.warning("some tokens were not revoked within %ss; they expire by themselves", SHUTDOWN_REVOKE_SECONDS)
         self.metrics.close()
+        await self.manager.deps.vault_http.close()
         if self._kube is not None:
             await self._kube.close()
         if self._http is not None:

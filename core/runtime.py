@@ -24,6 +24,7 @@ from .reporting import Reporter
 from .session import VaultSession
 from .status import Observation
 from .validation import ValidatedConnection
+from .vault import VaultHTTP
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
@@ -41,6 +42,7 @@ class RuntimeDeps:
     random: Callable[[], float] = random.random
     notify: Callable[..., None] = lambda hook, **kwargs: None
     metrics: Metrics = dataclasses.field(default_factory=Metrics)
+    vault_http: VaultHTTP = dataclasses.field(default_factory=VaultHTTP)
 
 
 class ConnectionRuntime:
@@ -50,7 +52,7 @@ class ConnectionRuntime:
         self.deps = deps
         self.obs = Observation(generation=generation, method=validated.method, mount=validated.mount)
         self.reporter = deps.reporter_factory(name, self.obs)
-        self.session = VaultSession(validated.spec, deps.context_factory(name))
+        self.session = VaultSession(validated.spec, deps.context_factory(name), deps.vault_http)
         self.lease: Lease | None = None
         self._planned_for: Lease | None = None
         self._plan = Plan(Action.NONE, None)
@@ -194,7 +196,6 @@ class ConnectionRuntime:
     async def shutdown(self, revoke: bool) -> None:
         if revoke:
             await self.session.revoke_quietly()
-        self.session.close()
 
 
 def _internal(error: Exception) -> VaultAccessError:

@@ -1,34 +1,35 @@
 """A connection's Vault session: TLS trust, the current token, and the provider call.
 
-The token lives here, in memory only. Every method that touches Vault runs the blocking
-hvac call in the Vault thread pool.
+The token lives here, in memory only. Vault calls go through the operator's shared
+:class:`~vault.VaultHTTP` pool.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from .context import CoreAuthContext
 from .errors import Reason, VaultAccessError
 from .models import VaultConnectionSpec
 from .provider import LoginRequest
-from .tls import ca_bundle_path, check_ca_pem
+from .tls import TLSVerify, check_ca_pem
 from .validation import ValidatedConnection
-from .vault import Health, TokenGrant, VaultClient, run_blocking
+from .vault import Health, TokenGrant, VaultClient, VaultHTTP
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
 class VaultSession:
-    def __init__(self, spec: VaultConnectionSpec, ctx: CoreAuthContext) -> None:
+    def __init__(self, spec: VaultConnectionSpec, ctx: CoreAuthContext, http: VaultHTTP) -> None:
         self.spec = spec
         self.ctx = ctx
+        self._http = http
         self._client: VaultClient | None = None
-        self._verify: bool | str | None = None
+        self._verify: TLSVerify | None = None
         self._grant: TokenGrant | None = None
         self._stale = True  # re-read the CA Secret before the next call
         self._revoking: asyncio.Future[None] | None = None
@@ -39,13 +40,11 @@ class VaultSession:
             return self._client
         verify = await self._tls_verify()
         self._stale = False
-        if self._client is None or verify != self._verify:
-            if self._client is not None:
-                self._client.close()
-            self._client, self._verify = VaultClient(self.spec.address, verify), verify
+        if self._client is None or verify is not self._verify:
+            self._client, self._verify = VaultClient(self.spec.address, verify, self._http), verify
         return self._client
 
-    async def _tls_verify(self) -> bool | str:
+    async def _tls_verify(self) -> TLSVerify:
         tls = self.spec.tls
         if tls is None or not self.spec.address.startswith("https://"):
             return True
@@ -56,13 +55,11 @@ class VaultSession:
         ref = tls.ca_secret_ref
         namespace = ref.namespace or self.ctx.operator_namespace
         pem = await self.ctx.kube.read_secret(namespace, ref.name, ref.key)
-        check_ca_pem(pem, f"key {ref.key!r} of Secret {namespace}/{ref.name} (spec.tls.caSecretRef)")
-        return ca_bundle_path(pem)
+        return check_ca_pem(pem, f"key {ref.key!r} of Secret {namespace}/{ref.name} (spec.tls.caSecretRef)")
 
-    async def _call(self, func: Callable[..., T], *args: Any, refresh: bool = False) -> T:
+    async def _call(self, call: Callable[[VaultClient], Awaitable[T]], refresh: bool = False) -> T:
         try:
-            vault = await self._vault(refresh)
-            return await run_blocking(func, vault, *args)
+            return await call(await self._vault(refresh))
         except VaultAccessError:
             self._stale = True
             raise
@@ -106,18 +103,20 @@ class VaultSession:
         return request
 
     async def login(self, request: LoginRequest) -> TokenGrant:
-        grant = await self._call(VaultClient.login, request)
+        grant = await self._call(lambda vault: vault.login(request))
         self.ctx.remember_secret(grant.token)
         self._grant = grant
         return grant
 
     async def lookup_self(self) -> None:
         assert self._grant is not None
-        await self._call(VaultClient.lookup_self, self._grant.token)
+        token = self._grant.token
+        await self._call(lambda vault: vault.lookup_self(token))
 
     async def renew(self) -> TokenGrant:
         assert self._grant is not None
-        self._grant = await self._call(VaultClient.renew_self, self._grant.token)
+        token = self._grant.token
+        self._grant = await self._call(lambda vault: vault.renew_self(token))
         return self._grant
 
     async def revoke_quietly(self) -> None:
@@ -134,14 +133,10 @@ class VaultSession:
         grant, self._grant = self._grant, None
         try:
             if grant is not None and self._client is not None:
-                await run_blocking(self._client.revoke_self, grant.token)
+                await self._client.revoke_self(grant.token)
         except VaultAccessError as error:
             log.info("could not revoke the old token (it will expire by itself): %s", error.message)
         finally:
             self._revoking = None
             if grant is not None:
                 self.ctx.redactor.forget(grant.token)
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()

@@ -1,21 +1,20 @@
-"""Async Vault transport over hvac: login, token lookup/renew/revoke, and sys/health.
+"""Async Vault transport: login, token lookup/renew/revoke, and sys/health, on the event loop.
 
-hvac is blocking, so every call runs in a dedicated thread pool, off the event loop: one
-slow Vault stalls only its own connection. Errors become :mod:`errors` types whose texts
-carry Vault's own message and the URL, never a token or request body.
+Calls are aiohttp coroutines on one shared connection pool, so a thousand connections cost
+no threads, and a slow or hung Vault only holds its own host's pool slots
+(``POOL_PER_HOST``): connections to other Vaults go on. Errors become :mod:`errors` types
+whose texts carry Vault's own message and the URL, never a token or request body.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import dataclasses
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+import errno
+import json
+import urllib.request
+from typing import Any
 
-import hvac
-import requests
+import aiohttp
 
 from .errors import (
     LoginDeniedError,
@@ -25,10 +24,13 @@ from .errors import (
     VaultUnavailableError,
 )
 from .provider import LoginRequest
+from .tls import TLSVerify, ssl_context
 
-T = TypeVar("T")
-_EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="vault-io")
 REQUEST_TIMEOUT = 10.0
+POOL_PER_HOST = 64  # concurrent requests to one Vault host; more wait for a free slot
+# Longer than the default 30 s health interval, so checks reuse their connection. One that Vault or a
+# load balancer closed meanwhile costs nothing: aiohttp sends an idempotent request again once.
+KEEPALIVE_SECONDS = 75.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,114 +50,171 @@ class Health:
     version: str | None
 
 
-async def run_blocking(func: Callable[..., T], *args: Any) -> T:
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_EXECUTOR, functools.partial(func, *args))
+@dataclasses.dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: Any
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+    def errors_text(self) -> str:
+        errors = self.body.get("errors") if isinstance(self.body, dict) else None
+        text = "; ".join(str(e).strip() for e in errors or [] if str(e).strip())
+        return text or f"HTTP {self.status}"
 
 
-def _errors_text(response: requests.Response) -> str:
-    try:
-        errors = response.json().get("errors") or []
-    except ValueError:
-        errors = []
-    text = "; ".join(str(e).strip() for e in errors if str(e).strip())
-    return text or f"HTTP {response.status_code}"
+class VaultHTTP:
+    """The HTTP connection pool every Vault client of the operator shares; open it inside the event loop."""
+
+    def __init__(self, per_host: int = POOL_PER_HOST, timeout: float = REQUEST_TIMEOUT) -> None:
+        self.timeout = timeout
+        self._per_host = per_host
+        self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str | None] = {}
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=0, limit_per_host=self._per_host, keepalive_timeout=KEEPALIVE_SECONDS
+            )
+            # trust_env would re-read the proxy variables and ~/.netrc on every request: see proxy_for.
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=aiohttp.ClientTimeout(total=self.timeout), trust_env=False
+            )
+        return self._session
+
+    def proxy_for(self, address: str) -> str | None:
+        """HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment, resolved once per Vault address."""
+        if address not in self._proxies:
+            scheme = address.split("://", 1)[0]
+            host = address.split("://", 1)[-1].split("/", 1)[0]
+            proxies = urllib.request.getproxies_environment()
+            bypass = urllib.request.proxy_bypass_environment(host, proxies) if proxies else True
+            self._proxies[address] = None if bypass else proxies.get(scheme)
+        return self._proxies[address]
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def __aenter__(self) -> VaultHTTP:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
 
 class VaultClient:
     """One Vault endpoint with one TLS setting; tokens are passed per call, never stored."""
 
-    def __init__(self, address: str, verify: bool | str) -> None:
+    def __init__(self, address: str, verify: TLSVerify, http: VaultHTTP) -> None:
         self.address = address.rstrip("/")
-        self._verify = verify
-        self._adapter = hvac.adapters.RawAdapter(
-            base_uri=self.address,
-            verify=verify,
-            timeout=REQUEST_TIMEOUT,
-            allow_redirects=False,
-        )
+        self._ssl = ssl_context(verify)
+        self._http = http
 
-    def close(self) -> None:
-        self._adapter.close()
-
-    def _request(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
+    async def _request(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> _Answer:
         url = f"{self.address}{path}"
         headers = dict(kwargs.pop("headers", None) or {})
         if token:
             headers["X-Vault-Token"] = token
         try:
-            return self._adapter.request(method, path, headers=headers, raise_exception=False, **kwargs)
-        except requests.exceptions.SSLError as exc:
-            detail = "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in str(exc) else "TLS handshake failed"
+            async with self._http.session().request(
+                method,
+                url,
+                headers=headers,
+                ssl=self._ssl,
+                allow_redirects=False,
+                proxy=self._http.proxy_for(self.address),
+                **kwargs,
+            ) as response:
+                raw = await response.read()
+                return _Answer(response.status, _json(raw))
+        except aiohttp.ClientSSLError as exc:
+            verify = isinstance(exc, aiohttp.ClientConnectorCertificateError)
+            detail = "certificate verify failed" if verify else "TLS handshake failed"
             raise VaultAccessError(
                 f"cannot verify Vault's TLS certificate at {self.address} ({detail}): check that "
                 "spec.tls.caSecretRef holds the CA that signed Vault's certificate",
                 reason=Reason.TLS_VERIFY_FAILED,
             ) from None
-        except requests.exceptions.Timeout:
-            raise VaultUnavailableError(f"Vault at {url} did not answer within {REQUEST_TIMEOUT:.0f}s") from None
-        except requests.exceptions.ConnectionError as exc:
-            raise VaultUnavailableError(
-                f"cannot reach Vault at {self.address}: {_connection_error_text(exc)}"
-            ) from None
+        except TimeoutError:
+            raise VaultUnavailableError(f"Vault at {url} did not answer within {self._http.timeout:.0f}s") from None
+        except aiohttp.ClientError as exc:
+            text = _connection_error_text(exc)
+            raise VaultUnavailableError(f"cannot reach Vault at {self.address}: {text}") from None
 
-    def _unavailable(self, response: requests.Response, what: str) -> VaultUnavailableError:
-        text = _errors_text(response)
-        if response.status_code == 503 and "sealed" in text.lower():
+    def _unavailable(self, answer: _Answer, what: str) -> VaultUnavailableError:
+        text = answer.errors_text()
+        if answer.status == 503 and "sealed" in text.lower():
             return VaultUnavailableError(f"Vault at {self.address} is sealed: unseal it", reason=Reason.VAULT_SEALED)
-        if response.status_code == 501 or "not initialized" in text.lower():
+        if answer.status == 501 or "not initialized" in text.lower():
             return VaultUnavailableError(
                 f"Vault at {self.address} is not initialized: run 'vault operator init'",
                 reason=Reason.VAULT_NOT_INITIALIZED,
             )
         return VaultUnavailableError(
-            f"Vault at {self.address} answered {what} with HTTP {response.status_code}: {text}",
-            reason=Reason.VAULT_ERROR if response.status_code < 500 else Reason.VAULT_UNREACHABLE,
+            f"Vault at {self.address} answered {what} with HTTP {answer.status}: {text}",
+            reason=Reason.VAULT_ERROR if answer.status < 500 else Reason.VAULT_UNREACHABLE,
         )
 
-    def login(self, request: LoginRequest) -> TokenGrant:
+    async def login(self, request: LoginRequest) -> TokenGrant:
         path = f"/v1/auth/{request.mount}/{request.path}"
-        response = self._request("PUT", path, json=dict(request.body), headers=dict(request.headers))
-        if response.status_code in (400, 401, 403, 404):
-            raise LoginDeniedError(_errors_text(response), status=response.status_code)
-        if not response.ok:
-            raise self._unavailable(response, f"login at auth/{request.mount}")
-        auth = (response.json() or {}).get("auth") or {}
+        answer = await self._request("PUT", path, json=dict(request.body), headers=dict(request.headers))
+        if answer.status in (400, 401, 403, 404):
+            raise LoginDeniedError(answer.errors_text(), status=answer.status)
+        if not answer.ok:
+            raise self._unavailable(answer, f"login at auth/{request.mount}")
+        auth = _field(answer, "auth")
         if not auth.get("client_token"):
             raise VaultUnavailableError(f"Vault returned no token for login at auth/{request.mount}")
         return _grant(auth["client_token"], auth)
 
-    def lookup_self(self, token: str) -> dict[str, Any]:
-        response = self._request("GET", "/v1/auth/token/lookup-self", token=token)
-        if response.status_code in (401, 403):
-            raise TokenInvalidError(f"Vault rejected the operator's token: {_errors_text(response)}")
-        if not response.ok:
-            raise self._unavailable(response, "a token lookup")
-        data: dict[str, Any] = response.json()["data"]
-        return data
+    async def lookup_self(self, token: str) -> dict[str, Any]:
+        answer = await self._request("GET", "/v1/auth/token/lookup-self", token=token)
+        if answer.status in (401, 403):
+            raise TokenInvalidError(f"Vault rejected the operator's token: {answer.errors_text()}")
+        if not answer.ok:
+            raise self._unavailable(answer, "a token lookup")
+        return _field(answer, "data")
 
-    def renew_self(self, token: str) -> TokenGrant:
-        response = self._request("PUT", "/v1/auth/token/renew-self", token=token, json={})
-        if response.status_code in (400, 401, 403):
-            raise TokenInvalidError(f"Vault refused to renew the operator's token: {_errors_text(response)}")
-        if not response.ok:
-            raise self._unavailable(response, "a token renewal")
-        return _grant(token, response.json()["auth"])
+    async def renew_self(self, token: str) -> TokenGrant:
+        answer = await self._request("PUT", "/v1/auth/token/renew-self", token=token, json={})
+        if answer.status in (400, 401, 403):
+            raise TokenInvalidError(f"Vault refused to renew the operator's token: {answer.errors_text()}")
+        if not answer.ok:
+            raise self._unavailable(answer, "a token renewal")
+        return _grant(token, _field(answer, "auth"))
 
-    def revoke_self(self, token: str) -> None:
-        response = self._request("PUT", "/v1/auth/token/revoke-self", token=token, json={})
-        if not response.ok and response.status_code not in (401, 403):
-            raise self._unavailable(response, "a token revocation")
+    async def revoke_self(self, token: str) -> None:
+        answer = await self._request("PUT", "/v1/auth/token/revoke-self", token=token, json={})
+        if not answer.ok and answer.status not in (401, 403):
+            raise self._unavailable(answer, "a token revocation")
 
-    def health(self) -> Health:
+    async def health(self) -> Health:
         # sealedcode/uninitcode 200 so the body always comes back as JSON.
-        response = self._request(
-            "GET", "/v1/sys/health", params={"standbyok": "true", "sealedcode": 200, "uninitcode": 200}
+        answer = await self._request(
+            "GET", "/v1/sys/health", params={"standbyok": "true", "sealedcode": "200", "uninitcode": "200"}
         )
-        if not response.ok:
-            raise self._unavailable(response, "sys/health")
-        body = response.json()
+        if not answer.ok:
+            raise self._unavailable(answer, "sys/health")
+        body = answer.body if isinstance(answer.body, dict) else {}
         return Health(bool(body.get("initialized")), bool(body.get("sealed")), body.get("version"))
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _field(answer: _Answer, name: str) -> dict[str, Any]:
+    value = answer.body.get(name) if isinstance(answer.body, dict) else None
+    if not isinstance(value, dict):
+        raise VaultUnavailableError(f"Vault answered HTTP {answer.status} without a JSON {name!r} object")
+    return value
 
 
 def _grant(token: str, auth: dict[str, Any]) -> TokenGrant:
@@ -167,9 +226,13 @@ def _grant(token: str, auth: dict[str, Any]) -> TokenGrant:
     )
 
 
-def _connection_error_text(exc: requests.exceptions.ConnectionError) -> str:
-    text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "No route to host", "timed out"):
-        if marker in text:
-            return marker.lower()
-    return "connection failed"
+def _connection_error_text(exc: aiohttp.ClientError) -> str:
+    # Stable texts: a retried failure with the same text posts no new event.
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return "name or service not known"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        if isinstance(exc.os_error, ConnectionRefusedError):
+            return "connection refused"
+        return "no route to host" if exc.os_error.errno == errno.EHOSTUNREACH else "connection failed"
+    # Dropped or reset after connecting (ServerDisconnectedError, ClientOSError, a cut-off body).
+    return "the connection closed before Vault answered"

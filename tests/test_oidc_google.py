@@ -15,7 +15,7 @@ from tests.support.oidc_metadata import GOOGLE_ISSUER, FakeMetadataServer
 from tests.support.openbao import OpenBaoServer
 from vault_access_operator import CredentialsError, LoginRequest
 from vault_access_operator.plugins.oidc.jwt import JWTAuthConfig, JWTAuthProvider
-from vault_access_operator.vault import VaultClient
+from vault_access_operator.testing import send_login
 
 BLOCK = {
     "role": "op", "authPath": "google", "source": "google", "audiences": [GOOGLE_AUDIENCE],
@@ -53,11 +53,7 @@ def test_identity_token_logs_in_to_openbao(
     assert request.body["jwt"] in ctx.remembered
     assert request.details["tokenSource"] == "google"
     assert request.details["tokenIssuer"] == GOOGLE_ISSUER
-    vault = VaultClient(jwt_bao.url, verify=True)
-    try:
-        assert vault.login(request).accessor
-    finally:
-        vault.close()
+    assert send_login(jwt_bao.url, request).accessor
 
 
 def test_a_new_identity_token_for_every_login(metadata: FakeMetadataServer, oidc_issuer: OIDCIssuer) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import functools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,19 +15,19 @@ from tests.support.oidc_context import FakeAuthContext
 from tests.support.oidc_fixtures import jwt_bao_fixture, oidc_issuer_fixture  # noqa: F401  (fixtures)
 from tests.support.oidc_issuer import OIDCIssuer
 from tests.support.openbao import OpenBaoServer
-from vault_access_operator import AuthProvider, LoginDeniedError
+from vault_access_operator import AuthProvider, LoginDeniedError, LoginRequest
 from vault_access_operator.plugins.oidc import OIDCAuthProvider
 from vault_access_operator.plugins.oidc.jwt import JWTAuthProvider
-from vault_access_operator.vault import TokenGrant, VaultClient
+from vault_access_operator.testing import send_login
+from vault_access_operator.vault import TokenGrant
 
 SECRET = ("vao-system", "jwt", "token")
+SendLogin = Callable[[LoginRequest], TokenGrant]
 
 
 @pytest.fixture(name="vault")
-def vault_fixture(jwt_bao: OpenBaoServer) -> Iterator[VaultClient]:
-    client = VaultClient(jwt_bao.url, verify=True)
-    yield client
-    client.close()
+def vault_fixture(jwt_bao: OpenBaoServer) -> SendLogin:
+    return functools.partial(send_login, jwt_bao.url)
 
 
 def build(provider: AuthProvider[Any], block: dict[str, Any], ctx: FakeAuthContext) -> Any:
@@ -34,14 +35,14 @@ def build(provider: AuthProvider[Any], block: dict[str, Any], ctx: FakeAuthConte
     return config, asyncio.run(provider.login_request(config, ctx))
 
 
-def login(vault: VaultClient, provider: AuthProvider[Any], block: dict[str, Any], ctx: FakeAuthContext) -> TokenGrant:
-    return vault.login(build(provider, block, ctx)[1])
+def login(vault: SendLogin, provider: AuthProvider[Any], block: dict[str, Any], ctx: FakeAuthContext) -> TokenGrant:
+    return vault(build(provider, block, ctx)[1])
 
 
-def denial(vault: VaultClient, provider: AuthProvider[Any], block: dict[str, Any], ctx: FakeAuthContext) -> str:
+def denial(vault: SendLogin, provider: AuthProvider[Any], block: dict[str, Any], ctx: FakeAuthContext) -> str:
     config, request = build(provider, block, ctx)
     with pytest.raises(LoginDeniedError) as caught:
-        vault.login(request)
+        vault(request)
     message = provider.explain_login_error(config, request, 400, caught.value.message)
     assert message is not None
     for token in ctx.remembered:
@@ -49,26 +50,26 @@ def denial(vault: VaultClient, provider: AuthProvider[Any], block: dict[str, Any
     return message
 
 
-def test_jwt_with_validation_pubkeys(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
+def test_jwt_with_validation_pubkeys(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     grant = login(vault, JWTAuthProvider(), {"role": "op"}, FakeAuthContext(oidc_issuer))
     assert grant.accessor and grant.ttl == 60 and grant.renewable
 
 
-def test_oidc_with_discovery_url_and_provider_url_audience(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
+def test_oidc_with_discovery_url_and_provider_url_audience(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     ctx = FakeAuthContext(oidc_issuer)
     grant = login(vault, OIDCAuthProvider(), {"role": "op", "providerURL": oidc_issuer.url}, ctx)
     assert grant.accessor
     assert ctx.token_requests[0].audiences == [oidc_issuer.url]
 
 
-def test_provider_url_is_the_audience_verbatim(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
+def test_provider_url_is_the_audience_verbatim(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     # The issuer check ignores a trailing slash; Vault's audience check does not (bound_audiences is exact).
     block = {"role": "op", "providerURL": oidc_issuer.url + "/"}
     message = denial(vault, OIDCAuthProvider(), block, FakeAuthContext(oidc_issuer))
     assert f"the token's audiences are [{oidc_issuer.url}/]" in message
 
 
-def test_jwt_with_jwks_url_and_expectations(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
+def test_jwt_with_jwks_url_and_expectations(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     block = {
         "role": "op", "authPath": "jwks", "expectedIssuer": oidc_issuer.url, "expectedAudience": "vault",
         "userClaim": "sub",
@@ -76,20 +77,20 @@ def test_jwt_with_jwks_url_and_expectations(vault: VaultClient, oidc_issuer: OID
     assert login(vault, JWTAuthProvider(), block, FakeAuthContext(oidc_issuer)).accessor
 
 
-def test_jwt_from_a_secret(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
+def test_jwt_from_a_secret(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     ctx = FakeAuthContext(oidc_issuer, secrets={SECRET: oidc_issuer.mint(sub="ci-pipeline") + "\n"})
     block = {"role": "op", "jwtSecretRef": {"name": "jwt", "key": "token"}}
     assert login(vault, JWTAuthProvider(), block, ctx).accessor
     assert not ctx.token_requests
 
 
-def test_oidc_from_a_secret_when_service_account_token_is_off(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
+def test_oidc_from_a_secret_when_service_account_token_is_off(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     ctx = FakeAuthContext(oidc_issuer, secrets={SECRET: oidc_issuer.mint(audiences=[oidc_issuer.url])})
     block = {"role": "op", "useServiceAccountToken": False, "jwtSecretRef": {"name": "jwt", "key": "token"}}
     assert login(vault, OIDCAuthProvider(), block, ctx).accessor
 
 
-def test_wrong_audience(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
+def test_wrong_audience(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     block = {"role": "op", "audiences": ["sts.amazonaws.com"]}
     message = denial(vault, JWTAuthProvider(), block, FakeAuthContext(oidc_issuer))
     assert "Vault refused the JWT login for role 'op' at auth/jwt: error validating token: invalid audience (aud) " in (
@@ -98,7 +99,7 @@ def test_wrong_audience(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
     assert "the token's audiences are [sts.amazonaws.com]: make the role's bound_audiences include one" in message
 
 
-def test_expired_by_vaults_clock(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
+def test_expired_by_vaults_clock(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     # The operator's clock runs 2h late, so its pre-flight passes; Vault's clock says expired.
     real = time.time()
     token = oidc_issuer.mint(now=real - 7200, ttl=3600)
@@ -110,14 +111,14 @@ def test_expired_by_vaults_clock(vault: VaultClient, oidc_issuer: OIDCIssuer) ->
     assert "Secret vao-system/jwt[token]" in message
 
 
-def test_wrong_issuer(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
+def test_wrong_issuer(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     ctx = FakeAuthContext(oidc_issuer, token_issuer="https://kubernetes.default.svc")
     message = denial(vault, JWTAuthProvider(), {"role": "op"}, ctx)
     assert "error validating token: invalid issuer (iss) claim" in message
     assert "the token's issuer is https://kubernetes.default.svc: set bound_issuer on auth/jwt/config" in message
 
 
-def test_unknown_role(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
+def test_unknown_role(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     block = {"role": "nope", "providerURL": oidc_issuer.url}
     message = denial(vault, OIDCAuthProvider(), block, FakeAuthContext(oidc_issuer))
     assert 'role "nope" could not be found' in message
@@ -125,7 +126,7 @@ def test_unknown_role(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
     assert "or fix spec.auth.oidc.role" in message
 
 
-def test_unknown_signing_key(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
+def test_unknown_signing_key(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     message = denial(vault, JWTAuthProvider(), {"role": "op", "authPath": "otherkey"}, FakeAuthContext(oidc_issuer))
     assert "no known key successfully validated the token signature" in message
     assert f"Vault has no key that verifies this token from {oidc_issuer.url}" in message
@@ -139,13 +140,13 @@ def test_unknown_signing_key(vault: VaultClient, oidc_issuer: OIDCIssuer) -> Non
     ],
 )
 def test_mount_configuration_problems(
-    vault: VaultClient, oidc_issuer: OIDCIssuer, mount: str, vault_says: str, fix: str
+    vault: SendLogin, oidc_issuer: OIDCIssuer, mount: str, vault_says: str, fix: str
 ) -> None:
     message = denial(vault, JWTAuthProvider(), {"role": "op", "authPath": mount}, FakeAuthContext(oidc_issuer))
     assert vault_says in message and fix in message
 
 
-def test_mount_not_enabled(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
+def test_mount_not_enabled(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     message = denial(vault, JWTAuthProvider(), {"role": "op", "authPath": "nosuch"}, FakeAuthContext(oidc_issuer))
     assert "at auth/nosuch: permission denied. Fix: Vault answers this when no auth method is enabled" in message
     assert "'vault auth enable -path=nosuch jwt', or fix spec.auth.jwt.authPath" in message
@@ -161,13 +162,13 @@ def test_mount_not_enabled(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
     ],
 )
 def test_role_settings_the_token_does_not_meet(
-    vault: VaultClient, oidc_issuer: OIDCIssuer, role: str, vault_says: str, fix: str
+    vault: SendLogin, oidc_issuer: OIDCIssuer, role: str, vault_says: str, fix: str
 ) -> None:
     message = denial(vault, JWTAuthProvider(), {"role": role}, FakeAuthContext(oidc_issuer))
     assert vault_says in message and fix in message
 
 
-def test_user_claim_is_caught_before_vault_sees_the_token(vault: VaultClient, oidc_issuer: OIDCIssuer) -> None:
+def test_user_claim_is_caught_before_vault_sees_the_token(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     from vault_access_operator import ConfigError
 
     with pytest.raises(ConfigError, match=r"has no 'email' claim \(spec.auth.jwt.userClaim\)"):

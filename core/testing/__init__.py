@@ -5,7 +5,14 @@ helpers. The real servers (``.openbao``, ``.kube``) and ``.operator`` need ``vau
 """
 
 from .contract import ContractReport, ProviderContract, check_entry_point, check_provider, check_provider_async
-from .plugin_login import login_with, login_with_async, make_login_request, make_login_request_async
+from .plugin_login import (
+    login_with,
+    login_with_async,
+    make_login_request,
+    make_login_request_async,
+    send_login,
+    send_login_async,
+)
 from .recording import RecordingAuthContext
 
 __all__ = [
@@ -19,4 +26,6 @@ __all__ = [
     "login_with_async",
     "make_login_request",
     "make_login_request_async",
+    "send_login",
+    "send_login_async",
 ]

@@ -16,7 +16,8 @@ import pydantic
 
 from ..errors import LoginDeniedError
 from ..provider import AuthContext, AuthProvider, LoginRequest
-from ..vault import TokenGrant, VaultClient, run_blocking
+from ..tls import TLSVerify
+from ..vault import TokenGrant, VaultClient, VaultHTTP
 from .contract_model import validate_config
 from .sync import run_sync
 
@@ -48,26 +49,34 @@ def make_login_request(
     return run_sync(make_login_request_async(provider, config, ctx))
 
 
+async def send_login_async(vault_url: str, request: LoginRequest, *, verify: TLSVerify = True) -> TokenGrant:
+    """Send a ready LoginRequest to ``vault_url`` with the core's own Vault transport."""
+    async with VaultHTTP() as http:
+        return await VaultClient(vault_url, verify, http).login(request)
+
+
+def send_login(vault_url: str, request: LoginRequest, *, verify: TLSVerify = True) -> TokenGrant:
+    """Synchronous :func:`send_login_async`."""
+    return run_sync(send_login_async(vault_url, request, verify=verify))
+
+
 async def login_with_async(
     provider: ProviderLike,
     config: pydantic.BaseModel | dict[str, Any],
     ctx: AuthContext,
     vault_url: str,
     *,
-    verify: bool | str = True,
+    verify: TLSVerify = True,
 ) -> TokenGrant:
     """Build the provider's request and send it to ``vault_url`` with the core's own Vault client."""
     instance = _provider(provider)
     model = _config(instance, config)
     request = await make_login_request_async(instance, model, ctx)
-    client = VaultClient(vault_url, verify)
     try:
-        grant = await run_blocking(client.login, request)
+        grant = await send_login_async(vault_url, request, verify=verify)
     except LoginDeniedError as error:
         hint = instance.explain_login_error(model, request, error.status, error.message)
         raise LoginDeniedError(hint or error.message, status=error.status) from None
-    finally:
-        client.close()
     ctx.remember_secret(grant.token)  # as the core does: a Vault token is a secret too
     return grant
 
@@ -78,7 +87,7 @@ def login_with(
     ctx: AuthContext,
     vault_url: str,
     *,
-    verify: bool | str = True,
+    verify: TLSVerify = True,
 ) -> TokenGrant:
     """Synchronous :func:`login_with_async`: returns the TokenGrant (token, accessor, ttl, renewable)."""
     return run_sync(login_with_async(provider, config, ctx, vault_url, verify=verify))

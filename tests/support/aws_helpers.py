@@ -15,7 +15,8 @@ from werkzeug.wrappers import Request, Response
 from tests.support.aws_context import FakeAuthContext
 from vault_access_operator import LoginDeniedError, LoginRequest
 from vault_access_operator.plugins.aws_iam import AwsAuthConfig, AwsAuthProvider
-from vault_access_operator.vault import TokenGrant, VaultClient
+from vault_access_operator.testing import send_login
+from vault_access_operator.vault import TokenGrant
 
 IRSA_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJl"
 
@@ -73,11 +74,7 @@ class FakeImds:
 
 def vault_login(address: str, request: LoginRequest) -> TokenGrant:
     """Send the provider's request the way the core does (its real Vault transport)."""
-    client = VaultClient(address, True)
-    try:
-        return client.login(request)
-    finally:
-        client.close()
+    return send_login(address, request)
 
 
 async def login_and_explain(provider: AwsAuthProvider, config: AwsAuthConfig, ctx: FakeAuthContext,

@@ -1,0 +1,66 @@
+"""The Vault transport's pure parts: proxy settings from the environment, TLS contexts, error texts."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import aiohttp
+import pytest
+
+from vault_access_operator.errors import Reason, VaultUnavailableError
+from vault_access_operator.tls import ssl_context
+from vault_access_operator.vault import VaultClient, VaultHTTP
+
+
+def test_proxy_from_the_environment_unless_no_proxy_says_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    monkeypatch.setenv("NO_PROXY", "vault.internal,.svc")
+    http = VaultHTTP()
+    assert http.proxy_for("https://vault.example.com:8200") == "http://proxy.corp:3128"
+    assert http.proxy_for("https://vault.internal:8200") is None
+    assert http.proxy_for("https://vault.vault.svc:8200") is None
+    assert http.proxy_for("http://vault.example.com:8200") is None  # no HTTP_PROXY set
+
+
+def test_no_proxy_variables_means_direct(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    assert VaultHTTP().proxy_for("https://vault.example.com:8200") is None
+
+
+def test_ssl_contexts_are_shared_per_trust_setting() -> None:
+    assert ssl_context(True) is ssl_context(True)
+    assert ssl_context(False) is False
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("address, text", [
+    (f"http://127.0.0.1:{_closed_port()}", "connection refused"),
+    ("http://vault.invalid:8200", "name or service not known"),
+])
+def test_unreachable_vault_says_why_in_a_stable_text(address: str, text: str) -> None:
+    async def health() -> None:
+        async with VaultHTTP(timeout=5) as http:
+            await VaultClient(address, True, http).health()
+
+    with pytest.raises(VaultUnavailableError) as caught:
+        asyncio.run(health())
+    assert caught.value.reason == Reason.VAULT_UNREACHABLE
+    assert caught.value.message == f"cannot reach Vault at {address}: {text}"
+
+
+def test_one_pool_for_every_client() -> None:
+    async def sessions() -> tuple[aiohttp.ClientSession, aiohttp.ClientSession]:
+        async with VaultHTTP() as http:
+            return http.session(), http.session()
+
+    first, second = asyncio.run(sessions())
+    assert first is second and first.closed
