@@ -152,6 +152,10 @@ class OperatorApp:
             self._uids[name] = uid
         await self.manager.apply(name, generation, dict(spec))
 
+    def serving(self, name: str) -> bool:
+        """Whether this replica runs ``name`` now (its daemon started it and was not stopped)."""
+        return self.manager.has(name)
+
     async def release(self, name: str) -> None:
         """Stop serving ``name`` (this replica was paused): revoke, keep the status for the next leader."""
         await self.manager.release(name)
@@ -197,25 +201,27 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         app.kopf_settings = settings
         return app.login()
 
-    @kopf.on.resume(*resource, registry=registry)
-    @kopf.on.create(*resource, registry=registry)
-    @kopf.on.update(*resource, field="spec", registry=registry)
-    async def reconcile(name: str, uid: str, body: kopf.Body, spec: kopf.Spec, **_: Any) -> None:
-        await app.reconcile(name, uid, body.metadata.get("generation"), dict(spec))
-
-    # kopf pauses a replica that loses the peering lead by stopping its daemons, not plain tasks:
-    # this daemon ties each connection's runtime to that, so only the leader talks to Vault.
-    @kopf.daemon(*resource, registry=registry, cancellation_timeout=10)
+    # One daemon per VaultConnection carries its runtime. kopf stops daemons when the object is deleted
+    # and when a replica loses the peering lead (plain tasks would keep running), and it keeps no
+    # progress or diff-base annotations for daemons: the only kopf write per object is its finalizer.
+    # Stopping means revoking the token: give that time before kopf cancels (a cancelled deletion
+    # would skip what follows the revocation, such as dropping the connection's metrics).
+    @kopf.daemon(*resource, registry=registry, cancellation_backoff=SHUTDOWN_REVOKE_SECONDS, cancellation_timeout=5)
     async def hold(name: str, uid: str, body: kopf.Body, spec: kopf.Spec, stopped: kopf.DaemonStopped,
                    **_: Any) -> None:
         await app.reconcile(name, uid, body.metadata.get("generation"), dict(spec))  # no-op when unchanged
         await stopped.wait()
-        if not (stopped.reason and kopf.DaemonStoppingReason.RESOURCE_DELETED in stopped.reason):
+        if stopped.reason and kopf.DaemonStoppingReason.RESOURCE_DELETED in stopped.reason:
+            await app.delete(name)
+        else:
             await app.release(name)
 
-    @kopf.on.delete(*resource, registry=registry)
-    async def delete(name: str, **_: Any) -> None:
-        await app.delete(name)
+    # Spec changes reach the running runtime from the watch stream (no kopf bookkeeping): apply()
+    # compares the spec with the running one, so status-only events cost a comparison.
+    @kopf.on.event(*resource, registry=registry)
+    async def changed(name: str, uid: str, body: kopf.Body, spec: kopf.Spec, type: str | None, **_: Any) -> None:
+        if type in ("ADDED", "MODIFIED") and app.serving(name) and not body.metadata.get("deletionTimestamp"):
+            await app.reconcile(name, uid, body.metadata.get("generation"), dict(spec))
 
     @kopf.on.cleanup(registry=registry)
     async def cleanup(**_: Any) -> None:

@@ -43,6 +43,9 @@ class ConnectionManager:
         entry = self._entries.get(name)
         return entry.runtime if entry else None
 
+    def has(self, name: str) -> bool:
+        return name in self._entries
+
     @property
     def names(self) -> list[str]:
         return sorted(self._entries)
@@ -85,8 +88,11 @@ class ConnectionManager:
         """Stop the runtime and revoke its token (the VaultConnection is being deleted)."""
         entry = self._entries.pop(name, None)
         if entry:
-            await asyncio.shield(self._stop(entry, revoke=True))
-            self.deps.metrics.forget(name)
+            await asyncio.shield(self._remove(name, entry))
+
+    async def _remove(self, name: str, entry: _Entry) -> None:
+        await self._stop(entry, revoke=True)
+        self.deps.metrics.forget(name)
 
     async def release(self, name: str) -> None:
         """Stop the runtime without touching metrics or status: another replica takes over."""

@@ -7,6 +7,7 @@ beyond real changes (a renewal, a failure, a recovery).
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 from collections.abc import Awaitable, Callable
@@ -55,20 +56,22 @@ class Reporter:
         self._sink, self._emit, self._clock, self._redact = sink, emit, clock, redactor
         self._on_phase = on_phase
         self._published: dict[str, Any] | None = None
+        self._writing = asyncio.Lock()  # one write at a time, each built from the newest observation
         self._last_phase: str | None = None
         self._last_warning: tuple[str, str] | None = None
 
     async def publish(self) -> bool:
         """Write the status if it changed; False when the write failed (the next publish retries)."""
-        status = build_status(self.obs, self._clock(), self._published)
-        written = status == self._published
-        if not written:
-            try:
-                # A vanished object (False) counts as written: there is nothing left to update.
-                await self._sink.patch_status(self.name, status)
-                self._published, written = status, True
-            except Exception as error:  # the API server may be down
-                log.warning("VaultConnection %s: status not written: %s", self.name, self._redact(str(error)))
+        async with self._writing:
+            status = build_status(self.obs, self._clock(), self._published)
+            written = status == self._published
+            if not written:
+                try:
+                    # A vanished object (False) counts as written: there is nothing left to update.
+                    await self._sink.patch_status(self.name, status)
+                    self._published, written = status, True
+                except Exception as error:  # the API server may be down
+                    log.warning("VaultConnection %s: status not written: %s", self.name, self._redact(str(error)))
         if self.obs.phase != self._last_phase:
             old, self._last_phase = self._last_phase, self.obs.phase
             if self._on_phase is not None:
@@ -109,7 +112,7 @@ class Reporter:
         details: dict[str, str],
     ) -> None:
         obs = self.obs
-        recovered = obs.phase != "Active"
+        recovered = obs.phase == "Error"  # a first login's LoggedIn event says enough
         obs.phase, obs.reason, obs.message = "Active", Reason.CONNECTED, ""
         obs.authenticated, obs.reachable, obs.consecutive_failures = True, True, 0
         obs.accessor, obs.expires_at, obs.last_login = grant.accessor, expires, now

@@ -28,6 +28,7 @@ from .vault import VaultHTTP
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
+PENDING_GRACE = 2.0  # seconds before a connection still logging in for the first time shows Pending
 
 
 @dataclasses.dataclass
@@ -60,7 +61,20 @@ class ConnectionRuntime:
 
     async def run(self) -> None:
         """Run until cancelled. Never raises for Vault, plugin or spec problems."""
-        await self.reporter.publish()
+        # A first attempt quicker than PENDING_GRACE writes only its outcome: one status write, not two
+        # (at a restart with 1,000 connections, 1,000 fewer writes and watch events).
+        pending = asyncio.create_task(self._publish_pending_later())
+        try:
+            await self._run(pending)
+        finally:
+            pending.cancel()
+
+    async def _publish_pending_later(self) -> None:
+        await self.deps.sleep(PENDING_GRACE)
+        # Once sent, a write is not cut short: an outcome written after it must land after it too.
+        await asyncio.shield(self.reporter.publish())
+
+    async def _run(self, pending: asyncio.Task[None]) -> None:
         failures = 0
         while True:
             try:
@@ -69,8 +83,10 @@ class ConnectionRuntime:
                 else:
                     await self._check()  # after a failure: probe before resuming the schedule
                 failures = 0
+                pending.cancel()
                 await self._maintain()
             except Exception as caught:
+                pending.cancel()
                 error = caught if isinstance(caught, VaultAccessError) else _internal(caught)
                 failures += 1
                 await self.reporter.failed(error, failures)

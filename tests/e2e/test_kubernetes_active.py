@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.e2e.helpers import wait_phase
+import time
+from collections import Counter
+
+from tests.e2e.helpers import k8s_spec, wait_phase
 from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.operator import RunningOperator
@@ -41,3 +44,41 @@ def test_connection_becomes_active_with_every_status_field(
     assert "vault.platform.io/finalizer" in obj["metadata"]["finalizers"]
     events = fake_kube.list_events(involved_name="vault-k8s")
     assert any(e["reason"] == "LoggedIn" for e in events)
+
+
+def _writes_for(kube: FakeKube, name: str) -> Counter[str]:
+    """Kubernetes API writes the operator made for ``name`` (the only connection): kopf's, status, events,
+    TokenRequests."""
+    assert kube.emulator is not None
+    writes: Counter[str] = Counter()
+    for request in list(kube.emulator):
+        method = str(request.method).rsplit(".", 1)[-1]
+        if method == "GET" or request.resource is None:
+            continue
+        path = request.url.path
+        if request.resource.plural == "vaultconnections" and path.split("/")[-2 if request.subresource else -1] == name:
+            writes[f"{method} vaultconnections{'/' + request.subresource if request.subresource else ''}"] += 1
+        elif request.resource.plural == "events":
+            writes[f"{method} events"] += 1
+        elif request.resource.plural == "serviceaccounts" and request.subresource == "token":
+            writes[f"{method} serviceaccounts/{request.subresource}"] += 1
+    return writes
+
+
+def test_a_quick_first_login_costs_one_status_write_and_one_event(
+    fake_kube: FakeKube, vault_k8s: OpenBaoServer, operator: RunningOperator
+) -> None:
+    fake_kube.create_vaultconnection("cheap", k8s_spec(vault_k8s.url, interval="30s"))
+    wait_phase(fake_kube, "cheap", "Active")
+    time.sleep(1.0)  # anything written late would show up here
+    # kopf's finalizer, one status write (no Pending before a quick login), one event, one TokenRequest;
+    # kopf keeps no progress or diff-base annotations for a daemon.
+    assert _writes_for(fake_kube, "cheap") == Counter({
+        "PATCH vaultconnections": 1,
+        "PATCH vaultconnections/status": 1,
+        "POST events": 1,
+        "POST serviceaccounts/token": 1,
+    })
+    obj = fake_kube.get_vaultconnection("cheap")
+    assert not any(key.startswith("vault.platform.io/") for key in obj["metadata"].get("annotations", {}))
+    assert [e["reason"] for e in fake_kube.list_events(involved_name="cheap")] == ["LoggedIn"]

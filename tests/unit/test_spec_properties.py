@@ -158,7 +158,7 @@ def test_the_reconciler_never_raises_and_every_invalid_spec_gets_a_status_messag
 
 def test_a_healthy_connection_stays_active_on_the_fake_clock() -> None:
     run = run_runtime(REGISTRY, "30s", steps=12)
-    assert [s["phase"] for s in run.statuses] == ["Pending", "Active"]
+    assert [s["phase"] for s in run.statuses] == ["Active"]  # a quick first login: its outcome only
 
 
 @settings(max_examples=50, deadline=None)
