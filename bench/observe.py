@@ -16,8 +16,9 @@ from vault_access_operator.testing.kube_resources import VAULTCONNECTIONS
 class StatusWatcher:
     """One watch stream (like ``kubectl get vaultconnections -w``), in a thread.
 
-    ``activated[name]`` is when the object turned Active after having been seen in another phase (or with no
-    status) since the last :meth:`reset`, so a restarted operator's Pending -> Active counts again.
+    ``activated[name]`` is when the object first showed Active with a token accessor it did not show at the last
+    :meth:`reset`: a new object's first login, or a restarted operator's fresh login (which may go straight
+    from the old Active status to the new one, without a Pending in between).
     """
 
     def __init__(self, kube: FakeKube) -> None:
@@ -25,7 +26,7 @@ class StatusWatcher:
         self.activated: dict[str, float] = {}
         self.status_writes = 0  # events whose status differs from the previous one of that object
         self.events = 0  # every ADDED/MODIFIED event: what each watcher (kopf too) has to process
-        self._armed: set[str] = set()
+        self._accessor_at_reset: dict[str, str | None] = {}
         self._last: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._stopped = False
@@ -69,16 +70,18 @@ class StatusWatcher:
             if status is not None and status != self._last.get(name):
                 self.status_writes += 1
                 self._last[name] = status
-            if phase != "Active":
-                self._armed.add(name)
-            elif name in self._armed and name not in self.activated:
+            accessor = ((status or {}).get("authStatus") or {}).get("tokenAccessor")
+            fresh = accessor is not None and accessor != self._accessor_at_reset.get(name)
+            if phase == "Active" and fresh and name not in self.activated:
                 self.activated[name] = now
 
     def reset(self) -> None:
-        """Forget who turned Active: count the next Pending -> Active of every object again."""
+        """Forget who turned Active: count the next fresh login of every object again."""
         with self._lock:
             self.activated.clear()
-            self._armed.clear()
+            self._accessor_at_reset = {
+                name: (status.get("authStatus") or {}).get("tokenAccessor") for name, status in self._last.items()
+            }
 
     def active_count(self, names: set[str]) -> int:
         with self._lock:

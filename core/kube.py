@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import random
 import ssl
 import tempfile
-import uuid
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -153,12 +154,14 @@ class KubeClient:
 
     async def post_event(self, involved: dict[str, Any], kind: str, reason: str, message: str, namespace: str) -> None:
         now = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
+        # kubectl's form (name.<hex nanoseconds>), plus random bits for concurrent replicas.
+        unique = f"{time.time_ns():x}{random.getrandbits(24):06x}"
         event = {
             "apiVersion": "v1",
             "kind": "Event",
             # An explicit name: generateName is not served by every API (nor by the test emulator).
             "metadata": {
-                "name": f"{involved.get('name', 'vault-access-operator')}.{uuid.uuid4().hex[:16]}",
+                "name": f"{involved.get('name', 'vault-access-operator')}.{unique}",
                 "namespace": namespace,
             },
             "involvedObject": involved,

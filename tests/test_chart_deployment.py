@@ -19,7 +19,7 @@ def test_one_replica_runs_standalone() -> None:
     objects = render()
     manager = container(objects)
     assert manager["command"] == ["vault-access-operator", "run"]
-    assert manager["args"] == [LIVENESS, "--standalone", "--metrics-port=9090", "--verbose"]
+    assert manager["args"] == [LIVENESS, "--standalone", "--metrics-port=9090"]
     deployment = one(objects, "Deployment")
     assert deployment["spec"]["replicas"] == 1
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}  # never two standalone operators at once
@@ -88,10 +88,10 @@ def test_hardened_security_context() -> None:
     assert spec["volumes"] == [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
 
 
-@pytest.mark.parametrize(("level", "flags"), [("info", ["--verbose"]), ("debug", ["--debug"]), ("warning", [])])
+@pytest.mark.parametrize(("level", "flags"), [("info", []), ("debug", ["--debug"]), ("warning", ["--quiet"])])
 def test_log_level(level: str, flags: list[str]) -> None:
     args = container(render({"logLevel": level}))["args"]
-    assert [a for a in args if a in ("--verbose", "--debug")] == flags
+    assert [a for a in args if a in ("--verbose", "--quiet", "--debug")] == flags
 
 
 def test_image_defaults_to_the_app_version() -> None:
