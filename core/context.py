@@ -42,6 +42,17 @@ class CoreAuthContext:
     clock: Callable[[], datetime.datetime] = utc_now
     redactor: Redactor = REDACTOR
     logger: logging.Logger = dataclasses.field(default_factory=lambda: logging.getLogger("vault_access_operator.auth"))
+    _held: list[str] = dataclasses.field(default_factory=list)  # remembered for the current login attempt
+
+    def _hold(self, value: str) -> None:
+        self.redactor.remember(value)
+        self._held.append(value)
+
+    def release_secrets(self) -> None:
+        """Forget what this connection's last login attempt remembered (a new attempt begins, or the end)."""
+        held, self._held = self._held, []
+        for value in held:
+            self.redactor.forget(value)
 
     @property
     def operator_namespace(self) -> str:
@@ -55,14 +66,14 @@ class CoreAuthContext:
         return self.clock()
 
     def remember_secret(self, value: str) -> None:
-        self.redactor.remember(value)
+        self._hold(value)
 
     def http_session(self) -> aiohttp.ClientSession:
         return self.session_factory()
 
     async def read_secret(self, namespace: str, name: str, key: str) -> str:
         value = await self.kube.read_secret(namespace, name, key)
-        self.redactor.remember(value)
+        self._hold(value)
         return value
 
     async def request_service_account_token(
@@ -75,7 +86,7 @@ class CoreAuthContext:
             if error.reason != Reason.TOKEN_REQUEST_FORBIDDEN or not own:
                 raise
             return self._mounted_token(error)
-        self.redactor.remember(token)
+        self._hold(token)
         return ServiceAccountToken(token=token, expires_at=expires, source="TokenRequest")
 
     def _mounted_token(self, cause: CredentialsError) -> ServiceAccountToken:
@@ -85,6 +96,6 @@ class CoreAuthContext:
             token = path.read_text().strip()
         except OSError:
             raise CredentialsError(f"{cause.message}; no mounted service-account token at {path} either") from None
-        self.redactor.remember(token)
+        self._hold(token)
         self.logger.warning("TokenRequest forbidden; using the mounted service-account token at %s", path)
         return ServiceAccountToken(token=token, expires_at=None, source=str(path))

@@ -85,7 +85,11 @@ class AuthContext(Protocol):
         ...
 
     def remember_secret(self, value: str) -> None:
-        """Register a secret value so the redacting logger masks it wherever it appears."""
+        """Register a secret value so logs, status and events mask it wherever it appears.
+
+        It stays registered until the connection's next login attempt (or its removal): a login
+        builds its secrets afresh, so values from earlier logins do not pile up.
+        """
         ...
 
 

@@ -12,6 +12,7 @@ import re
 import threading
 
 MASK = "***"
+_MIN_LENGTH = 8
 _PATTERNS = [
     re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),  # JWT / JWS
     re.compile(r"\b(?:hv[sbr]|s|b|r)\.[A-Za-z0-9_-]{20,}"),  # Vault and OpenBao tokens
@@ -27,27 +28,53 @@ NOISY_LOGGERS = ("botocore", "boto3", "urllib3", "hvac")
 
 
 class Redactor:
-    """Masks registered secret values and secret-shaped text."""
+    """Masks registered secret values and secret-shaped text.
+
+    Values are counted: several connections may hold the same one (a shared Secret), and it stays
+    masked until the last of them forgets it. Matching costs one dict lookup per position of the
+    text, whatever the number of values (a thousand connections hold a thousand tokens).
+    """
 
     def __init__(self) -> None:
-        self._values: set[str] = set()
+        self._counts: dict[str, int] = {}
+        self._by_prefix: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
     def remember(self, value: str | None) -> None:
-        if value and len(value) >= 8:  # short values would mask ordinary words
+        if value and len(value) >= _MIN_LENGTH:  # short values would mask ordinary words
             with self._lock:
-                self._values.add(value)
+                self._counts[value] = self._counts.get(value, 0) + 1
+                self._by_prefix.setdefault(value[:_MIN_LENGTH], set()).add(value)
 
     def forget(self, value: str | None) -> None:
         with self._lock:
-            self._values.discard(value or "")
+            count = self._counts.get(value or "", 0)
+            if count > 1:
+                self._counts[value or ""] = count - 1
+            elif count == 1:
+                assert value is not None
+                del self._counts[value]
+                same_prefix = self._by_prefix[value[:_MIN_LENGTH]]
+                same_prefix.discard(value)
+                if not same_prefix:
+                    del self._by_prefix[value[:_MIN_LENGTH]]
+
+    def __len__(self) -> int:
+        return len(self._counts)
 
     def __call__(self, text: str) -> str:
         with self._lock:
-            values = sorted(self._values, key=len, reverse=True)
-        for value in values:
-            if value in text:
-                text = text.replace(value, MASK)
+            if self._by_prefix:
+                found = {
+                    value
+                    for start in range(len(text) - _MIN_LENGTH + 1)
+                    for value in self._by_prefix.get(text[start : start + _MIN_LENGTH], ())
+                    if text.startswith(value, start)
+                }
+            else:
+                found = set()
+        for value in sorted(found, key=len, reverse=True):  # a longer value may contain a shorter one
+            text = text.replace(value, MASK)
         for pattern in _PATTERNS:
             text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + MASK, text)
         return text

@@ -17,6 +17,7 @@ from typing import Any
 
 from .context import CoreAuthContext
 from .errors import LoginDeniedError, TokenInvalidError, VaultAccessError
+from .gate import LoginGate
 from .lifecycle import Action, Backoff, Lease, Plan, plan_lease
 from .metrics import Metrics
 from .provider import LoginRequest
@@ -44,6 +45,7 @@ class RuntimeDeps:
     notify: Callable[..., None] = lambda hook, **kwargs: None
     metrics: Metrics = dataclasses.field(default_factory=Metrics)
     vault_http: VaultHTTP = dataclasses.field(default_factory=VaultHTTP)
+    login_gate: LoginGate = dataclasses.field(default_factory=LoginGate)
 
 
 class ConnectionRuntime:
@@ -127,6 +129,10 @@ class ConnectionRuntime:
             await self.deps.sleep(delay)
 
     async def _login(self) -> None:
+        async with self.deps.login_gate.slot(self.validated.spec.address):
+            await self._login_counted()
+
+    async def _login_counted(self) -> None:
         logins, started = self.deps.metrics.logins, time.perf_counter()
         try:
             await self._login_once()
@@ -212,6 +218,7 @@ class ConnectionRuntime:
     async def shutdown(self, revoke: bool) -> None:
         if revoke:
             await self.session.revoke_quietly()
+        self.session.close()
 
 
 def _internal(error: Exception) -> VaultAccessError:

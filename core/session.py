@@ -77,6 +77,7 @@ class VaultSession:
         return health
 
     async def login_request(self, validated: ValidatedConnection) -> LoginRequest:
+        self.ctx.release_secrets()  # the previous attempt's; its failure, if any, is reported by now
         provider = validated.provider
         timeout = provider.login_request_timeout
         try:
@@ -104,7 +105,7 @@ class VaultSession:
 
     async def login(self, request: LoginRequest) -> TokenGrant:
         grant = await self._call(lambda vault: vault.login(request))
-        self.ctx.remember_secret(grant.token)
+        self.ctx.redactor.remember(grant.token)  # until revoked, not just for this attempt
         self._grant = grant
         return grant
 
@@ -140,3 +141,7 @@ class VaultSession:
             self._revoking = None
             if grant is not None:
                 self.ctx.redactor.forget(grant.token)
+
+    def close(self) -> None:
+        """The connection is gone: forget the secrets of its last login attempt."""
+        self.ctx.release_secrets()

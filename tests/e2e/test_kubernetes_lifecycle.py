@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
 from vault_access_operator.lifecycle import Backoff
+from vault_access_operator.redact import REDACTOR
 from vault_access_operator.testing import vault_setup
 from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
@@ -49,6 +50,24 @@ def test_token_near_max_ttl_is_replaced_by_a_new_login(
     status = wait_for(lambda: (s := status_of(fake_kube, "capped"))["authStatus"]["loginCount"] >= 2 and s,
                       timeout=15, message="no new login before max TTL")
     assert status["phase"] == "Active" and status["authStatus"]["tokenAccessor"] != first
+
+
+def test_logins_do_not_pile_up_secrets_in_the_redactor(
+    fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity, operator: RunningOperator
+) -> None:
+    client = openbao.client()
+    vault_setup.enable_kubernetes_auth(client, fake_kube.url)
+    vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS], ttl="2s", max_ttl="2s")
+    fake_kube.create_vaultconnection("relogging", k8s_spec(openbao.url, interval="30s"))
+    wait_phase(fake_kube, "relogging", "Active")
+    held_after_first_login = len(REDACTOR)  # this login's service-account JWT and Vault token, and others'
+    wait_for(lambda: status_of(fake_kube, "relogging")["authStatus"]["loginCount"] >= 4, timeout=20,
+             message="no re-logins")
+    # Each login remembered a new JWT and a new token; the old ones were forgotten (a week of hourly
+    # re-logins at 1,000 connections would otherwise hold 168,000 of them).
+    assert len(REDACTOR) <= held_after_first_login
+    fake_kube.delete_vaultconnection("relogging")
+    wait_for(lambda: len(REDACTOR) <= held_after_first_login - 2, timeout=10, message="not forgotten on delete")
 
 
 def test_revoked_token_is_replaced_at_the_next_check(

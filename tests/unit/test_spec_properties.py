@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.faults.fake_runtime import Recorder, run_runtime
+from vault_access_operator.context import CoreAuthContext, OperatorIdentity
 from vault_access_operator.durations import DURATION_PATTERN
 from vault_access_operator.errors import Reason, VaultAccessError
 from vault_access_operator.lifecycle import MIN_DELAY
@@ -117,8 +118,11 @@ def test_validation_is_deterministic(raw: dict[str, Any]) -> None:
 
 async def _apply(raw: dict[str, Any], recorder: Recorder) -> bool:
     """Apply ``raw``; True when it got a runtime. The runtime's task is cancelled before its first step,
-    so no Vault I/O happens (VaultSession only stores the context: None will do)."""
-    deps = RuntimeDeps(context_factory=lambda name: None, reporter_factory=recorder.reporter)  # type: ignore[arg-type,return-value]
+    so no Vault I/O happens (the context is never asked for Kubernetes or HTTP access)."""
+    def context(name: str) -> CoreAuthContext:
+        return CoreAuthContext(name, OperatorIdentity(), kube=None, session_factory=None)  # type: ignore[arg-type]
+
+    deps = RuntimeDeps(context_factory=context, reporter_factory=recorder.reporter)
     manager = ConnectionManager(REGISTRY, deps)
     try:
         await manager.apply("prop", 1, raw)  # never suspends before returning, so the task has not run yet
