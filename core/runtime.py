@@ -18,6 +18,7 @@ from typing import Any
 from .context import CoreAuthContext
 from .errors import LoginDeniedError, TokenInvalidError, VaultAccessError
 from .gate import LoginGate
+from .health import HealthCache
 from .lifecycle import Action, Backoff, Lease, Plan, plan_lease
 from .metrics import Metrics
 from .provider import LoginRequest
@@ -46,6 +47,7 @@ class RuntimeDeps:
     metrics: Metrics = dataclasses.field(default_factory=Metrics)
     vault_http: VaultHTTP = dataclasses.field(default_factory=VaultHTTP)
     login_gate: LoginGate = dataclasses.field(default_factory=LoginGate)
+    health_cache: HealthCache = dataclasses.field(default_factory=HealthCache)
 
 
 class ConnectionRuntime:
@@ -55,11 +57,14 @@ class ConnectionRuntime:
         self.deps = deps
         self.obs = Observation(generation=generation, method=validated.method, mount=validated.mount)
         self.reporter = deps.reporter_factory(name, self.obs)
-        self.session = VaultSession(validated.spec, deps.context_factory(name), deps.vault_http)
+        self.session = VaultSession(
+            validated.spec, deps.context_factory(name), deps.vault_http, deps.health_cache
+        )
         self.lease: Lease | None = None
         self._planned_for: Lease | None = None
         self._plan = Plan(Action.NONE, None)
         self._last_check = deps.clock()
+        self._login_started = asyncio.Event()
 
     async def run(self) -> None:
         """Run until cancelled. Never raises for Vault, plugin or spec problems."""
@@ -72,6 +77,7 @@ class ConnectionRuntime:
             pending.cancel()
 
     async def _publish_pending_later(self) -> None:
+        await self._login_started.wait()  # waiting for the login gate is not a slow login
         await self.deps.sleep(PENDING_GRACE)
         # Once sent, a write is not cut short: an outcome written after it must land after it too.
         await asyncio.shield(self.reporter.publish())
@@ -130,6 +136,7 @@ class ConnectionRuntime:
 
     async def _login(self) -> None:
         async with self.deps.login_gate.slot(self.validated.spec.address):
+            self._login_started.set()
             await self._login_counted()
 
     async def _login_counted(self) -> None:

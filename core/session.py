@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from .context import CoreAuthContext
 from .errors import Reason, VaultAccessError
+from .health import HealthCache
 from .models import VaultConnectionSpec
 from .provider import LoginRequest
 from .tls import TLSVerify, check_ca_pem
@@ -24,10 +25,11 @@ T = TypeVar("T")
 
 
 class VaultSession:
-    def __init__(self, spec: VaultConnectionSpec, ctx: CoreAuthContext, http: VaultHTTP) -> None:
+    def __init__(self, spec: VaultConnectionSpec, ctx: CoreAuthContext, http: VaultHTTP, health: HealthCache) -> None:
         self.spec = spec
         self.ctx = ctx
         self._http = http
+        self._health = health
         self._client: VaultClient | None = None
         self._verify: TLSVerify | None = None
         self._grant: TokenGrant | None = None
@@ -65,7 +67,7 @@ class VaultSession:
             raise
 
     async def health(self) -> Health:
-        health = await self._call(VaultClient.health, refresh=True)
+        health = await self._call(self._health.get, refresh=True)
         address = self.spec.address
         if not health.initialized:
             raise VaultAccessError(

@@ -114,6 +114,11 @@ class VaultClient:
         self._ssl = ssl_context(verify)
         self._http = http
 
+    @property
+    def identity(self) -> tuple[str, object]:
+        """Clients with equal identities reach the same server the same way (address and TLS trust)."""
+        return self.address, self._ssl
+
     async def _request(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> _Answer:
         url = f"{self.address}{path}"
         headers = dict(kwargs.pop("headers", None) or {})

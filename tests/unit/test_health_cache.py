@@ -1,0 +1,59 @@
+"""HealthCache against a real OpenBao: one request for many askers, healthy answers reused, failures not kept."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from vault_access_operator.errors import VaultUnavailableError
+from vault_access_operator.health import HealthCache
+from vault_access_operator.testing.openbao import OpenBaoServer
+from vault_access_operator.testing.proxy import CountingProxy
+from vault_access_operator.vault import VaultClient, VaultHTTP
+
+
+@pytest.fixture
+def proxy(openbao: OpenBaoServer) -> Iterator[CountingProxy]:
+    with CountingProxy(openbao.port) as counting:
+        yield counting
+
+
+def health_requests(proxy: CountingProxy) -> int:
+    return sum(1 for line in proxy.requests_since(0) if line.startswith("GET /v1/sys/health"))
+
+
+def test_concurrent_askers_share_one_request_and_the_answer_is_reused(proxy: CountingProxy) -> None:
+    now = [0.0]
+
+    async def scenario() -> None:
+        cache = HealthCache(max_age=5.0, clock=lambda: now[0])
+        async with VaultHTTP() as http:
+            clients = [VaultClient(proxy.url, True, http) for _ in range(50)]
+            answers = await asyncio.gather(*(cache.get(client) for client in clients))
+            assert all(a.initialized and not a.sealed and a.version for a in answers)
+            assert health_requests(proxy) == 1
+            now[0] = 4.9
+            await cache.get(clients[0])
+            assert health_requests(proxy) == 1  # still fresh
+            now[0] = 5.0
+            await cache.get(clients[0])
+            assert health_requests(proxy) == 2  # aged out: asked again
+
+    asyncio.run(scenario())
+
+
+def test_a_sealed_answer_and_a_failure_are_not_kept(openbao: OpenBaoServer, proxy: CountingProxy) -> None:
+    async def scenario() -> None:
+        cache = HealthCache(max_age=60.0)
+        async with VaultHTTP() as http:
+            vault = VaultClient(proxy.url, True, http)
+            openbao.client().sys.seal()
+            assert (await cache.get(vault)).sealed
+            assert (await cache.get(vault)).sealed
+            assert health_requests(proxy) == 2  # asked each time while sealed
+            with pytest.raises(VaultUnavailableError):
+                await cache.get(VaultClient("http://127.0.0.1:1", True, http))
+
+    asyncio.run(scenario())
