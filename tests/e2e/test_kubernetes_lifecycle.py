@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import hvac.exceptions
 import pytest
@@ -20,14 +21,19 @@ from vault_access_operator.testing.proxy import CountingProxy
 from vault_access_operator.testing.waiting import wait_for
 
 
+def connect_with_ttl(kube: FakeKube, openbao: OpenBaoServer, name: str, ttl: str, max_ttl: str) -> dict[str, Any]:
+    """Kubernetes auth on ``openbao`` with a role of this token TTL, and a connection to it; its first Active status."""
+    client = openbao.client()
+    vault_setup.enable_kubernetes_auth(client, kube.url)
+    vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS], ttl=ttl, max_ttl=max_ttl)
+    kube.create_vaultconnection(name, k8s_spec(openbao.url, interval="30s"))
+    return wait_phase(kube, name, "Active")
+
+
 def test_short_ttl_token_is_renewed_and_never_expires(
     fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity, operator: RunningOperator
 ) -> None:
-    client = openbao.client()
-    vault_setup.enable_kubernetes_auth(client, fake_kube.url)
-    vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS], ttl="3s", max_ttl="1h")
-    fake_kube.create_vaultconnection("short", k8s_spec(openbao.url, interval="30s"))
-    first = wait_phase(fake_kube, "short", "Active")
+    first = connect_with_ttl(fake_kube, openbao, "short", ttl="3s", max_ttl="1h")
     accessor = first["authStatus"]["tokenAccessor"]
     renewed = wait_for(lambda: (s := status_of(fake_kube, "short"))["authStatus"]["tokenRenewalCount"] >= 3 and s,
                        timeout=15, message="the token was not renewed three times")
@@ -35,18 +41,14 @@ def test_short_ttl_token_is_renewed_and_never_expires(
     assert renewed["authStatus"]["tokenAccessor"] == accessor
     assert renewed["authStatus"]["loginCount"] == 1
     assert renewed["authStatus"]["tokenLastRenewed"]
-    assert client.auth.token.lookup_accessor(accessor)["data"]["ttl"] > 0
+    assert openbao.client().auth.token.lookup_accessor(accessor)["data"]["ttl"] > 0
     assert fake_kube.tokens.minted_for(OPERATOR_NS, OPERATOR_SA) == 1
 
 
 def test_token_near_max_ttl_is_replaced_by_a_new_login(
     fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity, operator: RunningOperator
 ) -> None:
-    client = openbao.client()
-    vault_setup.enable_kubernetes_auth(client, fake_kube.url)
-    vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS], ttl="3s", max_ttl="5s")
-    fake_kube.create_vaultconnection("capped", k8s_spec(openbao.url, interval="30s"))
-    first = wait_phase(fake_kube, "capped", "Active")["authStatus"]["tokenAccessor"]
+    first = connect_with_ttl(fake_kube, openbao, "capped", ttl="3s", max_ttl="5s")["authStatus"]["tokenAccessor"]
     status = wait_for(lambda: (s := status_of(fake_kube, "capped"))["authStatus"]["loginCount"] >= 2 and s,
                       timeout=15, message="no new login before max TTL")
     assert status["phase"] == "Active" and status["authStatus"]["tokenAccessor"] != first
@@ -55,11 +57,7 @@ def test_token_near_max_ttl_is_replaced_by_a_new_login(
 def test_logins_do_not_pile_up_secrets_in_the_redactor(
     fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity, operator: RunningOperator
 ) -> None:
-    client = openbao.client()
-    vault_setup.enable_kubernetes_auth(client, fake_kube.url)
-    vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS], ttl="2s", max_ttl="2s")
-    fake_kube.create_vaultconnection("relogging", k8s_spec(openbao.url, interval="30s"))
-    wait_phase(fake_kube, "relogging", "Active")
+    connect_with_ttl(fake_kube, openbao, "relogging", ttl="2s", max_ttl="2s")
     held_after_first_login = len(REDACTOR)  # this login's service-account JWT and Vault token, and others'
     wait_for(lambda: status_of(fake_kube, "relogging")["authStatus"]["loginCount"] >= 4, timeout=20,
              message="no re-logins")

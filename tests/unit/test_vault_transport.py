@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
 
 import aiohttp
 import pytest
@@ -64,3 +66,15 @@ def test_one_pool_for_every_client() -> None:
 
     first, second = asyncio.run(sessions())
     assert first is second and first.closed
+
+
+def test_the_running_operator_does_not_need_the_demo_extras() -> None:
+    # hvac, kmock and requests-based helpers are the demo/test extras (hvac configures the local OpenBao); the
+    # operator's image installs only the main dependencies.
+    code = (
+        "import sys, vault_access_operator.cli, vault_access_operator.app, vault_access_operator.registry as r;"
+        "r.load_providers();"
+        "print(sorted(m for m in ('hvac', 'kmock') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
