@@ -56,7 +56,8 @@ def test_deleting_a_connection_revokes_its_token(
     fake_kube.create_vaultconnection("gone", k8s_spec(vault_k8s.url))
     accessor = wait_phase(fake_kube, "gone", "Active")["authStatus"]["tokenAccessor"]
     fake_kube.delete_vaultconnection("gone")
-    wait_for(lambda: fake_kube.get_vaultconnection("gone") is None, timeout=10, message="finalizer not removed")
+    # Well under the daemon's 10 s cancellation backoff: kopf must not wait that out on every delete.
+    wait_for(lambda: fake_kube.get_vaultconnection("gone") is None, timeout=5, message="finalizer not removed")
     with pytest.raises(hvac.exceptions.InvalidRequest):
         vault_k8s.client().auth.token.lookup_accessor(accessor)
 
