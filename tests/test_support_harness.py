@@ -7,6 +7,7 @@ import socket
 
 import hvac
 import hvac.exceptions
+import kmock
 import kopf
 import pytest
 import requests
@@ -141,6 +142,25 @@ def test_kube_api_semantics(fake_kube: FakeKube) -> None:
     with pytest.raises(KubeAPIError) as err:
         fake_kube.get("secrets", "creds", "app")
     assert err.value.status == 503 and fake_kube.get("secrets", "creds", "app") is not None
+
+
+def test_reads_and_discovery_skip_kmock_request_matching(fake_kube: FakeKube, monkeypatch: pytest.MonkeyPatch) -> None:
+    # kmock's matcher walks the whole request history for every request it matches; the emulator serves
+    # reads and discovery itself, so they must work with the matcher gone (and stay O(1) per request).
+    def no_matching(*_: object, **__: object) -> None:
+        raise AssertionError("kmock request matching was used")
+
+    monkeypatch.setattr(kmock.RawHandler, "_handle", no_matching)
+    fake_kube.create_vaultconnection("vc", {"address": "http://vault:8200", "auth": {}})
+    assert fake_kube.get_vaultconnection("vc")["metadata"]["name"] == "vc"
+    assert [o["metadata"]["name"] for o in fake_kube.list_objects(VC)] == ["vc"]
+    assert fake_kube.watch(VC, timeout_seconds=0.5)[0]["object"]["metadata"]["name"] == "vc"
+    for path in ("/", "/version", "/api", "/apis", "/api/v1", "/apis/vault.platform.io",
+                 "/apis/vault.platform.io/v1alpha1"):
+        assert fake_kube.request("GET", path).ok, path
+    resources = fake_kube.call("GET", "/apis/vault.platform.io/v1alpha1")["resources"]
+    assert "vaultconnections" in {r["name"] for r in resources}
+    assert fake_kube.get_vaultconnection("missing") is None
 
 
 def test_token_request_and_review(fake_kube: FakeKube) -> None:

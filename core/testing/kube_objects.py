@@ -114,7 +114,7 @@ def conflict(current: Obj) -> kmock.KubernetesError:
 def settle_update(spec: ResourceSpec, current: Obj, new: Obj, subresource: str | None) -> Obj:
     """Keep server-owned fields; apply status-subresource and finalizer rules."""
     if subresource == "status":
-        result = copy.deepcopy(current)
+        result = {**current, "metadata": dict(current["metadata"])}  # stored objects are never changed in place
         if "status" in new:
             result["status"] = new["status"]
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,7 @@ class ResourceSpec:
     def api_version(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
 
-    @property
+    @functools.cached_property  # looked up on every request: build it once
     def resource(self) -> kmock.resource:
         return kmock.resource(self.group, self.version, self.plural)
 

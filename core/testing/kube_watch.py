@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
+import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,16 @@ if TYPE_CHECKING:
 MAX_LOG = 20000  # older resourceVersions answer "410 Gone", as etcd compaction would
 
 
+class Published:
+    """A watch event, serialised once for every watcher (as the API server's watch cache does)."""
+
+    __slots__ = ("event", "line")
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        self.event = event
+        self.line = json.dumps(event, separators=(",", ":")).encode() + b"\n"
+
+
 class StreamsClosed(Exception):
     """Pushed into the buses at shutdown so that open watch responses end at once."""
 
@@ -35,7 +45,7 @@ class WatchMixin:
     _objects: kmock.ObjectsArray
     _buses: dict[Any, kmock.Bus[Any]]
     _rv: int
-    _log: list[tuple[int, Any, dict[str, Any]]]
+    _log: list[tuple[int, Any, Published]]
 
     def spec_of(self, resource: kmock.resource | None) -> ResourceSpec | None:
         raise NotImplementedError
@@ -47,9 +57,10 @@ class WatchMixin:
     async def publish(self, spec: ResourceSpec, event: dict[str, Any]) -> None:
         """Log + broadcast an event. Call with self._lock held (keeps the log and buses in step)."""
         rv = int(event["object"]["metadata"]["resourceVersion"])
-        self._log.append((rv, spec.resource, event))
+        published = Published(event)
+        self._log.append((rv, spec.resource, published))
         del self._log[:-MAX_LOG]
-        await self._buses[spec.resource].put(event)
+        await self._buses[spec.resource].put(published)
 
     async def close_streams(self) -> None:
         for bus in list(self._buses.values()):
@@ -63,9 +74,9 @@ class WatchMixin:
             return False
         return ko.matches_selectors(obj, request.params.get("labelSelector"), request.params.get("fieldSelector"))
 
+    # Stored objects are never changed in place (see KubeEmulator.stored): reads serialise them as they are.
     def _current(self, request: kmock.Request) -> list[dict[str, Any]]:
-        items = [copy.deepcopy(obj.raw) for (res, _, _), obj in self._objects.items()
-                 if res == request.resource and not obj.deleted]
+        items = [obj.raw for (res, _, _), obj in self._objects.items() if res == request.resource and not obj.deleted]
         items = [obj for obj in items if self._selected(request, obj)]
         return sorted(items, key=lambda o: (o["metadata"].get("namespace") or "", o["metadata"]["name"]))
 
@@ -86,9 +97,9 @@ class WatchMixin:
         obj = self._objects[key] if key in self._objects else None
         if obj is None or obj.deleted:
             raise ko.not_found(spec, request.name)
-        return copy.deepcopy(obj.raw)
+        return obj.raw
 
-    def _initial(self, request: kmock.Request, spec: ResourceSpec) -> list[dict[str, Any]]:
+    def _initial(self, request: kmock.Request, spec: ResourceSpec) -> list[dict[str, Any] | bytes]:
         since = request.params.get("resourceVersion", "")
         if since.isdigit() and int(since) > 0:
             oldest = self._log[0][0] if self._log else self._rv + 1
@@ -96,9 +107,9 @@ class WatchMixin:
                 gone = {"kind": "Status", "apiVersion": "v1", "status": "Failure",
                         "code": 410, "reason": "Expired", "message": "too old resource version"}
                 return [{"type": "ERROR", "object": gone}]
-            return [copy.deepcopy(ev) for rv, res, ev in self._log
-                    if rv > int(since) and res == request.resource and self._selected(request, ev["object"])]
-        events = [{"type": "ADDED", "object": obj} for obj in self._current(request)]
+            return [ev.line for rv, res, ev in self._log
+                    if rv > int(since) and res == request.resource and self._selected(request, ev.event["object"])]
+        events: list[dict[str, Any] | bytes] = [{"type": "ADDED", "object": obj} for obj in self._current(request)]
         if request.params.get("sendInitialEvents") == "true":
             events.append({"type": "BOOKMARK", "object": {
                 "kind": spec.kind, "apiVersion": spec.api_version,
@@ -128,8 +139,8 @@ class WatchMixin:
                     event = await asyncio.wait_for(anext(stream), left)
                 except (TimeoutError, StreamsClosed, StopAsyncIteration):
                     return
-                if self._selected(request, event["object"]):
-                    yield copy.deepcopy(event)
+                if self._selected(request, event.event["object"]):
+                    yield event.line
         finally:
             with contextlib.suppress(Exception):
                 await stream.aclose()
