@@ -17,6 +17,7 @@ import aiohttp
 import kopf
 
 from .context import CoreAuthContext, OperatorIdentity, utc_now
+from .follow import SpecFollower
 from .kube import GROUP, PLURAL, VERSION, KubeClient
 from .lifecycle import Backoff
 from .manager import ConnectionManager
@@ -99,6 +100,8 @@ class OperatorApp:
         )
         self.manager = ConnectionManager(self.registry, deps)
         self.metrics.watch(self.manager.observations, self.registry)
+        self.specs = SpecFollower(self.manager.apply)
+        self._following: asyncio.Task[None] | None = None
 
     def serve_metrics(self) -> None:
         if self.config.metrics_port is not None:
@@ -153,9 +156,10 @@ class OperatorApp:
             self._uids[name] = uid
         await self.manager.apply(name, generation, dict(spec))
 
-    def serving(self, name: str) -> bool:
-        """Whether this replica runs ``name`` now (its daemon started it and was not stopped)."""
-        return self.manager.has(name)
+    def start(self) -> None:
+        """Start following spec changes (call on the operator's event loop)."""
+        if self._following is None:
+            self._following = asyncio.create_task(self.specs.run(), name="spec-follower")
 
     async def release(self, name: str) -> None:
         """Stop serving ``name`` (this replica was paused): revoke, keep the status for the next leader."""
@@ -166,6 +170,9 @@ class OperatorApp:
         self._uids.pop(name, None)
 
     async def shutdown(self) -> None:
+        if self._following is not None:
+            self._following.cancel()
+        await self.specs.close()
         try:
             await asyncio.wait_for(self.manager.stop_all(revoke=True), SHUTDOWN_REVOKE_SECONDS)
         except TimeoutError:
@@ -202,6 +209,10 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         # retrying instead, so an API-server outage does not cost every connection a restart.
         settings.networking.error_backoffs = EndlessBackoff()
 
+    @kopf.on.startup(registry=registry)
+    async def start(**_: Any) -> None:
+        app.start()
+
     @kopf.on.login(registry=registry)
     def authenticate(settings: kopf.OperatorSettings, **_: Any) -> kopf.ConnectionInfo:
         app.kopf_settings = settings
@@ -212,22 +223,21 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
     # progress or diff-base annotations for daemons: the only kopf write per object is its finalizer.
     # Stopping means revoking the token: give that time before kopf cancels (a cancelled deletion
     # would skip what follows the revocation, such as dropping the connection's metrics).
+    # Spec changes are read from the daemon's live body (core/follow.py), not from a kopf handler.
     @kopf.daemon(*resource, registry=registry, cancellation_backoff=SHUTDOWN_REVOKE_SECONDS, cancellation_timeout=5)
     async def hold(name: str, uid: str, body: kopf.Body, spec: kopf.Spec, stopped: kopf.DaemonStopped,
                    **_: Any) -> None:
-        await app.reconcile(name, uid, body.metadata.get("generation"), dict(spec))  # no-op when unchanged
-        await stopped.wait()
+        generation = body.metadata.get("generation")
+        await app.reconcile(name, uid, generation, dict(spec))  # no-op when unchanged
+        app.specs.follow(name, body, generation)
+        try:
+            await stopped.wait()
+        finally:
+            await app.specs.unfollow(name)
         if stopped.reason and kopf.DaemonStoppingReason.RESOURCE_DELETED in stopped.reason:
             await app.delete(name)
         else:
             await app.release(name)
-
-    # Spec changes reach the running runtime from the watch stream (no kopf bookkeeping): apply()
-    # compares the spec with the running one, so status-only events cost a comparison.
-    @kopf.on.event(*resource, registry=registry)
-    async def changed(name: str, uid: str, body: kopf.Body, spec: kopf.Spec, type: str | None, **_: Any) -> None:
-        if type in ("ADDED", "MODIFIED") and app.serving(name) and not body.metadata.get("deletionTimestamp"):
-            await app.reconcile(name, uid, body.metadata.get("generation"), dict(spec))
 
     @kopf.on.cleanup(registry=registry)
     async def cleanup(**_: Any) -> None:

@@ -43,9 +43,6 @@ class ConnectionManager:
         entry = self._entries.get(name)
         return entry.runtime if entry else None
 
-    def has(self, name: str) -> bool:
-        return name in self._entries
-
     @property
     def names(self) -> list[str]:
         return sorted(self._entries)

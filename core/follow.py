@@ -1,0 +1,84 @@
+"""Spec changes of the connections this replica serves, read from kopf's live bodies.
+
+kopf hands each daemon a live view of its object, replaced on every watch event. Most of those
+events are the operator's own status writes, and an ``on.event`` handler costs a kopf handler
+invocation for each one (about a tenth of the operator's CPU when 1,000 connections log in). One
+task here compares each object's ``metadata.generation``, which the API server bumps on spec changes
+only, with the generation last applied: a thousand comparisons a second, and a spec change is applied
+within ``interval``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+log = logging.getLogger(__name__)
+FOLLOW_INTERVAL = 1.0
+
+Apply = Callable[[str, int | None, dict[str, Any]], Awaitable[None]]
+
+
+def generation_of(body: Mapping[str, Any]) -> int | None:
+    generation = (body.get("metadata") or {}).get("generation")
+    return generation if isinstance(generation, int) else None
+
+
+class SpecFollower:
+    """Calls ``apply(name, generation, spec)`` when a followed object's generation moves on."""
+
+    def __init__(self, apply: Apply, interval: float = FOLLOW_INTERVAL) -> None:
+        self._apply = apply
+        self.interval = interval
+        self._bodies: dict[str, Mapping[str, Any]] = {}
+        self._applied: dict[str, int | None] = {}
+        self._applying: dict[str, asyncio.Task[None]] = {}
+
+    def follow(self, name: str, body: Mapping[str, Any], applied: int | None) -> None:
+        """Follow ``body`` (a live view), whose spec at generation ``applied`` is the one running."""
+        self._bodies[name], self._applied[name] = body, applied
+
+    async def unfollow(self, name: str) -> None:
+        """Stop following ``name``; return once an apply already started for it has finished (so the
+        caller's removal of the connection cannot be overtaken by it)."""
+        self._bodies.pop(name, None)
+        self._applied.pop(name, None)
+        running = self._applying.get(name)
+        if running is not None:
+            await asyncio.wait([running])
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            self.check()
+
+    def check(self) -> None:
+        for name, body in list(self._bodies.items()):
+            generation = generation_of(body)
+            if generation == self._applied.get(name) or name in self._applying:
+                continue  # unchanged, or an apply is still running (the next check sees what it missed)
+            if (body.get("metadata") or {}).get("deletionTimestamp"):
+                continue  # its daemon is being stopped
+            self._applied[name] = generation
+            spec = dict(body.get("spec") or {})
+            task = asyncio.create_task(self._apply_logged(name, generation, spec), name=f"spec/{name}")
+            self._applying[name] = task
+            task.add_done_callback(functools.partial(self._done, name))
+
+    def _done(self, name: str, _: asyncio.Task[None]) -> None:
+        self._applying.pop(name, None)
+
+    async def _apply_logged(self, name: str, generation: int | None, spec: dict[str, Any]) -> None:
+        try:
+            await self._apply(name, generation, spec)
+        except Exception:  # one connection's failure must not stop the others from being followed
+            log.exception("VaultConnection %s: the changed spec was not applied", name)
+
+    async def close(self) -> None:
+        tasks = list(self._applying.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
