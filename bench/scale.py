@@ -116,7 +116,7 @@ def burst_rows(args: argparse.Namespace, direct: Direct, run: Burst) -> Rows:
         ("direct: N logins", f"{direct.seconds:.1f}s", f"{n / direct.seconds:.0f}/s with {direct.threads} threads, "
          f"{direct.cpu_seconds / n * 1000:.1f} ms client CPU each (TokenRequest + login; sweep {direct.sweep})"),
         ("burst: all Active", f"{span:.1f}s", f"{n / span:.0f}/s from the first create to the last Active (the "
-         f"creates alone took {max(run.created.values()) - min(run.created.values()):.1f}s)"),
+         f"creates alone took {max(run.created.values()) - min(run.created.values()):.1f}s: bench.apply, 8 in flight)"),
         ("burst: ratio operator/direct", f"{direct.seconds / span:.2f}", "throughput; target >= 0.8"),
         ("burst: time-to-Active p50", f"{percentile(to_active, 0.5):.2f}s", "create -> Active of each connection, "
          "including its wait behind the others of the burst"),
