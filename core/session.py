@@ -83,7 +83,8 @@ class VaultSession:
         provider = validated.provider
         timeout = provider.login_request_timeout
         try:
-            request = await asyncio.wait_for(provider.login_request(validated.config, self.ctx), timeout)
+            async with asyncio.timeout(timeout):  # in this task: wait_for would start another one per login
+                request = await provider.login_request(validated.config, self.ctx)
         except TimeoutError:
             raise VaultAccessError(
                 f"the {validated.method!r} auth plugin did not produce a login request within {timeout:g}s",
