@@ -7,6 +7,9 @@ For measurements only: the change lives here, not in the operator.
 no-env-proxy: requests sessions do not re-read proxy/CA settings from the environment on every request
     (requests.Session.trust_env = False). requests otherwise scans os.environ twice per request
     (urllib.request.getproxies_environment) inside every hvac call.
+
+no-loggedin-event: no "LoggedIn" event after a login (warnings and the "Active" event after a recovery stay).
+    Measures what one event per login costs the operator and the API (a restart posts one per connection).
 """
 
 from __future__ import annotations
@@ -28,7 +31,19 @@ def no_env_proxy() -> None:
     requests.Session.__init__ = init  # type: ignore[method-assign]
 
 
-WHAT_IFS: dict[str, Callable[[], None]] = {"no-env-proxy": no_env_proxy}
+def no_loggedin_event() -> None:
+    from vault_access_operator.reporting import Reporter
+
+    original = Reporter.event
+
+    async def event(self: Reporter, kind: str, reason: str, message: str) -> None:
+        if reason != "LoggedIn":
+            await original(self, kind, reason, message)
+
+    Reporter.event = event  # type: ignore[method-assign]
+
+
+WHAT_IFS: dict[str, Callable[[], None]] = {"no-env-proxy": no_env_proxy, "no-loggedin-event": no_loggedin_event}
 
 
 def main() -> None:
