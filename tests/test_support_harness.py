@@ -163,6 +163,19 @@ def test_reads_and_discovery_skip_kmock_request_matching(fake_kube: FakeKube, mo
     assert fake_kube.get_vaultconnection("missing") is None
 
 
+def test_watch_from_a_compacted_resource_version_is_gone(fake_kube: FakeKube) -> None:
+    old = fake_kube.resource_version(VC)
+    fake_kube.create_vaultconnection("vc", {"address": "http://vault:8200", "auth": {}})
+    assert [e["type"] for e in fake_kube.watch(VC, resource_version=old, timeout_seconds=0.3)] == ["ADDED"]
+    fake_kube.restart_watches(compact=True)
+    current = fake_kube.resource_version(VC)
+    (gone,) = fake_kube.watch(VC, resource_version=old, timeout_seconds=0.3)
+    assert gone["type"] == "ERROR" and gone["object"]["code"] == 410
+    fake_kube.patch_vaultconnection("vc", {"spec": {"address": "http://other:8200"}})
+    (modified,) = fake_kube.watch(VC, resource_version=current, timeout_seconds=0.3)  # newer than the compaction
+    assert modified["type"] == "MODIFIED" and modified["object"]["spec"]["address"] == "http://other:8200"
+
+
 def test_token_request_and_review(fake_kube: FakeKube) -> None:
     with pytest.raises(KubeAPIError) as err:
         fake_kube.request_token("ops", "missing")

@@ -137,6 +137,25 @@ class FakeKube(KubeHelpersMixin):
         assert self.emulator is not None
         self.emulator.inject_failure(method, path_regex, status, times)
 
+    def clear_failures(self) -> None:
+        """Forget the injected failures not used up yet."""
+        assert self.emulator is not None
+        self.emulator.clear_failures()
+
+    def restart_watches(self, compact: bool = False) -> None:
+        """End every open watch stream now, as an API server restart or a load balancer timeout would.
+        ``compact``: first forget the event log, as etcd compaction does, so that resuming from any
+        resourceVersion seen so far answers "410 Gone" and the client must list again."""
+        assert self.emulator is not None and self._loop is not None
+        emulator = self.emulator
+
+        async def restart() -> None:
+            if compact:
+                await emulator.compact()
+            await emulator.close_streams()
+
+        asyncio.run_coroutine_threadsafe(restart(), self._loop).result(timeout=5)
+
     # -- client configuration ---------------------------------------------------------------
     def connection_info(self) -> kopf.ConnectionInfo:
         return kopf.ConnectionInfo(server=self.url, insecure=True, default_namespace="default")

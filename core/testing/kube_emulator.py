@@ -45,6 +45,8 @@ class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
     specs: dict[tuple[str, str, str], ResourceSpec] = attrs.field(factory=dict)
     _rv: int = attrs.field(default=0, init=False)
     _log: list[tuple[int, Any, Published]] = attrs.field(factory=list, init=False)
+    _compacted: int = attrs.field(default=0, init=False)
+    expired_watches: int = attrs.field(default=0, init=False)
     _faults: list[list[Any]] = attrs.field(factory=list, init=False)
     _faults_lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)
 
@@ -66,6 +68,10 @@ class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
         """The next `times` requests matching METHOD + path regex fail with `status`."""
         with self._faults_lock:
             self._faults.append([method.upper(), re.compile(path_regex), status, times])
+
+    def clear_failures(self) -> None:
+        with self._faults_lock:
+            self._faults.clear()
 
     def _check_faults(self, request: kmock.Request) -> None:
         with self._faults_lock:

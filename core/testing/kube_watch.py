@@ -46,6 +46,8 @@ class WatchMixin:
     _buses: dict[Any, kmock.Bus[Any]]
     _rv: int
     _log: list[tuple[int, Any, Published]]
+    _compacted: int  # watches from a resourceVersion older than this get "410 Gone"
+    expired_watches: int  # how many got it
 
     def spec_of(self, resource: kmock.resource | None) -> ResourceSpec | None:
         raise NotImplementedError
@@ -59,8 +61,17 @@ class WatchMixin:
         rv = int(event["object"]["metadata"]["resourceVersion"])
         published = Published(event)
         self._log.append((rv, spec.resource, published))
-        del self._log[:-MAX_LOG]
+        if len(self._log) > MAX_LOG:
+            self._compacted = self._log[-MAX_LOG][0] - 1
+            del self._log[:-MAX_LOG]
         await self._buses[spec.resource].put(published)
+
+    async def compact(self) -> None:
+        """Forget every logged event, as etcd compaction does: watches resuming from any resourceVersion
+        seen so far get "410 Gone" and must list again."""
+        async with self._lock:
+            self._compacted = self._rv
+            self._log.clear()
 
     async def close_streams(self) -> None:
         for bus in list(self._buses.values()):
@@ -102,8 +113,8 @@ class WatchMixin:
     def _initial(self, request: kmock.Request, spec: ResourceSpec) -> list[dict[str, Any] | bytes]:
         since = request.params.get("resourceVersion", "")
         if since.isdigit() and int(since) > 0:
-            oldest = self._log[0][0] if self._log else self._rv + 1
-            if int(since) < oldest - 1 and len(self._log) >= MAX_LOG:
+            if int(since) < self._compacted:
+                self.expired_watches += 1
                 gone = {"kind": "Status", "apiVersion": "v1", "status": "Failure",
                         "code": 410, "reason": "Expired", "message": "too old resource version"}
                 return [{"type": "ERROR", "object": gone}]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -47,13 +46,3 @@ def wait_all(kube: FakeKube, names: Iterable[str], check: Callable[[Status], boo
         objects = all_objects(kube)
         sample = {name: (objects.get(name) or {}).get("status") for name in lagging[:3]}
         raise AssertionError(f"{len(lagging)}/{len(wanted)} connections never became {what}: {sample}") from None
-
-
-
-def restart_watches(kube: FakeKube) -> None:
-    """End every open watch stream now, as an API server restart or a load balancer timeout would.
-
-    FakeKube has no public call for this; its emulator's close_streams() runs in the emulator's loop.
-    """
-    assert kube.emulator is not None and kube._loop is not None
-    asyncio.run_coroutine_threadsafe(kube.emulator.close_streams(), kube._loop).result(timeout=5)
