@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import celpy
 import jsonschema
 import kubernetes_validate
 import pytest
@@ -49,10 +50,48 @@ def doc_samples() -> list[tuple[str, dict[str, Any]]]:
     return samples
 
 
+def cel_rules(schema: dict[str, Any], path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str, str]]:
+    """The CRD's ``x-kubernetes-validations``: (path of the value the rule sees as ``self``, rule, message)."""
+    rules = [(path, rule["rule"], rule["message"]) for rule in schema.get("x-kubernetes-validations", [])]
+    for name, sub in schema.get("properties", {}).items():
+        rules += cel_rules(sub, (*path, name))
+    for nested in ("items", "additionalProperties"):  # a rule there would need a loop over the values
+        assert not isinstance(schema.get(nested), dict) or not cel_rules(schema[nested]), f"rule under {nested}"
+    return rules
+
+
+def cel_failures(obj: dict[str, Any]) -> list[str]:
+    """The messages of the CEL rules ``obj`` breaks, as the API server would evaluate them."""
+    failures = []
+    environment = celpy.Environment()
+    for path, rule, message in cel_rules(crd_schema()):
+        value: Any = obj
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            continue  # the API server runs a rule only where its field is set
+        if not environment.program(environment.compile(rule)).evaluate({"self": celpy.json_to_cel(value)}):
+            failures.append(message)
+    return failures
+
+
+def test_the_crd_has_the_one_auth_block_rule() -> None:
+    assert cel_rules(crd_schema()) == [(("spec", "auth"), "self.size() == 1",
+                                        "spec.auth must contain exactly one auth method block")]
+
+
 @pytest.mark.parametrize(("where", "sample"), doc_samples(), ids=[w for w, _ in doc_samples()])
 def test_documented_samples_validate_against_the_crd(where: str, sample: dict[str, Any]) -> None:
     jsonschema.validate(sample, crd_schema())
-    assert len(sample["spec"]["auth"]) == 1  # the CEL rule: exactly one auth block
+    assert cel_failures(sample) == []
+
+
+def test_cel_rule_rejects_no_or_two_auth_blocks() -> None:
+    one = {"spec": {"address": "https://v:8200", "auth": {"kubernetes": {"role": "r"}}}}
+    assert cel_failures(one) == []
+    for auth in ({}, {"kubernetes": {"role": "r"}, "aws": {"role": "r"}}):
+        assert cel_failures({"spec": {"address": "https://v:8200", "auth": auth}}) == [
+            "spec.auth must contain exactly one auth method block"]
 
 
 def test_schema_rejects_what_the_api_server_would() -> None:
