@@ -142,10 +142,15 @@ class KubeClient:
         return token, when
 
     async def patch_status(self, name: str, status: dict[str, Any]) -> bool:
-        """Merge-patch the status; False when the object is gone."""
+        """Replace the whole status; False when the object is gone.
+
+        A JSON patch "add" on /status replaces it: a merge patch would keep keys the new status no longer
+        has (``authStatus.details`` of a previous auth method, fields of an older operator version).
+        """
         path = f"/apis/{GROUP}/{VERSION}/{PLURAL}/{name}/status"
         code, body = await self.request(
-            "PATCH", path, json={"status": status}, headers={"Content-Type": "application/merge-patch+json"}
+            "PATCH", path, json=[{"op": "add", "path": "/status", "value": status}],
+            headers={"Content-Type": "application/json-patch+json"},
         )
         if code == 404:
             return False

@@ -146,3 +146,20 @@ def test_operator_restart_logs_in_again(fake_kube: FakeKube, vault_k8s: OpenBaoS
     with pytest.raises(hvac.exceptions.InvalidRequest):  # the first operator revoked its token on shutdown
         vault_k8s.client().auth.token.lookup_accessor(first)
     assert fake_kube.get_vaultconnection("restart")["spec"] == k8s_spec(vault_k8s.url, interval="1s")
+
+
+def test_status_keeps_no_keys_of_an_earlier_login(
+    fake_kube: FakeKube, vault_k8s: OpenBaoServer, operator: RunningOperator
+) -> None:
+    # The first login reports the ignored compatibility field; once it is removed, the next status must not
+    # (a merge patch of the new status would leave the old key in place), nor a field no version of ours wrote.
+    fake_kube.create_vaultconnection("edited", k8s_spec(vault_k8s.url, kubernetesHost="https://kubernetes.default"))
+    first = wait_phase(fake_kube, "edited", "Active")
+    assert first["authStatus"]["details"]["ignoredFields"] == "kubernetesHost"
+    fake_kube.patch_vaultconnection_status("edited", {"legacyField": "from an older operator"})
+    fake_kube.patch_vaultconnection("edited", {"spec": {"auth": {"kubernetes": {"kubernetesHost": None}}}})
+    status = wait_for(lambda: (s := status_of(fake_kube, "edited")).get("observedGeneration") == 2
+                      and s.get("phase") == "Active" and s, timeout=15, message="the edit was not applied")
+    assert "ignoredFields" not in status["authStatus"]["details"]
+    assert status["authStatus"]["details"]["serviceAccount"] == f"{OPERATOR_NS}/{OPERATOR_SA}"
+    assert "legacyField" not in status
