@@ -93,7 +93,7 @@ def apply_patch(current: Obj, data: Any, content_type: str) -> Obj:
     kind = content_type.split(";")[0].strip().lower()
     if kind == "application/json-patch+json" and isinstance(data, list):
         try:
-            return jsonpatch.apply_patch(copy.deepcopy(current), data)  # type: ignore[no-any-return]
+            return jsonpatch.apply_patch(copy.deepcopy(current), data, in_place=True)  # type: ignore[no-any-return]
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as e:
             raise error(422, "Invalid", f"the server rejected our request due to an error in our request: {e}") from e
     if kind in ("application/merge-patch+json", "application/strategic-merge-patch+json") and isinstance(data, dict):
