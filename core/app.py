@@ -1,6 +1,6 @@
-"""Assembles the operator: plugins, Kubernetes client, connection manager, kopf handlers.
+"""Assembles the operator: plugins, Kubernetes client, connection manager.
 
-The kopf handlers here are thin: each one calls a plain method of :class:`OperatorApp`,
+The kopf handlers (core/handlers.py) are thin: each one calls a plain method of :class:`OperatorApp`,
 which tests can drive without a cluster.
 """
 
@@ -10,7 +10,6 @@ import asyncio
 import dataclasses
 import logging
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -18,20 +17,18 @@ import kopf
 
 from .context import CoreAuthContext, OperatorIdentity, utc_now
 from .follow import SpecFollower
-from .kube import GROUP, PLURAL, VERSION, KubeClient
+from .kube import GROUP, VERSION, KubeClient
 from .lifecycle import Backoff
 from .manager import ConnectionManager
 from .metrics import Metrics
-from .redact import REDACTOR, install_log_redaction
+from .redact import REDACTOR
 from .registry import ProviderRegistry, load_providers
 from .reporting import Reporter
 from .runtime import RuntimeDeps
 from .status import Observation
 
 log = logging.getLogger(__name__)
-FINALIZER = "vault.platform.io/finalizer"
 SHUTDOWN_REVOKE_SECONDS = 10.0
-DAEMON_EXIT_WAIT_SECONDS = 3.0
 
 
 @dataclasses.dataclass
@@ -59,15 +56,6 @@ def _pod_namespace() -> str | None:
             return handle.read().strip() or None
     except OSError:
         return None
-
-
-class EndlessBackoff:
-    """kopf's API retry delays, without an end (a fresh iterator per request)."""
-
-    def __iter__(self) -> Iterator[float]:
-        yield from (1, 1, 2, 3, 5, 8, 13, 21)
-        while True:
-            yield 30
 
 
 def login(config: OperatorConfig, settings: kopf.OperatorSettings) -> kopf.ConnectionInfo:
@@ -183,64 +171,3 @@ class OperatorApp:
             await self._kube.close()
         if self._http is not None:
             await self._http.close()
-
-
-def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
-    """kopf handlers bound to ``app``: a registry of its own, so tests can run several operators."""
-    registry = kopf.OperatorRegistry()
-    resource = (GROUP, VERSION, PLURAL)
-
-    @kopf.on.startup(registry=registry)
-    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
-        install_log_redaction()
-        app.serve_metrics()
-        settings.persistence.finalizer = FINALIZER
-        # Keep kopf's bookkeeping out of .status: status belongs to the connection.
-        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="vault.platform.io")
-        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="vault.platform.io")
-        settings.posting.level = logging.WARNING  # our own events, not kopf's per-handler chatter
-        settings.execution.max_workers = 4
-        # A stopped daemon revokes its token before it returns. kopf waits only a few zero-time
-        # cycles for that, then re-checks the deletion after the cancellation backoff (10 s): every
-        # delete took 10 s. Waiting here blocks only this object's worker, and a revocation takes
-        # milliseconds; a slow Vault falls back to the backoff.
-        settings.background.instant_exit_timeout = DAEMON_EXIT_WAIT_SECONDS
-        # kopf stops the whole operator once its API retries run out (about 54 s by default): keep
-        # retrying instead, so an API-server outage does not cost every connection a restart.
-        settings.networking.error_backoffs = EndlessBackoff()
-
-    @kopf.on.startup(registry=registry)
-    async def start(**_: Any) -> None:
-        app.start()
-
-    @kopf.on.login(registry=registry)
-    def authenticate(settings: kopf.OperatorSettings, **_: Any) -> kopf.ConnectionInfo:
-        app.kopf_settings = settings
-        return app.login()
-
-    # One daemon per VaultConnection carries its runtime. kopf stops daemons when the object is deleted
-    # and when a replica loses the peering lead (plain tasks would keep running), and it keeps no
-    # progress or diff-base annotations for daemons: the only kopf write per object is its finalizer.
-    # Stopping means revoking the token: give that time before kopf cancels (a cancelled deletion
-    # would skip what follows the revocation, such as dropping the connection's metrics).
-    # Spec changes are read from the daemon's live body (core/follow.py), not from a kopf handler.
-    @kopf.daemon(*resource, registry=registry, cancellation_backoff=SHUTDOWN_REVOKE_SECONDS, cancellation_timeout=5)
-    async def hold(name: str, uid: str, body: kopf.Body, spec: kopf.Spec, stopped: kopf.DaemonStopped,
-                   **_: Any) -> None:
-        generation = body.metadata.get("generation")
-        await app.reconcile(name, uid, generation, dict(spec))  # no-op when unchanged
-        app.specs.follow(name, body, generation)
-        try:
-            await stopped.wait()
-        finally:
-            await app.specs.unfollow(name)
-        if stopped.reason and kopf.DaemonStoppingReason.RESOURCE_DELETED in stopped.reason:
-            await app.delete(name)
-        else:
-            await app.release(name)
-
-    @kopf.on.cleanup(registry=registry)
-    async def cleanup(**_: Any) -> None:
-        await app.shutdown()
-
-    return registry

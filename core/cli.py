@@ -9,7 +9,8 @@ import sys
 import click
 import kopf
 
-from .app import OperatorApp, OperatorConfig, build_registry
+from .app import OperatorApp, OperatorConfig
+from .handlers import build_registry
 from .registry import load_providers
 
 

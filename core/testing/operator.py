@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterator
 
 import kopf
 
-from ..app import OperatorApp, OperatorConfig, build_registry
+from ..app import OperatorApp, OperatorConfig
 from ..context import OperatorIdentity
+from ..handlers import build_registry
 from ..lifecycle import Backoff
 from ..registry import ProviderRegistry
 

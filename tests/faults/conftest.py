@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import OPERATOR_NS, OPERATOR_SA
-from vault_access_operator import app
+from vault_access_operator import handlers
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.testing import vault_setup
@@ -40,9 +40,9 @@ def _fast_api_retries() -> Iterator[float]:
 
 @pytest.fixture
 def fast_kopf_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """kopf retries API errors after 1, 1, 2, 3... s, then every 30 s (app.EndlessBackoff, set at startup);
+    """kopf retries API errors after 1, 1, 2, 3... s, then every 30 s (handlers.EndlessBackoff, set at startup);
     the same endless shape with short delays keeps this suite fast."""
-    monkeypatch.setattr(app.EndlessBackoff, "__iter__", lambda self: _fast_api_retries())
+    monkeypatch.setattr(handlers.EndlessBackoff, "__iter__", lambda self: _fast_api_retries())
 
 
 @pytest.fixture

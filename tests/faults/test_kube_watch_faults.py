@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import k8s_spec, status_of, wait_phase
 from tests.faults.helpers import is_phase, wait_all
-from vault_access_operator.app import FINALIZER
+from vault_access_operator.handlers import FINALIZER
 from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.operator import RunningOperator

@@ -1,0 +1,86 @@
+"""The kopf handlers, bound to an :class:`OperatorApp`: each one calls a plain method of it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import kopf
+
+from .app import SHUTDOWN_REVOKE_SECONDS, OperatorApp
+from .kube import GROUP, PLURAL, VERSION
+from .redact import install_log_redaction
+
+FINALIZER = "vault.platform.io/finalizer"
+DAEMON_EXIT_WAIT_SECONDS = 3.0
+
+
+class EndlessBackoff:
+    """kopf's API retry delays, without an end (a fresh iterator per request)."""
+
+    def __iter__(self) -> Iterator[float]:
+        yield from (1, 1, 2, 3, 5, 8, 13, 21)
+        while True:
+            yield 30
+
+
+def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
+    """kopf handlers bound to ``app``: a registry of its own, so tests can run several operators."""
+    registry = kopf.OperatorRegistry()
+    resource = (GROUP, VERSION, PLURAL)
+
+    @kopf.on.startup(registry=registry)
+    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+        install_log_redaction()
+        app.serve_metrics()
+        settings.persistence.finalizer = FINALIZER
+        # Keep kopf's bookkeeping out of .status: status belongs to the connection.
+        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="vault.platform.io")
+        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="vault.platform.io")
+        settings.posting.level = logging.WARNING  # our own events, not kopf's per-handler chatter
+        settings.execution.max_workers = 4
+        # A stopped daemon revokes its token before it returns. kopf waits only a few zero-time
+        # cycles for that, then re-checks the deletion after the cancellation backoff (10 s): every
+        # delete took 10 s. Waiting here blocks only this object's worker, and a revocation takes
+        # milliseconds; a slow Vault falls back to the backoff.
+        settings.background.instant_exit_timeout = DAEMON_EXIT_WAIT_SECONDS
+        # kopf stops the whole operator once its API retries run out (about 54 s by default): keep
+        # retrying instead, so an API-server outage does not cost every connection a restart.
+        settings.networking.error_backoffs = EndlessBackoff()
+
+    @kopf.on.startup(registry=registry)
+    async def start(**_: Any) -> None:
+        app.start()
+
+    @kopf.on.login(registry=registry)
+    def authenticate(settings: kopf.OperatorSettings, **_: Any) -> kopf.ConnectionInfo:
+        app.kopf_settings = settings
+        return app.login()
+
+    # One daemon per VaultConnection carries its runtime. kopf stops daemons when the object is deleted
+    # and when a replica loses the peering lead (plain tasks would keep running), and it keeps no
+    # progress or diff-base annotations for daemons: the only kopf write per object is its finalizer.
+    # Stopping means revoking the token: give that time before kopf cancels (a cancelled deletion
+    # would skip what follows the revocation, such as dropping the connection's metrics).
+    # Spec changes are read from the daemon's live body (core/follow.py), not from a kopf handler.
+    @kopf.daemon(*resource, registry=registry, cancellation_backoff=SHUTDOWN_REVOKE_SECONDS, cancellation_timeout=5)
+    async def hold(name: str, uid: str, body: kopf.Body, spec: kopf.Spec, stopped: kopf.DaemonStopped,
+                   **_: Any) -> None:
+        generation = body.metadata.get("generation")
+        await app.reconcile(name, uid, generation, dict(spec))  # no-op when unchanged
+        app.specs.follow(name, body, generation)
+        try:
+            await stopped.wait()
+        finally:
+            await app.specs.unfollow(name)
+        if stopped.reason and kopf.DaemonStoppingReason.RESOURCE_DELETED in stopped.reason:
+            await app.delete(name)
+        else:
+            await app.release(name)
+
+    @kopf.on.cleanup(registry=registry)
+    async def cleanup(**_: Any) -> None:
+        await app.shutdown()
+
+    return registry
