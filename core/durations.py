@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
@@ -63,3 +63,14 @@ Duration = Annotated[
     PlainSerializer(format_duration, return_type=str),
     WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN}),
 ]
+
+
+def at_least(minimum: float, why: str) -> AfterValidator:
+    """For ``Annotated[Duration, at_least(600, "the TokenRequest API's minimum")]``: shorter is refused, saying why."""
+
+    def check(seconds: float) -> float:
+        if seconds < minimum:
+            raise ValueError(f"must be at least {format_duration(minimum)} ({why})")
+        return seconds
+
+    return AfterValidator(check)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
-from .durations import Duration
+from .durations import Duration, at_least
 
 MIN_HEALTH_CHECK_SECONDS = 1.0
 
@@ -96,7 +96,9 @@ class VaultConnectionSpec(SpecModel):
         description="How the operator logs in: exactly one block named after the method (see spec.auth.* below).",
         json_schema_extra=_auth_schema,
     )
-    health_check_interval: Duration = Field(
+    health_check_interval: Annotated[
+        Duration, at_least(MIN_HEALTH_CHECK_SECONDS, "each check is a request to Vault")
+    ] = Field(
         default=30.0,
         description="How often the operator checks Vault and its token (one request each time; at least 1s).",
         json_schema_extra={"default": "30s"},
@@ -111,13 +113,6 @@ class VaultConnectionSpec(SpecModel):
         description="Kept for compatibility with the replaced operator's API; not used yet.",
         json_schema_extra={"x-kubernetes-preserve-unknown-fields": True},
     )
-
-    @field_validator("health_check_interval")
-    @classmethod
-    def _not_a_busy_loop(cls, seconds: float) -> float:
-        if seconds < MIN_HEALTH_CHECK_SECONDS:
-            raise ValueError("must be at least 1s: each check is a request to Vault")
-        return seconds
 
     @field_validator("auth")
     @classmethod

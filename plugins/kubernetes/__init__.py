@@ -7,12 +7,12 @@ operator's own account, the mounted token file is used instead.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from vault_access_operator import AuthContext, AuthProvider, LoginRequest, hookimpl
-from vault_access_operator.durations import Duration
+from vault_access_operator.durations import Duration, at_least
 from vault_access_operator.models import Audiences, SpecModel
 
 MIN_TOKEN_SECONDS = 600  # the TokenRequest API's own minimum expirationSeconds
@@ -23,7 +23,7 @@ class KubernetesAuthConfig(SpecModel):
 
     role: str = Field(min_length=1, description="The Vault role to log in as (auth/<authPath>/role/<role>).")
     auth_path: str = Field(default="kubernetes", min_length=1, description="The Vault auth mount.")
-    token_duration: Duration = Field(
+    token_duration: Annotated[Duration, at_least(MIN_TOKEN_SECONDS, "the TokenRequest API's minimum")] = Field(
         default=3600.0, description="Lifetime requested for the service-account token (minimum 10m)."
     )
     audiences: Audiences = Field(
@@ -49,12 +49,6 @@ class KubernetesAuthConfig(SpecModel):
         description="Accepted for compatibility (bootstrap flow, not implemented): no effect, reported on status.",
     )
 
-    @field_validator("token_duration")
-    @classmethod
-    def _at_least_ten_minutes(cls, seconds: float) -> float:
-        if seconds < MIN_TOKEN_SECONDS:
-            raise ValueError("must be at least 10m (the TokenRequest API's minimum)")
-        return seconds
 
 
 class KubernetesAuthProvider(AuthProvider[KubernetesAuthConfig]):

@@ -68,6 +68,7 @@ def test_upstream_yaml_validates_unchanged(registry) -> None:
         ({"auth": K8S}, "spec.address is required"),
         ({"address": "http://v", "auth": {"kubernetes": {}}}, "spec.auth.kubernetes.role is required"),
         ({"address": "http://v", "auth": K8S, "healthCheckInterval": "0s"}, "must be longer than zero"),
+        ({"address": "http://v", "auth": K8S, "healthCheckInterval": "500ms"}, "must be at least 1s (each check is"),
         ({"address": "http://v", "auth": K8S, "healthCheckInterval": "often"}, "is not a duration"),
         (
             {"address": "http://v", "auth": {"kubernetes": {"role": "r", "tokenDuration": "soon"}}},
