@@ -18,7 +18,15 @@ from collections import defaultdict
 from .audit import Entry
 from .observe import StatusWatcher
 from .report import percentile, seconds, table
-from .runner import create, exit_cleanly_on_sigterm, names, start_operator, steady_window, wait_active
+from .runner import (
+    add_run_arguments,
+    create,
+    exit_cleanly_on_sigterm,
+    names,
+    start_operator,
+    steady_window,
+    wait_active,
+)
 from .stack import Stack
 
 RENEW, LOGIN, LOOKUP = "auth/token/renew-self", "auth/kubernetes/login", "auth/token/lookup-self"
@@ -39,11 +47,7 @@ def renewal_gaps(entries: list[Entry], ttl: float) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--connections", type=int, default=100)
-    parser.add_argument("--ttl", default="30s", help="token TTL of the Vault role")
-    parser.add_argument("--interval", default="10s", help="healthCheckInterval of every connection")
-    parser.add_argument("--duration", type=float, default=180.0, help="seconds of steady state to measure")
-    parser.add_argument("--timeout", type=float, default=600.0)
+    add_run_arguments(parser, connections=100, ttl="30s", interval="10s", duration=180.0, timeout=600.0)
     args = parser.parse_args()
     exit_cleanly_on_sigterm()
     began, ttl, n = time.monotonic(), seconds(args.ttl), args.connections

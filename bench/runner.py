@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import os
@@ -24,6 +25,16 @@ WARMUP = "bench-warmup"
 def exit_cleanly_on_sigterm() -> None:
     """``timeout``/``kill`` send SIGTERM: exit through the finally blocks so no child process is left behind."""
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, *, connections: int, ttl: str, interval: str,
+                      duration: float, timeout: float) -> None:
+    """The options every benchmark of N connections takes, with that benchmark's defaults."""
+    parser.add_argument("--connections", type=int, default=connections)
+    parser.add_argument("--interval", default=interval, help="healthCheckInterval of every connection")
+    parser.add_argument("--ttl", default=ttl, help="token TTL of the Vault role")
+    parser.add_argument("--duration", type=float, default=duration, help="seconds of steady state to measure")
+    parser.add_argument("--timeout", type=float, default=timeout, help="give up if not all Active by then")
 
 
 def spec(stack: Stack, interval: str) -> dict[str, object]:

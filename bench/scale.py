@@ -22,6 +22,7 @@ from .runner import (
     WARMUP,
     Snapshot,
     Window,
+    add_run_arguments,
     create,
     direct_logins,
     exit_cleanly_on_sigterm,
@@ -189,10 +190,7 @@ def zero_cost_ratio(direct: Direct, run: Restart, n: int, cores: int = 2) -> flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--connections", type=int, default=1000)
-    parser.add_argument("--interval", default="10s", help="healthCheckInterval of every connection")
-    parser.add_argument("--ttl", default="1h", help="token TTL of the Vault role")
-    parser.add_argument("--duration", type=float, default=30.0, help="seconds of steady state to measure")
+    add_run_arguments(parser, connections=1000, ttl="1h", interval="10s", duration=30.0, timeout=900.0)
     parser.add_argument("--concurrency", type=int, default=None, help="direct client threads (default: tuned)")
     parser.add_argument("--direct-runs", type=int, default=3, help="time the direct logins this often, keep the best")
     parser.add_argument("--skip-direct", action="store_true", help="do not run the direct baseline")
@@ -200,7 +198,6 @@ def main() -> None:
                         "(all threads, sampled; phase-1.txt = burst, phase-2.txt = steady state)")
     parser.add_argument("--what-if", choices=sorted(WHAT_IFS), default=None,
                         help="run both operators with an experimental change (bench/whatif.py)")
-    parser.add_argument("--timeout", type=float, default=900.0, help="give up if not all Active by then")
     args = parser.parse_args()
     exit_cleanly_on_sigterm()
     began = time.monotonic()

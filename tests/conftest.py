@@ -71,10 +71,15 @@ def operator(fake_kube: FakeKube, operator_identity: OperatorIdentity) -> Iterat
         yield running
 
 
+def trust_the_operator(server: OpenBaoServer, kube: FakeKube, ttl: str = "1h", max_ttl: str | None = None) -> None:
+    """Kubernetes auth on ``server`` trusting ``kube``, with role "operator" for the operator's account."""
+    client = server.client()
+    vault_setup.enable_kubernetes_auth(client, kube.url)
+    vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS], ttl=ttl, max_ttl=max_ttl)
+
+
 @pytest.fixture
 def vault_k8s(openbao: OpenBaoServer, fake_kube: FakeKube, operator_identity: OperatorIdentity) -> OpenBaoServer:
     """OpenBao whose kubernetes auth trusts the fake API, with role "operator" for the operator's account."""
-    client = openbao.client()
-    vault_setup.enable_kubernetes_auth(client, fake_kube.url)
-    vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS], ttl="1h")
+    trust_the_operator(openbao, fake_kube)
     return openbao

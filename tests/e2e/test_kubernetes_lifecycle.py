@@ -9,11 +9,10 @@ from typing import Any
 import hvac.exceptions
 import pytest
 
-from tests.conftest import OPERATOR_NS, OPERATOR_SA
+from tests.conftest import OPERATOR_NS, OPERATOR_SA, trust_the_operator
 from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
 from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.redact import REDACTOR
-from vault_access_operator.testing import vault_setup
 from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.operator import RunningOperator
@@ -23,9 +22,7 @@ from vault_access_operator.testing.waiting import wait_for
 
 def connect_with_ttl(kube: FakeKube, openbao: OpenBaoServer, name: str, ttl: str, max_ttl: str) -> dict[str, Any]:
     """Kubernetes auth on ``openbao`` with a role of this token TTL, and a connection to it; its first Active status."""
-    client = openbao.client()
-    vault_setup.enable_kubernetes_auth(client, kube.url)
-    vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS], ttl=ttl, max_ttl=max_ttl)
+    trust_the_operator(openbao, kube, ttl=ttl, max_ttl=max_ttl)
     kube.create_vaultconnection(name, k8s_spec(openbao.url, interval="30s"))
     return wait_phase(kube, name, "Active")
 
@@ -84,9 +81,7 @@ def test_revoked_token_is_replaced_at_the_next_check(
 @pytest.fixture
 def persistent_k8s(fake_kube: FakeKube, openbao_persistent: OpenBaoServer, operator_identity) -> Iterator[
         tuple[OpenBaoServer, CountingProxy]]:
-    client = openbao_persistent.client()
-    vault_setup.enable_kubernetes_auth(client, fake_kube.url)
-    vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS], ttl="1h")
+    trust_the_operator(openbao_persistent, fake_kube)
     with CountingProxy(openbao_persistent.port) as proxy:
         yield openbao_persistent, proxy
 

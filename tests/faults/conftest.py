@@ -7,11 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import OPERATOR_NS, OPERATOR_SA
+from tests.conftest import trust_the_operator
 from vault_access_operator import handlers
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
-from vault_access_operator.testing import vault_setup
 from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.operator import RunningOperator, run_operator
@@ -56,9 +55,7 @@ def fault_operator(fake_kube: FakeKube, operator_identity: OperatorIdentity,
 def killable_vault(fake_kube: FakeKube, operator_identity: OperatorIdentity) -> Iterator[KillableOpenBao]:
     """Raft-backed OpenBao whose kubernetes auth trusts the fake API (role "operator", TTL 1h)."""
     with KillableOpenBao("persistent") as server:
-        client = server.client()
-        vault_setup.enable_kubernetes_auth(client, fake_kube.url)
-        vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS], ttl="1h")
+        trust_the_operator(server, fake_kube)
         yield server
 
 
@@ -73,7 +70,5 @@ def proxy(killable_vault: KillableOpenBao) -> Iterator[CountingProxy]:
 def vault_dev(fake_kube: FakeKube, operator_identity: OperatorIdentity) -> Iterator[OpenBaoServer]:
     """Dev OpenBao with kubernetes auth (for the Kubernetes-API fault tests, where Vault stays up)."""
     with OpenBaoServer("dev") as server:
-        client = server.client()
-        vault_setup.enable_kubernetes_auth(client, fake_kube.url)
-        vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS], ttl="1h")
+        trust_the_operator(server, fake_kube)
         yield server
