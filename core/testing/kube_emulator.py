@@ -20,6 +20,7 @@ import kmock
 
 from . import kube_objects as ko
 from .kube_auth_api import AuthAPIMixin, json_response
+from .kube_patch import apply_patch
 from .kube_resources import DEFAULT_RESOURCES, ResourceSpec, declare
 from .kube_tokens import TokenAuthority
 from .kube_watch import Published, WatchMixin
@@ -176,7 +177,7 @@ class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
                     raise ko.conflict(current)
                 new = ko.settle_update(spec, current, request.data, sub)
             else:
-                new = ko.settle_update(spec, current, ko.apply_patch(current, request.data, content_type), sub)
+                new = ko.settle_update(spec, current, apply_patch(current, request.data, content_type), sub)
             if ko.same_content(current, new):
                 return json_response(current)  # a no-op write: no new resourceVersion, no watch event
             await self._commit(spec, key, "MODIFIED", new)

@@ -14,8 +14,6 @@ import secrets
 import uuid
 from typing import Any
 
-import jsonpatch
-import jsonpointer
 import kmock
 
 from .kube_resources import ResourceSpec
@@ -37,19 +35,6 @@ def error(status: int, reason: str, message: str, **details: Any) -> kmock.Kuber
 def not_found(spec: ResourceSpec, name: str) -> kmock.KubernetesError:
     qualified = f"{spec.plural}.{spec.group}" if spec.group else spec.plural
     return error(404, "NotFound", f'{qualified} "{name}" not found', name=name, group=spec.group, kind=spec.plural)
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON merge patch (null deletes; non-dicts replace wholesale)."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 def _normalise_secret(obj: Obj) -> None:
@@ -87,22 +72,6 @@ def new_object(spec: ResourceSpec, namespace: str | None, body: Obj) -> Obj:
     if spec.plural == "secrets":
         _normalise_secret(obj)
     return obj
-
-
-def apply_patch(current: Obj, data: Any, content_type: str) -> Obj:
-    kind = content_type.split(";")[0].strip().lower()
-    if kind == "application/json-patch+json" and isinstance(data, list):
-        try:
-            return jsonpatch.apply_patch(copy.deepcopy(current), data, in_place=True)  # type: ignore[no-any-return]
-        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as e:
-            raise error(422, "Invalid", f"the server rejected our request due to an error in our request: {e}") from e
-    if kind in ("application/merge-patch+json", "application/strategic-merge-patch+json") and isinstance(data, dict):
-        meta = data.get("metadata") or {}
-        expected = meta.get("resourceVersion")
-        if expected is not None and expected != current["metadata"]["resourceVersion"]:
-            raise conflict(current)
-        return merge_patch(current, data)  # type: ignore[no-any-return]
-    raise error(415, "UnsupportedMediaType", f"the body of the request was in an unknown format: {kind}")
 
 
 def conflict(current: Obj) -> kmock.KubernetesError:
