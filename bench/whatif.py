@@ -10,6 +10,11 @@ no-env-proxy: requests sessions do not re-read proxy/CA settings from the enviro
 
 no-loggedin-event: no "LoggedIn" event after a login (warnings and the "Active" event after a recovery stay).
     Measures what one event per login costs the operator and the API (a restart posts one per connection).
+
+asyncio-loop: asyncio's own event loop instead of uvloop (core/tuning.py). Measures what uvloop buys.
+
+default-gc: CPython's garbage collector settings (no gc.freeze after start-up, young threshold 700).
+    Measures what the collector tuning in core/tuning.py buys.
 """
 
 from __future__ import annotations
@@ -43,7 +48,22 @@ def no_loggedin_event() -> None:
     Reporter.event = event  # type: ignore[method-assign]
 
 
-WHAT_IFS: dict[str, Callable[[], None]] = {"no-env-proxy": no_env_proxy, "no-loggedin-event": no_loggedin_event}
+def asyncio_loop() -> None:
+    import asyncio
+
+    from vault_access_operator import cli
+
+    cli.event_loop_factory = lambda: asyncio.new_event_loop  # type: ignore[assignment]
+
+
+def default_gc() -> None:
+    from vault_access_operator import cli
+
+    cli.tune_garbage_collector = lambda: None  # type: ignore[assignment]
+
+
+WHAT_IFS: dict[str, Callable[[], None]] = {"no-env-proxy": no_env_proxy, "no-loggedin-event": no_loggedin_event,
+                                           "asyncio-loop": asyncio_loop, "default-gc": default_gc}
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import sys
@@ -12,6 +13,7 @@ import kopf
 from .app import OperatorApp, OperatorConfig
 from .handlers import build_registry
 from .registry import load_providers
+from .tuning import event_loop_factory, tune_garbage_collector
 
 
 @click.group()
@@ -63,7 +65,7 @@ def run(
     config.metrics_port = metrics_port or None
     app = OperatorApp(config)
     _report_plugin_errors(app)
-    kopf.run(
+    operator = kopf.operator(
         registry=build_registry(app),
         standalone=standalone or None,
         peering_name=peering_name,
@@ -72,6 +74,12 @@ def run(
         clusterwide=not namespaces,
         namespaces=namespaces,
     )
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        tune_garbage_collector()  # after start-up: modules, settings and plugins are loaded
+        try:
+            runner.run(operator)
+        except asyncio.CancelledError:  # as kopf.run: a stop by signal is not an error
+            pass
 
 
 def _report_plugin_errors(app: OperatorApp) -> None:

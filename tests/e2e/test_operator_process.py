@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import hvac
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -35,6 +37,9 @@ def test_run_command_works_outside_a_cluster_with_a_kubeconfig(
         process.wait(30)
         log.close()
     assert process.returncode == 0, (tmp_path / "operator.log").read_text()[-2000:]
+    # The command's own event loop (uvloop) ran the graceful stop through: the token was revoked.
+    with pytest.raises(hvac.exceptions.InvalidRequest):
+        vault_k8s.client().auth.token.lookup_accessor(status["authStatus"]["tokenAccessor"])
 
 
 def test_plugins_command_lists_methods_and_packages() -> None:
