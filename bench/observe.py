@@ -1,20 +1,22 @@
-"""Watches VaultConnections from outside the operator: when each turned Active, and how often status changed."""
+"""Observes VaultConnections from outside the operator: when each turned Active, and how often status changed."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-import requests
-
 from vault_access_operator.testing.kube import FakeKube
-from vault_access_operator.testing.kube_resources import VAULTCONNECTIONS
+from vault_access_operator.testing.kube_resources import VAULTCONNECTIONS, ResourceSpec
 
 
 class StatusWatcher:
-    """One watch stream (like ``kubectl get vaultconnections -w``), in a thread.
+    """Every VaultConnection event the API publishes, as ``kubectl get vaultconnections -w`` would see it.
+
+    It observes the emulator in this process (``FakeKube.observe``) rather than opening a watch stream: a stream
+    cost the emulator a socket write per event and its reader parsed every event in a thread that shares this
+    process's GIL with the emulator, all of it charged to the system under test.
 
     ``activated[name]`` is when the object first showed Active with a token accessor it did not show at the last
     :meth:`reset`: a new object's first login, or a restarted operator's fresh login (which may go straight
@@ -30,31 +32,15 @@ class StatusWatcher:
         self._last: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._stopped = False
-        self._session = requests.Session()
-        self._session.trust_env = False
-        self._thread = threading.Thread(target=self._run, name="status-watcher", daemon=True)
-        self._ready = threading.Event()
+        self._unsubscribe: Callable[[], None] | None = None
 
     def start(self) -> StatusWatcher:
-        self._version = self.kube.resource_version(VAULTCONNECTIONS)
-        self._thread.start()
-        if not self._ready.wait(10):
-            raise TimeoutError("the status watch did not start")
+        self._unsubscribe = self.kube.observe(self._observed)
         return self
 
-    def _run(self) -> None:
-        params = {"watch": "true", "resourceVersion": self._version}
-        url = self.kube.url + VAULTCONNECTIONS.url()
-        try:
-            with self._session.get(url, params=params, stream=True, timeout=(5, None)) as response:
-                self._ready.set()
-                for line in response.iter_lines():
-                    if line.strip():
-                        self._seen(json.loads(line), time.monotonic())
-        except (requests.RequestException, ValueError):
-            pass  # the server went away
-        finally:
-            self._ready.set()
+    def _observed(self, spec: ResourceSpec, event: dict[str, Any]) -> None:
+        if spec.plural == VAULTCONNECTIONS.plural and spec.group == VAULTCONNECTIONS.group:
+            self._seen(event, time.monotonic())
 
     def _seen(self, event: dict[str, Any], now: float) -> None:
         obj = event.get("object") or {}
@@ -93,6 +79,8 @@ class StatusWatcher:
             return self.events, self.status_writes
 
     def stop(self) -> None:
-        """Stop counting. The stream itself ends when FakeKube stops (closing it from here can deadlock)."""
         with self._lock:
             self._stopped = True
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None

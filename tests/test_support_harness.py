@@ -176,6 +176,23 @@ def test_watch_from_a_compacted_resource_version_is_gone(fake_kube: FakeKube) ->
     assert modified["type"] == "MODIFIED" and modified["object"]["spec"]["address"] == "http://other:8200"
 
 
+def test_an_observer_sees_what_a_watch_would_until_it_unsubscribes(fake_kube: FakeKube) -> None:
+    seen: list[tuple[str, str, str]] = []
+
+    def broken(spec: object, event: object) -> None:
+        raise RuntimeError("an observer's bug")
+
+    fake_kube.observe(broken)  # must not fail the writes below
+    unsubscribe = fake_kube.observe(lambda spec, event: seen.append(
+        (spec.plural, event["type"], event["object"]["metadata"]["name"])))
+    fake_kube.create_vaultconnection("vc", {"address": "http://vault:8200", "auth": {}})
+    fake_kube.patch_vaultconnection_status("vc", {"phase": "Active"})
+    unsubscribe()
+    fake_kube.patch_vaultconnection_status("vc", {"phase": "Error"})
+    assert seen == [(VC, "ADDED", "vc"), (VC, "MODIFIED", "vc")]
+    assert fake_kube.get_vaultconnection("vc")["status"] == {"phase": "Error"}
+
+
 def test_token_request_and_review(fake_kube: FakeKube) -> None:
     with pytest.raises(KubeAPIError) as err:
         fake_kube.request_token("ops", "missing")

@@ -12,7 +12,7 @@ import json
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from .kube_emulator import KubeEmulator
 from .kube_helpers import KubeHelpersMixin
 from .kube_resources import DEFAULT_RESOURCES, ResourceSpec
 from .kube_tokens import DEFAULT_ISSUER, TokenAuthority
+from .kube_watch import Observer
 
 _interceptor_lock = threading.Lock()
 
@@ -141,6 +142,14 @@ class FakeKube(KubeHelpersMixin):
         """Forget the injected failures not used up yet."""
         assert self.emulator is not None
         self.emulator.clear_failures()
+
+    def observe(self, observer: Observer) -> Callable[[], None]:
+        """Call ``observer(spec, event)`` in the emulator's thread for every watch event from now on, as a
+        watch stream would carry it but without one (no serialising, no socket); returns the unsubscriber."""
+        assert self.emulator is not None
+        observers = self.emulator.observers
+        observers.append(observer)  # a list append is atomic: no lock against the emulator's thread
+        return lambda: observers.remove(observer)
 
     def restart_watches(self, compact: bool = False) -> None:
         """End every open watch stream now, as an API server restart or a load balancer timeout would.

@@ -23,7 +23,7 @@ from .kube_auth_api import AuthAPIMixin, json_response
 from .kube_patch import apply_patch
 from .kube_resources import DEFAULT_RESOURCES, ResourceSpec, declare
 from .kube_tokens import TokenAuthority
-from .kube_watch import Published, WatchMixin
+from .kube_watch import Observer, Published, WatchMixin
 
 Key = tuple[kmock.resource, str | None, str]
 _SA = next(s for s in DEFAULT_RESOURCES if s.plural == "serviceaccounts")
@@ -48,6 +48,7 @@ class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
     _log: list[tuple[int, Any, Published]] = attrs.field(factory=list, init=False)
     _compacted: int = attrs.field(default=0, init=False)
     expired_watches: int = attrs.field(default=0, init=False)
+    observers: list[Observer] = attrs.field(factory=list, init=False)
     _faults: list[list[Any]] = attrs.field(factory=list, init=False)
     _faults_lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 import kmock
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from .kube_resources import ResourceSpec
 
 MAX_LOG = 20000  # older resourceVersions answer "410 Gone", as etcd compaction would
+log = logging.getLogger(__name__)
+# What a watch stream would carry, for an observer in the same process that must not cost the emulator a
+# stream of its own (a benchmark's status watcher, say). Objects are shared: never change them.
+Observer = Callable[["ResourceSpec", dict[str, Any]], None]
 
 
 class Published:
@@ -48,6 +53,7 @@ class WatchMixin:
     _log: list[tuple[int, Any, Published]]
     _compacted: int  # watches from a resourceVersion older than this get "410 Gone"
     expired_watches: int  # how many got it
+    observers: list[Observer]  # called in the emulator's thread with every event it publishes
 
     def spec_of(self, resource: kmock.resource | None) -> ResourceSpec | None:
         raise NotImplementedError
@@ -65,6 +71,11 @@ class WatchMixin:
             self._compacted = self._log[-MAX_LOG][0] - 1
             del self._log[:-MAX_LOG]
         await self._buses[spec.resource].put(published)
+        for observer in tuple(self.observers):
+            try:
+                observer(spec, event)
+            except Exception:  # an observer's bug must not fail the write that published the event
+                log.exception("watch observer %r failed", observer)
 
     async def compact(self) -> None:
         """Forget every logged event, as etcd compaction does: watches resuming from any resourceVersion
