@@ -38,8 +38,8 @@ def quiesce(stack: Stack, window: float = 0.5, busy: float = 0.1, timeout: float
     """Wait until OpenBao has finished what an earlier phase left it (its share of a core under ``busy`` over
     ``window`` seconds), up to ``timeout``; return how long that took.
 
-    Revoking a token returns before OpenBao has finished with it: a stopped operator's 1,000 revocations keep
-    OpenBao busy for seconds afterwards, and a phase started meanwhile would pay for them.
+    A guard, so that a phase never pays for work an earlier one left behind (a stopped operator's 1,000
+    revocations, say). In session 4 OpenBao was already quiet in the first window every time (0.5 s).
     """
     assert stack.bao.proc is not None
     started = time.monotonic()

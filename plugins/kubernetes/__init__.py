@@ -50,7 +50,6 @@ class KubernetesAuthConfig(SpecModel):
     )
 
 
-
 class KubernetesAuthProvider(AuthProvider[KubernetesAuthConfig]):
     key = "kubernetes"
     config_model = KubernetesAuthConfig
