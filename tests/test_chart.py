@@ -55,7 +55,21 @@ PRODUCTION: dict[str, Any] = {
     "podDisruptionBudget": {"minAvailable": 1},
 }
 RESTRICTED: dict[str, Any] = {
-    "rbac": {"secretNamespaces": [NAMESPACE, "ci"], "extraTokenServiceAccounts": ["team-a/app", "team-a/ci"]},
+    "trust": {
+        "secretNamespaces": [NAMESPACE, "ci"],
+        "tokenServiceAccounts": ["team-a/app", "team-a/ci", "team-b/*"],
+        "apiAudiences": ["https://kubernetes.default.svc"],
+        "maxTokenLifetime": "20m",
+        "allowMountedToken": True,
+        "vaultAddresses": ["https://vault.example.com:8200"],
+    },
+    "networkPolicy": {
+        "enabled": True,
+        "vault": [{"cidr": "10.20.0.0/16", "except": ["10.20.9.0/24"], "ports": [8200, 8201]}],
+        "apiServer": {"cidrs": ["172.20.0.1/32", "fd00::1/128"]},
+        "extraEgress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 443, "protocol": "TCP"}]}],
+        "metricsFrom": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+    },
     "metrics": {"enabled": False},
     "podDisruptionBudget": {"enabled": False},
     "logLevel": "warning",
