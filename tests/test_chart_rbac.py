@@ -105,6 +105,9 @@ def test_token_service_accounts_are_named_one_by_one_per_namespace() -> None:
 def test_a_whole_namespace_of_token_accounts_drops_resource_names_only_there() -> None:
     objects = render({"trust": {"tokenServiceAccounts": ["team-a/*", "team-b/app"]}})
     assert token_accounts(objects) == {f"{NAMESPACE}/{SERVICE_ACCOUNT}", "team-a/*", "team-b/app"}
+    # RBAC has no wildcard name: resourceNames ["*"] would match only an account named "*".
+    [(_, _, rule)] = [g for g in granted(objects, "serviceaccounts/token") if g[1] == "team-a"]
+    assert "resourceNames" not in rule
 
 
 # --- the RBAC and the operator's flags always agree ---------------------------------------------
