@@ -74,7 +74,8 @@ RESTRICTED: dict[str, Any] = {
     "podDisruptionBudget": {"enabled": False},
     "logLevel": "warning",
 }
-VALUE_SETS = {"default": {}, "production": PRODUCTION, "restricted": RESTRICTED}
+EVERYWHERE: dict[str, Any] = {"trust": {"secretNamespaces": ["*"], "tokenServiceAccounts": ["apps/*"]}}
+VALUE_SETS = {"default": {}, "production": PRODUCTION, "restricted": RESTRICTED, "everywhere": EVERYWHERE}
 CUSTOM_KINDS = {"ServiceMonitor", "ClusterKopfPeering"}  # not in kubernetes-validate's schemas
 
 
