@@ -134,11 +134,12 @@ def test_rbac_grants_exactly_what_the_flags_allow(values: dict[str, Any]) -> Non
 
 def test_events_only_in_the_operator_namespace() -> None:
     """Both the operator (core/app.py _emit) and kopf post core v1 events for the cluster-scoped
-    VaultConnections into the operator's namespace: no cluster-wide and no events.k8s.io grant."""
+    VaultConnections into the operator's namespace, and only post them: no cluster-wide grant, no
+    events.k8s.io, no patch."""
     for values in ({}, PRODUCTION, RESTRICTED):
         objects = render(values)
         assert granted(objects, "events") == [
-            ("Role", NAMESPACE, {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]})]
+            ("Role", NAMESPACE, {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]})]
 
 
 def test_the_custom_resource_its_status_and_finalizers() -> None:
