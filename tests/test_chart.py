@@ -196,3 +196,16 @@ def test_pod_disruption_budget_selects_the_operator_pods() -> None:
         pdb = one(objects, "PodDisruptionBudget")
         selector = one(objects, "Deployment")["spec"]["selector"]
         assert pdb["spec"] == {**budget, "selector": selector}
+
+
+def test_notes_summarise_the_trust_policy() -> None:
+    def notes(values: dict[str, Any]) -> str:
+        with chart() as loaded:
+            rendered = loaded.render(values, name="vault-access-operator", namespace=NAMESPACE, is_install=True)
+        return " ".join(rendered["vault-access-operator/templates/NOTES.txt"].split())
+
+    assert (f"may reference Secrets in {NAMESPACE}; tokens may be requested only for {NAMESPACE}/{SERVICE_ACCOUNT} "
+            "for at most 1h; Vault addresses: any.") in notes({})
+    restricted = notes(RESTRICTED)
+    assert f"Secrets in {NAMESPACE}, ci;" in restricted and "team-b/*" in restricted and "at most 20m" in restricted
+    assert "Secrets in every namespace;" in notes(EVERYWHERE)
