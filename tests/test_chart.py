@@ -55,12 +55,27 @@ PRODUCTION: dict[str, Any] = {
     "podDisruptionBudget": {"minAvailable": 1},
 }
 RESTRICTED: dict[str, Any] = {
-    "rbac": {"secretNamespaces": [NAMESPACE, "ci"], "extraTokenServiceAccounts": ["team-a/app", "team-a/ci"]},
+    "trust": {
+        "secretNamespaces": [NAMESPACE, "ci"],
+        "tokenServiceAccounts": ["team-a/app", "team-a/ci", "team-b/*"],
+        "apiAudiences": ["https://kubernetes.default.svc"],
+        "maxTokenLifetime": "20m",
+        "allowMountedToken": True,
+        "vaultAddresses": ["https://vault.example.com:8200"],
+    },
+    "networkPolicy": {
+        "enabled": True,
+        "vault": [{"cidr": "10.20.0.0/16", "except": ["10.20.9.0/24"], "ports": [8200, 8201]}],
+        "apiServer": {"cidrs": ["172.20.0.1/32", "fd00::1/128"]},
+        "extraEgress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 443, "protocol": "TCP"}]}],
+        "metricsFrom": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+    },
     "metrics": {"enabled": False},
     "podDisruptionBudget": {"enabled": False},
     "logLevel": "warning",
 }
-VALUE_SETS = {"default": {}, "production": PRODUCTION, "restricted": RESTRICTED}
+EVERYWHERE: dict[str, Any] = {"trust": {"secretNamespaces": ["*"], "tokenServiceAccounts": ["apps/*"]}}
+VALUE_SETS = {"default": {}, "production": PRODUCTION, "restricted": RESTRICTED, "everywhere": EVERYWHERE}
 CUSTOM_KINDS = {"ServiceMonitor", "ClusterKopfPeering"}  # not in kubernetes-validate's schemas
 
 
@@ -181,3 +196,16 @@ def test_pod_disruption_budget_selects_the_operator_pods() -> None:
         pdb = one(objects, "PodDisruptionBudget")
         selector = one(objects, "Deployment")["spec"]["selector"]
         assert pdb["spec"] == {**budget, "selector": selector}
+
+
+def test_notes_summarise_the_trust_policy() -> None:
+    def notes(values: dict[str, Any]) -> str:
+        with chart() as loaded:
+            rendered = loaded.render(values, name="vault-access-operator", namespace=NAMESPACE, is_install=True)
+        return " ".join(rendered["vault-access-operator/templates/NOTES.txt"].split())
+
+    assert (f"may reference Secrets in {NAMESPACE}; tokens may be requested only for {NAMESPACE}/{SERVICE_ACCOUNT} "
+            "for at most 1h; Vault addresses: any.") in notes({})
+    restricted = notes(RESTRICTED)
+    assert f"Secrets in {NAMESPACE}, ci;" in restricted and "team-b/*" in restricted and "at most 20m" in restricted
+    assert "Secrets in every namespace;" in notes(EVERYWHERE)

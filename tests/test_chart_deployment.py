@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_chart import PRODUCTION, container, one, render
+from tests.test_chart import NAMESPACE, PRODUCTION, RESTRICTED, container, one, render
 
 LIVENESS = "--liveness=http://0.0.0.0:8080/healthz"
 
@@ -19,7 +19,7 @@ def test_one_replica_runs_standalone() -> None:
     objects = render()
     manager = container(objects)
     assert manager["command"] == ["vault-access-operator", "run"]
-    assert manager["args"] == [LIVENESS, "--standalone", "--metrics-port=9090"]
+    assert manager["args"] == [LIVENESS, "--standalone", "--metrics-port=9090", "--max-token-lifetime=1h"]
     deployment = one(objects, "Deployment")
     assert deployment["spec"]["replicas"] == 1
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}  # never two standalone operators at once
@@ -120,3 +120,33 @@ def test_scheduling_and_pod_metadata() -> None:
 
 def test_extra_args_are_passed_through() -> None:
     assert container(render({"extraArgs": ["--namespace=team-a"]}))["args"][-1] == "--namespace=team-a"
+
+
+def test_trust_values_become_run_flags() -> None:
+    args = container(render(RESTRICTED))["args"]
+    assert args[:4] == [LIVENESS, "--standalone", "--metrics-port=0", "--quiet"]
+    assert args[4:] == [
+        f"--secret-namespace={NAMESPACE}", "--secret-namespace=ci",
+        "--token-service-account=team-a/app", "--token-service-account=team-a/ci",
+        "--token-service-account=team-b/*",
+        "--api-audience=https://kubernetes.default.svc",
+        "--max-token-lifetime=20m",
+        "--allow-mounted-token",
+        "--vault-address=https://vault.example.com:8200",
+    ]
+    defaults = container(render())["args"]
+    assert "--allow-mounted-token" not in defaults  # off unless opted in
+    assert [a for a in defaults if a.startswith("--max-token-lifetime")] == ["--max-token-lifetime=1h"]
+
+
+def test_trust_flags_match_the_operator_cli() -> None:
+    """Every flag the chart renders is one `vault-access-operator run` accepts (names drift otherwise)."""
+    from vault_access_operator.cli import run
+
+    known = {opt for param in run.params for opt in param.opts}
+    rendered = {arg.partition("=")[0] for arg in container(render(RESTRICTED))["args"]}
+    trust_flags = {"--secret-namespace", "--token-service-account", "--api-audience", "--max-token-lifetime",
+                   "--allow-mounted-token", "--vault-address"}
+    if not known & trust_flags:
+        pytest.skip("this operator has no trust flags yet (they come with the trust policy branch)")
+    assert rendered - known == set()

@@ -7,7 +7,7 @@ from typing import Any
 import helm_python as helm
 import pytest
 
-from tests.test_chart import CHART, PRODUCTION, chart, render
+from tests.test_chart import CHART, PRODUCTION, RESTRICTED, chart, render
 
 WRONG = {
     "string replicaCount": ({"replicaCount": "2"}, "/replicaCount"),
@@ -19,8 +19,23 @@ WRONG = {
     "non-string annotation": ({"serviceAccount": {"annotations": {"eks.amazonaws.com/role-arn": 1}}}, "role-arn"),
     "port out of range": ({"metrics": {"port": 70000}}, "/metrics/port"),
     "extraEnv without a name": ({"extraEnv": [{"value": "x"}]}, "/extraEnv/0"),
-    "namespace with a slash": ({"rbac": {"secretNamespaces": ["a/b"]}}, "/rbac/secretNamespaces/0"),
-    "token account without namespace": ({"rbac": {"extraTokenServiceAccounts": ["app"]}}, "extraTokenService"),
+    "namespace with a slash": ({"trust": {"secretNamespaces": ["a/b"]}}, "/trust/secretNamespaces/0"),
+    "token account without namespace": ({"trust": {"tokenServiceAccounts": ["app"]}}, "/trust/tokenServiceAccounts/0"),
+    "unknown trust key": ({"trust": {"secretNamespace": ["team-a"]}}, "additional properties 'secretNamespace'"),
+    "secretNamespaces as a string": ({"trust": {"secretNamespaces": "team-a"}}, "/trust/secretNamespaces"),
+    "a glob that is not *": ({"trust": {"secretNamespaces": ["team-*"]}}, "/trust/secretNamespaces/0"),
+    "allowMountedToken as a string": ({"trust": {"allowMountedToken": "yes"}}, "/trust/allowMountedToken"),
+    "lifetime in words": ({"trust": {"maxTokenLifetime": "1 hour"}}, "/trust/maxTokenLifetime"),
+    "lifetime as a number": ({"trust": {"maxTokenLifetime": 3600}}, "/trust/maxTokenLifetime"),
+    "audience with a comma": ({"trust": {"apiAudiences": ["a,b"]}}, "/trust/apiAudiences/0"),
+    "vaultAddresses as a string": ({"trust": {"vaultAddresses": "https://v:8200"}}, "/trust/vaultAddresses"),
+    "the old rbac.secretNamespaces": ({"rbac": {"secretNamespaces": ["ci"]}}, "additional properties 'secretNamesp"),
+    "the old rbac.extraTokenServiceAccounts": ({"rbac": {"extraTokenServiceAccounts": []}}, "'extraTokenService"),
+    "unknown networkPolicy key": ({"networkPolicy": {"egress": []}}, "additional properties 'egress'"),
+    "vault entry without a cidr": ({"networkPolicy": {"vault": [{"ports": [8200]}]}}, "/networkPolicy/vault/0"),
+    "vault cidr without a prefix": ({"networkPolicy": {"vault": [{"cidr": "10.0.0.1"}]}}, "/networkPolicy/vault/0"),
+    "api server port out of range": ({"networkPolicy": {"apiServer": {"ports": [0]}}}, "/networkPolicy/apiServer"),
+    "metricsFrom as an object": ({"networkPolicy": {"metricsFrom": {"podSelector": {}}}}, "/networkPolicy/metrics"),
     "bad resource quantity": ({"resources": {"limits": {"memory": "lots"}}}, "/resources/limits/memory"),
 }
 
@@ -36,7 +51,7 @@ def test_wrong_values_are_rejected(values: dict[str, Any], where: str) -> None:
     assert any(where in error for error in report["errors"]), report["errors"]
 
 
-@pytest.mark.parametrize("values", [{}, PRODUCTION], ids=["default", "production"])
+@pytest.mark.parametrize("values", [{}, PRODUCTION, RESTRICTED], ids=["default", "production", "restricted"])
 def test_good_values_pass(values: dict[str, Any]) -> None:
     with chart() as loaded:
         loaded.validate_schema(loaded.merge_values(values))
