@@ -32,6 +32,7 @@ _AUTH_REASONS = {
     Reason.SECRET_NOT_FOUND,
     Reason.TOKEN_TTL_TOO_SHORT,  # the short-lived token was revoked at once
 }
+_TOKEN_REJECTED = "TokenRejected"
 
 
 class StatusSink(Protocol):
@@ -130,10 +131,12 @@ class Reporter:
         self.obs.last_renewal, self.obs.expires_at = now, expires
         self.obs.renewal_count += 1
         self.obs.accessor = grant.accessor or self.obs.accessor
+        self._warned.discard(_TOKEN_REJECTED)  # Vault accepted a token again: a new rejection is news
         await self.publish()
 
     async def healthy(self) -> None:
         """A check passed; if it only probed after a failure, the phase stays until recovered()."""
+        self._warned.discard(_TOKEN_REJECTED)
         await self.publish()
 
     async def recovered(self) -> None:
@@ -146,4 +149,6 @@ class Reporter:
         await self.publish()
 
     async def token_rejected(self, error: VaultAccessError) -> None:
-        await self.event("Warning", "TokenRejected", f"{error.message}; logging in again")
+        if _TOKEN_REJECTED not in self._warned:  # a Vault rejecting every new token gets one event
+            self._warned.add(_TOKEN_REJECTED)
+            await self.event("Warning", _TOKEN_REJECTED, f"{error.message}; logging in again")
