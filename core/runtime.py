@@ -89,9 +89,7 @@ class ConnectionRuntime:
                 if self.lease is None:
                     await self._login()
                 else:
-                    # After a failure: probe before resuming the schedule. A passing probe resets nothing:
-                    # only the next scheduled check or renewal proves the connection healthy again.
-                    await self._check()
+                    await self._check()  # after a failure: probe first; passing resets nothing (see _maintain)
                 pending.cancel()
                 await self._maintain()
             except Exception as caught:
