@@ -26,6 +26,7 @@ class Reason:
     VAULT_NOT_INITIALIZED = "VaultNotInitialized"
     VAULT_ERROR = "VaultError"
     LOGIN_DENIED = "LoginDenied"
+    TOKEN_TTL_TOO_SHORT = "TokenTTLTooShort"
     CREDENTIALS_NOT_FOUND = "CredentialsNotFound"
     CREDENTIALS_REJECTED = "CredentialsRejected"
     TOKEN_REQUEST_FORBIDDEN = "TokenRequestForbidden"
@@ -86,10 +87,12 @@ class CredentialSourceUnreachableError(VaultAccessError):
 
 
 class TLSConfigError(VaultAccessError):
-    """The TLS settings cannot be used (for example the CA is not PEM)."""
+    """The TLS settings cannot be used (for example the CA is not PEM).
+
+    Retried with backoff: the CA Secret is read again at each attempt, so fixing it heals the connection.
+    """
 
     reason = Reason.TLS_CONFIG_INVALID
-    retryable = False
 
 
 class VaultUnavailableError(VaultAccessError):

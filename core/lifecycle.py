@@ -16,6 +16,9 @@ RENEW_FRACTION = 2.0 / 3.0
 RENEW_JITTER = 0.1  # up to 10% earlier than two thirds
 CAP_TOLERANCE = 0.9  # a renewal granting under 90% of the usual TTL means max TTL is near
 MIN_DELAY = 0.5  # seconds: never schedule work in a tight loop, whatever Vault answers
+# Seconds between two login attempts of one connection, whatever Vault answers: every attempt may cost a
+# TokenRequest and a token in Vault. A token must last two floors (see Backoff.min_ttl).
+LOGIN_FLOOR = 5.0
 
 Random = Callable[[], float]  # uniform in [0, 1)
 
@@ -68,10 +71,23 @@ def plan_lease(lease: Lease, now: datetime.datetime, random: Random) -> Plan:
 
 @dataclasses.dataclass(frozen=True)
 class Backoff:
-    """Exponential backoff with jitter: the n-th consecutive failure waits about base * 2**(n-1)."""
+    """Exponential backoff with jitter: the n-th consecutive failure waits about base * 2**(n-1).
+
+    Also holds the login floor (tests shorten it with the rest of the timing).
+    """
 
     base: float = 1.0
     cap: float = 300.0
+    login_floor: float = LOGIN_FLOOR
+
+    @property
+    def min_ttl(self) -> float:
+        """The shortest token TTL the operator accepts: two login floors.
+
+        The next login comes at about two thirds of the TTL (or the token is renewed there); with a TTL
+        of two floors that point is past the floor, so a new token is in hand before the old one expires.
+        """
+        return 2 * self.login_floor
 
     def delay(self, failures: int, random: Random) -> float:
         if failures <= 0:

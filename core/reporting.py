@@ -30,7 +30,9 @@ _AUTH_REASONS = {
     Reason.PLUGIN_UNAVAILABLE,
     Reason.INVALID_SPEC,
     Reason.SECRET_NOT_FOUND,
+    Reason.TOKEN_TTL_TOO_SHORT,  # the short-lived token was revoked at once
 }
+_TOKEN_REJECTED = "TokenRejected"
 
 
 class StatusSink(Protocol):
@@ -58,7 +60,9 @@ class Reporter:
         self._published: dict[str, Any] | None = None
         self._writing = asyncio.Lock()  # one write at a time, each built from the newest observation
         self._last_phase: str | None = None
-        self._last_warning: tuple[str, str] | None = None
+        # Reasons already posted as a Warning since the connection was last healthy: one event per reason
+        # per episode, however often it is retried or its message varies.
+        self._warned: set[str] = set()
 
     async def publish(self) -> bool:
         """Write the status if it changed; False when the write failed (the next publish retries)."""
@@ -99,8 +103,8 @@ class Reporter:
         if error.reason in _AUTH_REASONS:
             obs.authenticated = False
         log.warning("VaultConnection %s: %s: %s", self.name, obs.reason, obs.message)
-        if self._last_warning != (obs.reason, obs.message):  # one event per distinct problem, not per retry
-            self._last_warning = (obs.reason, obs.message)
+        if obs.reason not in self._warned:
+            self._warned.add(obs.reason)
             await self.event("Warning", obs.reason, obs.message)
         return await self.publish()
 
@@ -112,34 +116,39 @@ class Reporter:
         details: dict[str, str],
     ) -> None:
         obs = self.obs
-        recovered = obs.phase == "Error"  # a first login's LoggedIn event says enough
-        obs.phase, obs.reason, obs.message = "Active", Reason.CONNECTED, ""
-        obs.authenticated, obs.reachable, obs.consecutive_failures = True, True, 0
+        if obs.phase != "Error":  # after failures, Active waits for recovered(): a login alone proves little
+            obs.phase, obs.reason, obs.message = "Active", Reason.CONNECTED, ""
+        obs.authenticated, obs.reachable = True, True
         obs.accessor, obs.expires_at, obs.last_login = grant.accessor, expires, now
         obs.last_renewal, obs.renewal_count = None, 0
         obs.login_count += 1
         obs.details = {k: self._redact(str(v)) for k, v in details.items()}
-        self._last_warning = None
         ttl = f"{int(grant.ttl)}s" if grant.ttl else "no expiry"
         await self.event("Normal", "LoggedIn", f"logged in to Vault at auth/{obs.mount} (token TTL {ttl})")
-        if recovered:
-            await self.event("Normal", "Active", "connection is Active")
         await self.publish()
 
     async def renewed(self, grant: TokenGrant, now: datetime.datetime, expires: datetime.datetime | None) -> None:
         self.obs.last_renewal, self.obs.expires_at = now, expires
         self.obs.renewal_count += 1
         self.obs.accessor = grant.accessor or self.obs.accessor
+        self._warned.discard(_TOKEN_REJECTED)  # Vault accepted a token again: a new rejection is news
         await self.publish()
 
     async def healthy(self) -> None:
+        """A check passed; if it only probed after a failure, the phase stays until recovered()."""
+        self._warned.discard(_TOKEN_REJECTED)
+        await self.publish()
+
+    async def recovered(self) -> None:
+        """A full healthy cycle passed since the last failure: Active again, with one event."""
         obs = self.obs
-        if obs.phase != "Active":
-            obs.phase, obs.reason, obs.message, obs.consecutive_failures = "Active", Reason.CONNECTED, "", 0
-            obs.authenticated = obs.reachable = True
-            self._last_warning = None
-            await self.event("Normal", "Active", "Vault is reachable again and the token is valid")
+        obs.phase, obs.reason, obs.message, obs.consecutive_failures = "Active", Reason.CONNECTED, "", 0
+        obs.authenticated = obs.reachable = True
+        self._warned.clear()
+        await self.event("Normal", "Active", "Vault is reachable again and the token is valid")
         await self.publish()
 
     async def token_rejected(self, error: VaultAccessError) -> None:
-        await self.event("Warning", "TokenRejected", f"{error.message}; logging in again")
+        if _TOKEN_REJECTED not in self._warned:  # a Vault rejecting every new token gets one event
+            self._warned.add(_TOKEN_REJECTED)
+            await self.event("Warning", _TOKEN_REJECTED, f"{error.message}; logging in again")

@@ -23,6 +23,7 @@ from .lifecycle import Action, Backoff, Lease, Plan, plan_lease
 from .metrics import Metrics
 from .provider import LoginRequest
 from .reporting import Reporter
+from .retries import FailureTracker, short_ttl_error
 from .session import VaultSession
 from .status import Observation
 from .validation import ValidatedConnection
@@ -57,14 +58,14 @@ class ConnectionRuntime:
         self.deps = deps
         self.obs = Observation(generation=generation, method=validated.method, mount=validated.mount)
         self.reporter = deps.reporter_factory(name, self.obs)
-        self.session = VaultSession(
-            validated.spec, deps.context_factory(name), deps.vault_http, deps.health_cache
-        )
+        self.session = VaultSession(validated.spec, deps.context_factory(name), deps.vault_http, deps.health_cache)
         self.lease: Lease | None = None
         self._planned_for: Lease | None = None
         self._plan = Plan(Action.NONE, None)
         self._last_check = deps.clock()
+        self._last_login: datetime.datetime | None = None  # when the last login attempt started
         self._login_started = asyncio.Event()
+        self.failures = FailureTracker(deps.backoff, deps.random)
 
     async def run(self) -> None:
         """Run until cancelled. Never raises for Vault, plugin or spec problems."""
@@ -83,33 +84,25 @@ class ConnectionRuntime:
         await asyncio.shield(self.reporter.publish())
 
     async def _run(self, pending: asyncio.Task[None]) -> None:
-        failures = 0
         while True:
             try:
                 if self.lease is None:
                     await self._login()
                 else:
-                    await self._check()  # after a failure: probe before resuming the schedule
-                failures = 0
+                    await self._check()  # after a failure: probe first; passing resets nothing (see _maintain)
                 pending.cancel()
                 await self._maintain()
             except Exception as caught:
                 pending.cancel()
                 error = caught if isinstance(caught, VaultAccessError) else _internal(caught)
-                failures += 1
-                await self.reporter.failed(error, failures)
-                self.deps.notify(
-                    "vao_login_failed",
-                    connection=self.name,
-                    method=self.obs.method,
-                    reason=error.reason,
-                    message=self.obs.message,
-                )
+                delay = self.failures.failed(error)
+                await self.reporter.failed(error, self.failures.count)
+                self._notify("vao_login_failed", reason=error.reason, message=self.obs.message)
                 if not error.retryable:
                     # Only a spec change (a new runtime) can fix this; make sure the user sees it.
                     await self.reporter.publish_until_written(self.deps.sleep)
                     return
-                await self.deps.sleep(self.deps.backoff.delay(failures, self.deps.random))
+                await self.deps.sleep(delay)
 
     async def _maintain(self) -> None:
         interval = self.validated.spec.health_check_interval
@@ -121,13 +114,19 @@ class ConnectionRuntime:
                 self._plan = plan_lease(self.lease, self.lease.issued_at, self.deps.random)
                 self._planned_for = self.lease
             plan = self._plan
-            health_due = self._last_check + datetime.timedelta(seconds=interval)
+            health_due = self._last_check + datetime.timedelta(seconds=self.failures.check_interval(interval))
             if plan.at is not None and plan.at <= health_due:
                 await self._sleep_until(plan.at)
-                await (self._renew() if plan.action is Action.RENEW else self._relogin("the token is due"))
+                if plan.action is not Action.RENEW:
+                    await self._relogin("the token is due")
+                    continue  # a new token proves nothing yet: its first check or renewal does
+                passed = await self._renew()
             else:
                 await self._sleep_until(health_due)
-                await self._check()
+                passed = await self._check()
+            if passed and self.failures.recovering:  # a full healthy cycle since the last failure
+                self.failures.reset()
+                await self.reporter.recovered()
 
     async def _sleep_until(self, moment: datetime.datetime) -> None:
         delay = (moment - self.deps.clock()).total_seconds()
@@ -135,8 +134,11 @@ class ConnectionRuntime:
             await self.deps.sleep(delay)
 
     async def _login(self) -> None:
+        if self._last_login is not None:  # the floor between two attempts, whatever Vault answered
+            await self._sleep_until(self._last_login + datetime.timedelta(seconds=self.deps.backoff.login_floor))
         async with self.deps.login_gate.slot(self.validated.spec.address):
             self._login_started.set()
+            self._last_login = self.deps.clock()
             await self._login_counted()
 
     async def _login_counted(self) -> None:
@@ -157,18 +159,14 @@ class ConnectionRuntime:
             grant = await self.session.login(request)
         except LoginDeniedError as error:
             raise LoginDeniedError(self._explain_denial(request, error), status=error.status) from None
+        if too_short := short_ttl_error(grant.ttl, request.mount, self.deps.backoff):
+            await self.session.revoke_quietly()  # unusable: do not leave it behind in Vault
+            raise too_short
         now = self.deps.clock()
         self.lease = Lease(now, grant.ttl, grant.renewable and not request.reauth, creation_ttl=grant.ttl)
         self._last_check = now
         await self.reporter.logged_in(grant, now, self.lease.expires_at, dict(request.details))
-        self.deps.notify(
-            "vao_login_succeeded",
-            connection=self.name,
-            method=self.obs.method,
-            mount=request.mount,
-            accessor=grant.accessor,
-            ttl_seconds=int(grant.ttl),
-        )
+        self._notify("vao_login_succeeded", mount=request.mount, accessor=grant.accessor, ttl_seconds=int(grant.ttl))
 
     async def _relogin(self, why: str) -> None:
         log.info("VaultConnection %s: logging in again: %s", self.name, why)
@@ -176,14 +174,15 @@ class ConnectionRuntime:
         self.lease = None
         await self._login()
 
-    async def _renew(self) -> None:
+    async def _renew(self) -> bool:
+        """Renew the token; False when Vault refused it and a new login replaced it."""
         renewals = self.deps.metrics.renewals.labels
         try:
             grant = await self.session.renew()
         except TokenInvalidError as error:
             renewals(self.name, self.obs.method, error.reason).inc()
             await self._relogin(f"renewal refused ({error.message})")
-            return
+            return False
         except VaultAccessError as error:
             renewals(self.name, self.obs.method, error.reason).inc()
             raise
@@ -192,15 +191,11 @@ class ConnectionRuntime:
         now = self.deps.clock()
         self.lease = Lease(now, grant.ttl, grant.renewable, creation_ttl=self.lease.creation_ttl)
         await self.reporter.renewed(grant, now, self.lease.expires_at)
-        self.deps.notify(
-            "vao_token_renewed",
-            connection=self.name,
-            method=self.obs.method,
-            accessor=grant.accessor,
-            ttl_seconds=int(grant.ttl),
-        )
+        self._notify("vao_token_renewed", accessor=grant.accessor, ttl_seconds=int(grant.ttl))
+        return True
 
-    async def _check(self) -> None:
+    async def _check(self) -> bool:
+        """Look the token up; False when Vault rejected it and a new login replaced it."""
         self._last_check = self.deps.clock()
         checks = self.deps.metrics.health_checks.labels
         try:
@@ -211,9 +206,13 @@ class ConnectionRuntime:
                 raise
             await self.reporter.token_rejected(error)
             await self._relogin(f"the health check was refused ({error.message})")
-            return
+            return False
         checks(self.name, "success").inc()
         await self.reporter.healthy()
+        return True
+
+    def _notify(self, hook: str, **facts: Any) -> None:
+        self.deps.notify(hook, connection=self.name, method=self.obs.method, **facts)
 
     def _explain_denial(self, request: LoginRequest, error: LoginDeniedError) -> str:
         validated = self.validated

@@ -67,7 +67,7 @@ def operator_identity(fake_kube: FakeKube) -> OperatorIdentity:
 def operator(fake_kube: FakeKube, operator_identity: OperatorIdentity) -> Iterator[RunningOperator]:
     """The real operator (kopf + our handlers) in a thread, with short backoff for tests."""
     with run_operator(fake_kube.connection_info(), identity=operator_identity,
-                      backoff=Backoff(base=0.2, cap=2.0)) as running:
+                      backoff=Backoff(base=0.2, cap=2.0, login_floor=0.5)) as running:
         yield running
 
 

@@ -18,7 +18,7 @@ from vault_access_operator.testing.process import terminate
 from vault_access_operator.testing.proxy import CountingProxy
 
 #: The operator's backoff in this suite; request bounds during outages are derived from it.
-BACKOFF = Backoff(base=0.2, cap=2.0)
+BACKOFF = Backoff(base=0.2, cap=2.0, login_floor=0.5)  # a 0.5 s login floor: tokens of 1 s and up are usable
 
 
 class KillableOpenBao(OpenBaoServer):

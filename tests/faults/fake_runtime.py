@@ -85,10 +85,15 @@ class Stop(BaseException):  # not an Exception: the runtime catches those
 class Run:
     statuses: list[dict[str, Any]]
     calls: list[tuple[str, datetime.datetime]]
+    events: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+
+    def count(self, what: str) -> int:
+        return sum(1 for call, _ in self.calls if call == what)
 
 
 def run_runtime(registry: ProviderRegistry, interval: str, *, ttl: float = 3600.0, seconds: float = 1e9,
-                steps: int = 1000, max_calls: int = 5000) -> Run:
+                steps: int = 1000, max_calls: int = 5000, session_class: type[FakeSession] = FakeSession,
+                backoff: Backoff | None = None) -> Run:
     """Drive one runtime until ``seconds`` of fake time, ``steps`` sleeps or ``max_calls`` Vault calls."""
     spec = {"address": "https://vault:8200", "auth": {"kubernetes": {"role": "r"}}, "healthCheckInterval": interval}
     validated = validate_spec(spec, registry)
@@ -101,13 +106,13 @@ def run_runtime(registry: ProviderRegistry, interval: str, *, ttl: float = 3600.
             raise Stop
 
     deps = RuntimeDeps(context_factory=lambda name: None,  # type: ignore[arg-type,return-value]
-                       reporter_factory=recorder.reporter, backoff=Backoff(), clock=lambda: now[0], sleep=sleep,
-                       random=lambda: 0.5)
+                       reporter_factory=recorder.reporter, backoff=backoff or Backoff(), clock=lambda: now[0],
+                       sleep=sleep, random=lambda: 0.5)
     runtime = ConnectionRuntime("fake", 1, validated, deps)
-    session = FakeSession(now, ttl, max_calls)
+    session = session_class(now, ttl, max_calls)
     runtime.session = session  # type: ignore[assignment]
     try:
         asyncio.run(runtime.run())
     except Stop:
         pass
-    return Run(recorder.statuses, session.calls)
+    return Run(recorder.statuses, session.calls, recorder.events)
