@@ -156,8 +156,9 @@ def _create_secrets(kube: FakeKube, secrets: dict[str, dict[str, str | bytes]]) 
             encoded[key] = base64.b64encode(raw).decode()
             if isinstance(value, str) and len(value) >= 8:
                 values.append(value)
-        if kube.get("secrets", name, namespace) is None:
-            kube.create("secrets", {"metadata": {"name": name}, "type": "Opaque", "data": encoded}, namespace)
+        if kube.get("secrets", name, namespace) is not None:  # rows may reuse a name with other data
+            kube.delete("secrets", name, namespace)
+        kube.create("secrets", {"metadata": {"name": name}, "type": "Opaque", "data": encoded}, namespace)
     return values
 
 
