@@ -24,7 +24,7 @@ class Recorder:
         self.gate = asyncio.Event()
         self.gate.set()
 
-    async def __call__(self, name: str, generation: int | None, spec: dict[str, Any]) -> None:
+    async def __call__(self, name: str, generation: int | None, spec: dict[str, Any], uid: str | None) -> None:
         self.calls.append((name, generation, spec))
         await self.gate.wait()
 
@@ -88,7 +88,7 @@ def test_a_failing_apply_is_logged_and_the_others_are_still_followed(caplog: pyt
     async def scenario() -> None:
         applied: list[str] = []
 
-        async def apply(name: str, generation: int | None, spec: dict[str, Any]) -> None:
+        async def apply(name: str, generation: int | None, spec: dict[str, Any], uid: str | None) -> None:
             if name == "broken":
                 raise RuntimeError("boom")
             applied.append(name)
