@@ -17,7 +17,7 @@ import kopf
 
 from .context import CoreAuthContext, OperatorIdentity, utc_now
 from .follow import SpecFollower
-from .kube import GROUP, VERSION, KubeClient
+from .kube import GROUP, VERSION, KubeClient, ObjectStatus
 from .lifecycle import Backoff
 from .manager import ConnectionManager
 from .metrics import Metrics
@@ -77,7 +77,6 @@ class OperatorApp:
         self._kube: KubeClient | None = None
         self.kopf_settings = kopf.OperatorSettings()  # replaced by the running operator's at login
         self._http: aiohttp.ClientSession | None = None
-        self._uids: dict[str, str] = {}  # for events' involvedObject
         self.metrics = Metrics()
         deps = RuntimeDeps(
             context_factory=self._context,
@@ -118,11 +117,15 @@ class OperatorApp:
         )
 
     def _reporter(self, name: str, obs: Observation) -> Reporter:
-        return Reporter(name, obs, self.kube, self._emit, utc_now, REDACTOR, on_phase=self._phase_changed)
+        # The uid is read at each write: the manager sets it on the observation right after this call.
+        async def emit(name: str, kind: str, reason: str, message: str) -> None:
+            await self._emit(name, kind, reason, message, obs.uid)
 
-    async def _emit(self, name: str, kind: str, reason: str, message: str) -> None:
+        sink = ObjectStatus(self.kube, lambda: obs.uid)
+        return Reporter(name, obs, sink, emit, utc_now, REDACTOR, on_phase=self._phase_changed)
+
+    async def _emit(self, name: str, kind: str, reason: str, message: str, uid: str | None = None) -> None:
         involved = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "VaultConnection", "name": name}
-        uid = self._uids.get(name)
         if uid:
             involved["uid"] = uid
         namespace = self.config.events_namespace or self.config.identity.namespace
@@ -140,22 +143,20 @@ class OperatorApp:
     # --- what the kopf handlers call -------------------------------------------------------
 
     async def reconcile(self, name: str, uid: str | None, generation: int | None, spec: dict[str, Any]) -> None:
-        if uid:
-            self._uids[name] = uid
-        await self.manager.apply(name, generation, dict(spec))
+        await self.manager.apply(name, generation, dict(spec), uid=uid)
 
     def start(self) -> None:
         """Start following spec changes (call on the operator's event loop)."""
         if self._following is None:
             self._following = asyncio.create_task(self.specs.run(), name="spec-follower")
 
-    async def release(self, name: str) -> None:
+    async def release(self, name: str, uid: str | None = None) -> None:
         """Stop serving ``name`` (this replica was paused): revoke, keep the status for the next leader."""
-        await self.manager.release(name)
+        await self.manager.release(name, uid)
 
-    async def delete(self, name: str) -> None:
-        await self.manager.remove(name)
-        self._uids.pop(name, None)
+    async def delete(self, name: str, uid: str | None = None) -> None:
+        """The object ``uid`` is deleted (a later object of the same name is left alone)."""
+        await self.manager.remove(name, uid)
 
     async def shutdown(self) -> None:
         if self._following is not None:

@@ -33,6 +33,11 @@ class Reason:
     CREDENTIAL_SOURCE_UNREACHABLE = "CredentialSourceUnreachable"
     PLUGIN_FAILED = "PluginFailed"
     PLUGIN_TIMEOUT = "PluginTimeout"
+    # The Kubernetes API server's own trouble: never a failed Vault login.
+    KUBE_UNREACHABLE = "KubernetesAPIUnreachable"
+    KUBE_THROTTLED = "KubernetesAPIThrottled"
+    KUBE_FORBIDDEN = "KubernetesAPIForbidden"
+    KUBE_ERROR = "KubernetesAPIError"
 
 
 class VaultAccessError(Exception):
@@ -40,14 +45,25 @@ class VaultAccessError(Exception):
 
     ``retryable`` says whether trying again later, with backoff, can succeed without the
     user changing anything (Vault down: yes; a spec that fails validation: no).
+    ``retry_after`` (seconds), when set, is the least wait the server asked for before the next try
+    (a Kubernetes API server's ``Retry-After``).
     """
 
     reason: str = Reason.PLUGIN_FAILED
     retryable: bool = True
+    retry_after: float | None = None
 
-    def __init__(self, message: str, *, reason: str | None = None, retryable: bool | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str | None = None,
+        retryable: bool | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.retry_after = retry_after
         if reason is not None:
             self.reason = reason
         if retryable is not None:

@@ -19,7 +19,12 @@ from typing import Any
 log = logging.getLogger(__name__)
 FOLLOW_INTERVAL = 1.0
 
-Apply = Callable[[str, int | None, dict[str, Any]], Awaitable[None]]
+Apply = Callable[[str, int | None, dict[str, Any], str | None], Awaitable[None]]  # name, generation, spec, uid
+
+
+def uid_of(body: Mapping[str, Any]) -> str | None:
+    uid = (body.get("metadata") or {}).get("uid")
+    return uid if isinstance(uid, str) else None
 
 
 def generation_of(body: Mapping[str, Any]) -> int | None:
@@ -28,7 +33,7 @@ def generation_of(body: Mapping[str, Any]) -> int | None:
 
 
 class SpecFollower:
-    """Calls ``apply(name, generation, spec)`` when a followed object's generation moves on."""
+    """Calls ``apply(name, generation, spec, uid)`` when a followed object's generation moves on."""
 
     def __init__(self, apply: Apply, interval: float = FOLLOW_INTERVAL) -> None:
         self._apply = apply
@@ -41,9 +46,13 @@ class SpecFollower:
         """Follow ``body`` (a live view), whose spec at generation ``applied`` is the one running."""
         self._bodies[name], self._applied[name] = body, applied
 
-    async def unfollow(self, name: str) -> None:
-        """Stop following ``name``; return once an apply already started for it has finished (so the
-        caller's removal of the connection cannot be overtaken by it)."""
+    async def unfollow(self, name: str, uid: str | None = None) -> None:
+        """Stop following ``name`` (if it is still the object ``uid``: a new object of the same name may have
+        taken over); return once an apply already started for it has finished (so the caller's removal of
+        the connection cannot be overtaken by it)."""
+        body = self._bodies.get(name)
+        if body is not None and uid is not None and uid_of(body) not in (None, uid):
+            return  # the followed body is the new object's: its daemon unfollows it
         self._bodies.pop(name, None)
         self._applied.pop(name, None)
         running = self._applying.get(name)
@@ -64,16 +73,16 @@ class SpecFollower:
                 continue  # its daemon is being stopped
             self._applied[name] = generation
             spec = dict(body.get("spec") or {})
-            task = asyncio.create_task(self._apply_logged(name, generation, spec), name=f"spec/{name}")
+            task = asyncio.create_task(self._apply_logged(name, generation, spec, uid_of(body)), name=f"spec/{name}")
             self._applying[name] = task
             task.add_done_callback(functools.partial(self._done, name))
 
     def _done(self, name: str, _: asyncio.Task[None]) -> None:
         self._applying.pop(name, None)
 
-    async def _apply_logged(self, name: str, generation: int | None, spec: dict[str, Any]) -> None:
+    async def _apply_logged(self, name: str, generation: int | None, spec: dict[str, Any], uid: str | None) -> None:
         try:
-            await self._apply(name, generation, spec)
+            await self._apply(name, generation, spec, uid)
         except Exception:  # one connection's failure must not stop the others from being followed
             log.exception("VaultConnection %s: the changed spec was not applied", name)
 

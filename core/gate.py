@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from .addresses import address_key
+
 
 class LoginGate:
     """At most ``per_vault`` logins at a time per Vault address.
@@ -18,6 +20,14 @@ class LoginGate:
         self._slots: dict[str, asyncio.Semaphore] = {}
 
     def slot(self, address: str) -> asyncio.Semaphore:
-        if address not in self._slots:
-            self._slots[address] = asyncio.Semaphore(self.per_vault)
-        return self._slots[address]
+        key = address_key(address)
+        if key not in self._slots:
+            self._slots[key] = asyncio.Semaphore(self.per_vault)
+        return self._slots[key]
+
+    def forget(self, address: str) -> None:
+        """No connection uses ``address`` any more (nobody holds or waits for its slots)."""
+        self._slots.pop(address_key(address), None)
+
+    def __len__(self) -> int:
+        return len(self._slots)

@@ -73,11 +73,11 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         try:
             await stopped.wait()
         finally:
-            await app.specs.unfollow(name)
+            await app.specs.unfollow(name, uid)
         if stopped.reason and kopf.DaemonStoppingReason.RESOURCE_DELETED in stopped.reason:
-            await app.delete(name)
+            await app.delete(name, uid)
         else:
-            await app.release(name)
+            await app.release(name, uid)
 
     @kopf.on.cleanup(registry=registry)
     async def cleanup(**_: Any) -> None:

@@ -35,10 +35,22 @@ class HealthCache:
         # A cancelled asker must not cancel the request the others wait for.
         return await asyncio.shield(flight)
 
+    def forget(self, address: str) -> None:
+        """No connection uses ``address`` any more: drop its answers (and the SSL contexts in their keys)."""
+        address = address.rstrip("/")
+        for table in (self._answers, self._in_flight):
+            for key in [k for k in table if isinstance(k, tuple) and k[0] == address]:
+                del table[key]
+
+    def __len__(self) -> int:
+        return len(self._answers) + len(self._in_flight)
+
     def _landed(self, key: object, flight: asyncio.Future[Health]) -> None:
-        self._in_flight.pop(key, None)
         # exception() also marks the error retrieved when every asker was cancelled.
         health = None if flight.cancelled() or flight.exception() is not None else flight.result()
+        if self._in_flight.get(key) is not flight:
+            return  # forgotten while in flight: its address has no user left to keep the answer for
+        del self._in_flight[key]
         if health is not None and health.initialized and not health.sealed:
             self._answers[key] = (self._clock(), health)
         else:  # a sealed or failing Vault is asked again at the next login: it may be back already

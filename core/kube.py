@@ -7,6 +7,7 @@ logged in with (a :class:`kopf.ConnectionInfo`), so in-cluster and kubeconfig bo
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime
 import json
@@ -14,23 +15,22 @@ import random
 import ssl
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
 import kopf
 
-from .errors import CredentialsError, Reason, SecretNotFoundError, VaultAccessError
+from .errors import CredentialsError, Reason, SecretNotFoundError
+from .kube_errors import KubeError, parse_retry_after, raise_for, unreachable
 
 GROUP, VERSION, PLURAL = "vault.platform.io", "v1alpha1", "vaultconnections"
-
-
-class KubeError(VaultAccessError):
-    """The Kubernetes API answered with an error."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
+__all__ = ["GROUP", "PLURAL", "VERSION", "KubeClient", "KubeError", "ObjectStatus"]
+REQUEST_TIMEOUT = 30.0
+# 429 answers are retried inside one call when the server asks for a short wait; longer waits, or
+# more of them, surface as KubernetesAPIThrottled with ``retry_after`` for the connection's backoff.
+THROTTLE_RETRIES = 3
+THROTTLE_MAX_WAIT = 5.0
 
 
 def _ssl_context(info: kopf.ConnectionInfo) -> ssl.SSLContext | bool:
@@ -58,9 +58,15 @@ def _temp_file(data: str | bytes) -> str:
 class KubeClient:
     """Kubernetes API calls made outside kopf handlers. ``relogin`` refreshes credentials on 401."""
 
-    def __init__(self, info: kopf.ConnectionInfo, relogin: Callable[[], kopf.ConnectionInfo] | None = None) -> None:
+    def __init__(
+        self,
+        info: kopf.ConnectionInfo,
+        relogin: Callable[[], kopf.ConnectionInfo] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._info = info
         self._relogin = relogin
+        self._sleep = sleep  # tests count the throttling waits instead of waiting
         self._session: aiohttp.ClientSession | None = None
 
     def _headers(self) -> dict[str, str]:
@@ -78,7 +84,7 @@ class KubeClient:
             self._session = aiohttp.ClientSession(
                 base_url=self._info.server.rstrip("/") + "/",
                 connector=connector,
-                timeout=aiohttp.ClientTimeout(total=30),
+                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
             )
         return self._session
 
@@ -87,30 +93,54 @@ class KubeClient:
             await self._session.close()
 
     async def request(
-        self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, what: str = "", **kwargs: Any
     ) -> tuple[int, Any]:
+        """(status, JSON body) of an answer; raises KubeError when there is none or it is a lasting 429.
+
+        ``what`` names the call in error messages ("reading Secret ns/name").
+        """
+        what = what or f"{method} {path}"
+        for throttled in range(THROTTLE_RETRIES + 1):
+            try:
+                status, body, retry_after = await self._request_once(method, path, headers, kwargs)
+            except (aiohttp.ClientError, TimeoutError, ssl.SSLError, OSError) as error:
+                raise unreachable(self._info.server, what, error, REQUEST_TIMEOUT) from None
+            if status != 429:
+                return status, body
+            if throttled == THROTTLE_RETRIES or retry_after is None or retry_after > THROTTLE_MAX_WAIT:
+                raise_for(status, body, what, retry_after=retry_after)
+            await self._sleep(retry_after)
+        raise AssertionError("unreachable")
+
+    async def _request_once(
+        self, method: str, path: str, headers: dict[str, str] | None, kwargs: dict[str, Any]
+    ) -> tuple[int, Any, float | None]:
         for attempt in (1, 2):
             merged = {**self._headers(), **(headers or {})}
             async with self._open().request(method, path.lstrip("/"), headers=merged, **kwargs) as response:
                 if response.status == 401 and attempt == 1 and self._relogin is not None:
                     self._info = self._relogin()  # a rotated service-account token
                     continue
+                now = datetime.datetime.now(datetime.UTC)
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
                 raw = await response.read()
                 try:
-                    return response.status, json.loads(raw) if raw else None
+                    return response.status, json.loads(raw) if raw else None, retry_after
                 except ValueError:
-                    return response.status, {"message": raw[:200].decode(errors="replace")}
+                    return response.status, {"message": raw[:200].decode(errors="replace")}, retry_after
         raise AssertionError("unreachable")
 
     async def read_secret(self, namespace: str, name: str, key: str) -> str:
-        status, body = await self.request("GET", f"/api/v1/namespaces/{namespace}/secrets/{name}")
+        what = f"reading Secret {namespace}/{name}"
+        status, body = await self.request("GET", f"/api/v1/namespaces/{namespace}/secrets/{name}", what=what)
         if status == 404:
             raise SecretNotFoundError(f"Secret {namespace}/{name} not found: create it or fix the reference")
         if status == 403:
-            raise SecretNotFoundError(
-                f"the operator may not read Secret {namespace}/{name}: grant it 'get' on secrets in {namespace}"
+            raise KubeError(
+                f"the operator may not read Secret {namespace}/{name}: grant it 'get' on secrets in {namespace}",
+                status,
             )
-        _raise_for(status, body, f"reading Secret {namespace}/{name}")
+        raise_for(status, body, what)
         data = (body or {}).get("data") or {}
         if key not in data:
             keys = ", ".join(sorted(data)) or "none"
@@ -126,7 +156,8 @@ class KubeClient:
             "spec": {"audiences": list(audiences), "expirationSeconds": int(seconds)},
         }
         path = f"/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token"
-        status, body = await self.request("POST", path, json=request)
+        what = f"requesting a token for service account {namespace}/{name}"
+        status, body = await self.request("POST", path, json=request, what=what)
         if status == 404:
             raise CredentialsError(f"service account {namespace}/{name} not found: create it or fix serviceAccount")
         if status == 403:
@@ -135,27 +166,41 @@ class KubeClient:
                 "on serviceaccounts/token",
                 reason=Reason.TOKEN_REQUEST_FORBIDDEN,
             )
-        _raise_for(status, body, f"requesting a token for service account {namespace}/{name}")
+        raise_for(status, body, what)
         token = body["status"]["token"]
         expiry = body["status"].get("expirationTimestamp")
         when = datetime.datetime.fromisoformat(expiry.replace("Z", "+00:00")) if expiry else None
         return token, when
 
-    async def patch_status(self, name: str, status: dict[str, Any]) -> bool:
-        """Replace the whole status; False when the object is gone.
+    async def patch_status(self, name: str, status: dict[str, Any], uid: str | None = None) -> bool:
+        """Replace the whole status; False when the object is gone (or, with ``uid``, replaced).
 
         A JSON patch "add" on /status replaces it: a merge patch would keep keys the new status no longer
         has (``authStatus.details`` of a previous auth method, fields of an older operator version).
+        With ``uid``, a "test" of /metadata/uid goes first: a runtime of a deleted object must never write
+        over the status of a new object that took its name.
         """
-        path = f"/apis/{GROUP}/{VERSION}/{PLURAL}/{name}/status"
+        path = f"/apis/{GROUP}/{VERSION}/{PLURAL}/{name}"
+        operations: list[dict[str, Any]] = [{"op": "add", "path": "/status", "value": status}]
+        if uid:
+            operations.insert(0, {"op": "test", "path": "/metadata/uid", "value": uid})
+        what = f"patching the status of VaultConnection {name}"
         code, body = await self.request(
-            "PATCH", path, json=[{"op": "add", "path": "/status", "value": status}],
-            headers={"Content-Type": "application/json-patch+json"},
+            "PATCH", f"{path}/status", json=operations, headers={"Content-Type": "application/json-patch+json"},
+            what=what,
         )
         if code == 404:
             return False
-        _raise_for(code, body, f"patching the status of VaultConnection {name}")
+        if uid and code in (409, 422) and await self._replaced(path, uid):
+            return False  # a failed uid test: 422 from the API server (409 from some proxies)
+        raise_for(code, body, what, rbac="'patch' on vaultconnections/status")
         return True
+
+    async def _replaced(self, path: str, uid: str) -> bool:
+        """Whether the object at ``path`` is gone or is another object than ``uid`` (a 422 may mean either)."""
+        code, body = await self.request("GET", path, what="reading a VaultConnection")
+        current = ((body or {}).get("metadata") or {}).get("uid") if isinstance(body, dict) else None
+        return code == 404 or (code < 300 and current != uid)
 
     async def post_event(self, involved: dict[str, Any], kind: str, reason: str, message: str, namespace: str) -> None:
         now = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
@@ -180,12 +225,16 @@ class KubeClient:
             "count": 1,
             "reportingComponent": "vault-access-operator",
         }
-        code, body = await self.request("POST", f"/api/v1/namespaces/{namespace}/events", json=event)
-        _raise_for(code, body, "posting an event")
+        what = f"posting an event in namespace {namespace}"
+        code, body = await self.request("POST", f"/api/v1/namespaces/{namespace}/events", json=event, what=what)
+        raise_for(code, body, what, rbac=f"'create' on events in {namespace}")
 
 
-def _raise_for(status: int, body: Any, what: str) -> None:
-    if status < 300:
-        return
-    message = (body or {}).get("message") if isinstance(body, dict) else None
-    raise KubeError(f"Kubernetes API error {status} while {what}: {message or 'no details'}", status)
+class ObjectStatus:
+    """The status sink of one VaultConnection object: its writes carry the object's uid (see patch_status)."""
+
+    def __init__(self, kube: KubeClient, uid: Callable[[], str | None]) -> None:
+        self._kube, self._uid = kube, uid
+
+    async def patch_status(self, name: str, status: dict[str, Any]) -> bool:
+        return await self._kube.patch_status(name, status, uid=self._uid())

@@ -2,6 +2,9 @@
 
 Handlers stay thin: they call :meth:`ConnectionManager.apply` and :meth:`remove`. A bad
 spec never raises out of here; it becomes an Error status and an event.
+
+Entries are keyed by name but belong to one object (its uid): a deleted object's late cleanup
+never removes the runtime, metrics or provider state of a new object that took the same name.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from .addresses import AddressUsers
 from .errors import VaultAccessError
+from .provider import AuthProvider
 from .registry import ProviderRegistry
 from .reporting import Reporter
 from .runtime import ConnectionRuntime, RuntimeDeps
@@ -30,6 +35,10 @@ class _Entry:
     runtime: ConnectionRuntime | None
     task: asyncio.Task[None] | None
     observation: Observation | None = None  # for specs that never got a runtime
+    uid: str | None = None
+    # The provider that served this connection (kept across an invalid edit): told when it is removed.
+    provider: AuthProvider[Any] | None = None
+    address_released: bool = False
 
 
 class ConnectionManager:
@@ -38,6 +47,7 @@ class ConnectionManager:
         self.deps = deps
         self._entries: dict[str, _Entry] = {}
         self.reporter_factory: Callable[[str, Observation], Reporter] = deps.reporter_factory
+        self.addresses = AddressUsers((deps.login_gate.forget, deps.vault_http.forget, deps.health_cache.forget))
 
     def runtime(self, name: str) -> ConnectionRuntime | None:
         entry = self._entries.get(name)
@@ -56,45 +66,67 @@ class ConnectionManager:
                 found.append((name, obs))
         return found
 
-    async def apply(self, name: str, generation: int | None, spec: dict[str, Any]) -> None:
-        """Start (or restart, when the spec changed) the runtime for ``name``."""
+    async def apply(self, name: str, generation: int | None, spec: dict[str, Any], uid: str | None = None) -> None:
+        """Start (or restart, when the spec or the object changed) the runtime for ``name``."""
         spec_key = json.dumps(spec, sort_keys=True, default=str)
         entry = self._entries.get(name)
-        if entry and entry.spec_key == spec_key:
+        if entry and entry.spec_key == spec_key and _same_object(entry.uid, uid):
             return  # resumes and daemon restarts of an unchanged spec keep the running runtime
+        uid = uid or (entry.uid if entry else None)
         if entry:
             await self._stop(entry, revoke=True)
+        provider = entry.provider if entry and entry.uid == uid else None  # carried over an invalid edit
         try:
             validated = validate_spec(spec, self.registry)
         except VaultAccessError as error:
             auth = (spec or {}).get("auth")
             method = next(iter(auth), "") if isinstance(auth, dict) and len(auth) == 1 else ""
-            obs = Observation(generation=generation, method=str(method))
+            obs = Observation(generation=generation, method=str(method), uid=uid)
             reporter = self.reporter_factory(name, obs)
-            task = None
+            self._entries[name] = new = _Entry(spec_key, None, None, obs, uid, provider)
+            self._forget_provider_state(name, entry, new)
             if not await reporter.failed(error, 1):  # nothing else would publish again: keep trying
-                task = asyncio.create_task(reporter.publish_until_written(self.deps.sleep), name=f"status/{name}")
-            self._entries[name] = _Entry(spec_key, None, task, obs)
+                new.task = asyncio.create_task(reporter.publish_until_written(self.deps.sleep), name=f"status/{name}")
             return
         runtime = ConnectionRuntime(name, generation, validated, self.deps)
+        runtime.obs.uid = uid  # before the task starts: every status write carries it
+        self.addresses.acquire(validated.spec.address)
         task = asyncio.create_task(runtime.run(), name=f"vaultconnection/{name}")
         task.add_done_callback(lambda t: _log_crash(name, t))
-        self._entries[name] = _Entry(spec_key, runtime, task)
+        self._entries[name] = new = _Entry(spec_key, runtime, task, None, uid, validated.provider)
+        self._forget_provider_state(name, entry, new)
 
-    async def remove(self, name: str) -> None:
-        """Stop the runtime and revoke its token (the VaultConnection is being deleted)."""
-        entry = self._entries.pop(name, None)
-        if entry:
+    def _forget_provider_state(self, name: str, old: _Entry | None, new: _Entry | None) -> None:
+        """Tell the provider that served ``old`` when it no longer serves this connection.
+
+        Not on an edit that keeps the provider: state such as the aws ec2 nonce must survive it.
+        """
+        if old is None or old.provider is None:
+            return
+        if new is not None and new.provider is old.provider and new.uid == old.uid:
+            return
+        try:
+            old.provider.connection_removed(name)
+        except Exception:  # a plugin's bug must not stop the removal
+            log.exception("auth plugin %r failed in connection_removed", old.provider.key)
+
+    async def remove(self, name: str, uid: str | None = None) -> None:
+        """Stop the runtime and revoke its token (the VaultConnection ``uid`` is being deleted)."""
+        entry = self._entries.get(name)
+        if entry and _same_object(entry.uid, uid):
+            del self._entries[name]
             await asyncio.shield(self._remove(name, entry))
 
     async def _remove(self, name: str, entry: _Entry) -> None:
         await self._stop(entry, revoke=True)
-        self.deps.metrics.forget(name)
+        if name not in self._entries:  # else a new object took the name meanwhile: its series and state stay
+            self.deps.metrics.forget(name)
+            self._forget_provider_state(name, entry, None)
 
-    async def release(self, name: str) -> None:
+    async def release(self, name: str, uid: str | None = None) -> None:
         """Stop the runtime without touching metrics or status: another replica takes over."""
         entry = self._entries.get(name)
-        if entry:
+        if entry and _same_object(entry.uid, uid):
             # kopf may cancel the daemon that calls this (operator exit): finish the release anyway.
             await asyncio.shield(self._release(name, entry))
 
@@ -114,7 +146,17 @@ class ConnectionManager:
             with contextlib.suppress(asyncio.CancelledError):
                 await entry.task
         if entry.runtime is not None:
-            await entry.runtime.shutdown(revoke=revoke)
+            try:
+                await entry.runtime.shutdown(revoke=revoke)
+            finally:
+                if not entry.address_released:  # once, though a release and a removal may both stop it
+                    entry.address_released = True
+                    self.addresses.release(entry.runtime.validated.spec.address)
+
+
+def _same_object(known: str | None, uid: str | None) -> bool:
+    """Whether ``uid`` names the object an entry belongs to (an unknown uid on either side matches)."""
+    return known is None or uid is None or known == uid
 
 
 def _log_crash(name: str, task: asyncio.Task[None]) -> None:

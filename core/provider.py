@@ -124,5 +124,15 @@ class AuthProvider(abc.ABC, Generic[ConfigT]):
         """
         return None
 
+    def connection_removed(self, connection_name: str) -> None:
+        """Drop whatever the provider keeps for ``connection_name``: this provider no longer serves it.
+
+        The core calls it when the VaultConnection is deleted, when an object of the same name replaces
+        it, and when its spec changes to another auth method; not on an edit that keeps the method (state
+        such as a login nonce must survive that). Keep per-connection state only in maps this method
+        prunes, so memory stays bounded as connections come and go. Default: nothing to drop.
+        """
+        return None
+
 
 ProviderFactory = Callable[[], AuthProvider[Any]]

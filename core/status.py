@@ -89,6 +89,7 @@ class Observation:
     renewal_count: int = 0
     login_count: int = 0
     details: dict[str, str] = dataclasses.field(default_factory=dict)
+    uid: str | None = None  # of the VaultConnection object: writes never land on a re-created namesake
 
 
 def _condition(

@@ -95,6 +95,10 @@ class VaultHTTP:
             self._proxies[address] = None if bypass else proxies.get(scheme)
         return self._proxies[address]
 
+    def forget(self, address: str) -> None:
+        """No connection uses ``address`` any more: drop its proxy entry."""
+        self._proxies.pop(address.rstrip("/"), None)
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()

@@ -133,10 +133,11 @@ class FakeKube(KubeHelpersMixin):
         except RuntimeError:  # kmock only keeps them while the server runs
             return []
 
-    def inject_failure(self, method: str, path_regex: str, status: int = 500, times: int = 1) -> None:
-        """Make the next `times` requests matching METHOD (or "*") and the path regex fail."""
+    def inject_failure(self, method: str, path_regex: str, status: int = 500, times: int = 1,
+                       headers: dict[str, str] | None = None) -> None:
+        """Make the next `times` requests matching METHOD (or "*") and the path regex fail (with `headers`)."""
         assert self.emulator is not None
-        self.emulator.inject_failure(method, path_regex, status, times)
+        self.emulator.inject_failure(method, path_regex, status, times, headers)
 
     def clear_failures(self) -> None:
         """Forget the injected failures not used up yet."""

@@ -40,6 +40,11 @@ _DISCOVERY = ((re.compile(r"/"), "_serve_root"), (re.compile(r"/version"), "_ser
               (re.compile(r"/api/[^/]+"), "_serve_version"))
 
 
+@attrs.frozen
+class _InjectedFailure(kmock.KubernetesError):
+    headers: dict[str, str] = attrs.field(factory=dict)
+
+
 @attrs.define(kw_only=True)
 class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
     tokens: TokenAuthority = attrs.field(factory=TokenAuthority)
@@ -66,10 +71,11 @@ class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
             return None
         return self.specs.get((resource.group or "", resource.version or "", resource.plural or ""))
 
-    def inject_failure(self, method: str, path_regex: str, status: int = 500, times: int = 1) -> None:
-        """The next `times` requests matching METHOD + path regex fail with `status`."""
+    def inject_failure(self, method: str, path_regex: str, status: int = 500, times: int = 1,
+                       headers: dict[str, str] | None = None) -> None:
+        """The next `times` requests matching METHOD + path regex fail with `status` (and `headers`)."""
         with self._faults_lock:
-            self._faults.append([method.upper(), re.compile(path_regex), status, times])
+            self._faults.append([method.upper(), re.compile(path_regex), status, times, headers or {}])
 
     def clear_failures(self) -> None:
         with self._faults_lock:
@@ -78,10 +84,17 @@ class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
     def _check_faults(self, request: kmock.Request) -> None:
         with self._faults_lock:
             for fault in self._faults:
-                method, regex, status, left = fault
+                method, regex, status, left, headers = fault
                 if left > 0 and method in ("*", request.method) and regex.search(request.url.path):
                     fault[3] -= 1
-                    raise ko.error(status, "InjectedFailure", f"injected failure ({status})")
+                    raise _InjectedFailure(status=status, reason="InjectedFailure", headers=headers,
+                                           message=f"injected failure ({status})", details={"causes": []})
+
+    async def _render_error(self, exc: Exception) -> aiohttp.web.StreamResponse:
+        response = await super()._render_error(exc)
+        if isinstance(exc, _InjectedFailure):
+            response.headers.update(exc.headers)  # e.g. Retry-After on a 429
+        return response
 
     # -- routing ----------------------------------------------------------------------
     async def _handle(self, request: kmock.Request) -> aiohttp.web.StreamResponse:

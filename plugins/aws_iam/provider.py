@@ -119,6 +119,9 @@ class AwsAuthProvider(AuthProvider[AwsAuthConfig]):
         ctx.remember_secret(nonce)
         return nonce
 
+    def connection_removed(self, connection_name: str) -> None:
+        self._nonces.pop(connection_name, None)  # a re-created connection starts with a fresh nonce
+
     def explain_login_error(self, config: AwsAuthConfig, request: LoginRequest, status: int, errors: str) -> str:
         return explain(
             config.role, config.auth_type, request.mount, request.details, config.iam_server_id_header_value, errors

@@ -21,11 +21,13 @@ def body(generation: int, role: str = "r", deleting: bool = False) -> dict[str, 
 class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, int | None, dict[str, Any]]] = []
+        self.uids: list[str | None] = []
         self.gate = asyncio.Event()
         self.gate.set()
 
-    async def __call__(self, name: str, generation: int | None, spec: dict[str, Any]) -> None:
+    async def __call__(self, name: str, generation: int | None, spec: dict[str, Any], uid: str | None) -> None:
         self.calls.append((name, generation, spec))
+        self.uids.append(uid)
         await self.gate.wait()
 
 
@@ -43,6 +45,25 @@ def test_only_a_new_generation_is_applied_once() -> None:
         follower.check()
         await asyncio.sleep(0)
         assert apply.calls == [("vc", 2, {"auth": {"kubernetes": {"role": "new"}}})]
+
+    asyncio.run(scenario())
+
+
+def test_a_late_unfollow_of_a_deleted_object_leaves_its_recreated_namesake_followed() -> None:
+    async def scenario() -> None:
+        apply = Recorder()
+        follower = SpecFollower(apply)
+        old, new = body(1), body(1)
+        old["metadata"]["uid"], new["metadata"]["uid"] = "old", "new"
+        follower.follow("vc", old, 1)
+        follower.follow("vc", new, 1)  # the new object's daemon started before the old one's stopped
+        await follower.unfollow("vc", "old")
+        new.update(body(2, role="edited"), metadata={**body(2)["metadata"], "uid": "new"})
+        follower.check()
+        await asyncio.sleep(0)
+        assert [call[1] for call in apply.calls] == [2] and apply.uids == ["new"]
+        await follower.unfollow("vc", "new")
+        assert not follower._bodies
 
     asyncio.run(scenario())
 
@@ -88,7 +109,7 @@ def test_a_failing_apply_is_logged_and_the_others_are_still_followed(caplog: pyt
     async def scenario() -> None:
         applied: list[str] = []
 
-        async def apply(name: str, generation: int | None, spec: dict[str, Any]) -> None:
+        async def apply(name: str, generation: int | None, spec: dict[str, Any], uid: str | None) -> None:
             if name == "broken":
                 raise RuntimeError("boom")
             applied.append(name)

@@ -57,3 +57,24 @@ def test_a_sealed_answer_and_a_failure_are_not_kept(openbao: OpenBaoServer, prox
                 await cache.get(VaultClient("http://127.0.0.1:1", True, http))
 
     asyncio.run(scenario())
+
+
+def test_an_answer_landing_after_its_address_was_forgotten_is_not_kept(openbao: OpenBaoServer) -> None:
+    async def scenario() -> None:
+        cache = HealthCache(max_age=60.0)
+        async with VaultHTTP() as http:
+            vault = VaultClient(openbao.url + "/", True, http)
+            asker = asyncio.create_task(cache.get(vault))
+            await asyncio.sleep(0)  # the request is in flight
+            assert len(cache) == 1
+            flight = next(iter(cache._in_flight.values()))
+            asker.cancel()  # its connection was removed: the shared request still lands
+            cache.forget(openbao.url)
+            await asyncio.wait([flight])
+            await asyncio.sleep(0)  # its done callbacks
+            assert flight.result().initialized and len(cache) == 0
+            assert (await cache.get(vault)).initialized and len(cache) == 1  # a new user asks again
+            cache.forget(openbao.url + "/")
+            assert len(cache) == 0
+
+    asyncio.run(scenario())
