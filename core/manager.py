@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
+from . import shape
 from .errors import VaultAccessError
 from .registry import ProviderRegistry
 from .reporting import Reporter
@@ -58,7 +58,7 @@ class ConnectionManager:
 
     async def apply(self, name: str, generation: int | None, spec: dict[str, Any]) -> None:
         """Start (or restart, when the spec changed) the runtime for ``name``."""
-        spec_key = json.dumps(spec, sort_keys=True, default=str)
+        spec_key = shape.spec_key(spec)  # not json.dumps: it recurses, and specs may nest thousands deep
         entry = self._entries.get(name)
         if entry and entry.spec_key == spec_key:
             return  # resumes and daemon restarts of an unchanged spec keep the running runtime

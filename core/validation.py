@@ -8,14 +8,19 @@ from typing import Any
 import pydantic
 
 from .errors import ConfigError
+from .fields import PATTERN_HELP
 from .models import VaultConnectionSpec
 from .provider import AuthProvider
 from .registry import ProviderRegistry
+from .shape import shape_problem
 
 _FRIENDLY = {
     "string_pattern_mismatch": "must match {pattern}",
     "missing": "is required",
     "extra_forbidden": "is not a known field",
+    "string_too_long": "must be at most {max_length} characters",
+    "string_too_short": "must not be empty",
+    "too_long": "must have at most {max_length} items",
 }
 
 
@@ -25,11 +30,18 @@ def describe_validation_error(error: pydantic.ValidationError, prefix: str) -> s
     for item in error.errors(include_url=False):
         where = ".".join([prefix, *(str(part) for part in item["loc"])])
         template = _FRIENDLY.get(item["type"])
-        text = template.format(**(item.get("ctx") or {})) if template else item["msg"]
+        context = item.get("ctx") or {}
+        text = template.format(**context) if template else item["msg"]
+        if item["type"] == "string_pattern_mismatch" and context.get("pattern") in PATTERN_HELP:
+            text = PATTERN_HELP[context["pattern"]]
         if where.endswith(".address") and item["type"] == "string_pattern_mismatch":
             text = "must be an http:// or https:// URL, such as https://vault.example.com:8200"
+        text = text.replace("Value error, ", "")
+        if not item["loc"] and text.startswith(prefix + "."):
+            problems.append(text)  # a model-level check that names its fields itself
+            continue
         separator = ":" if not item["loc"] else ""  # model-level checks have no field of their own
-        problems.append(f"{where}{separator} {text}".replace("Value error, ", ""))
+        problems.append(f"{where}{separator} {text}")
     return "; ".join(problems)
 
 
@@ -50,6 +62,9 @@ class ValidatedConnection:
 
 def validate_spec(raw: dict[str, Any], registry: ProviderRegistry) -> ValidatedConnection:
     """Validate the whole spec including the auth block; raises ConfigError or PluginUnavailableError."""
+    problem = shape_problem(raw)  # first: pydantic would recurse into a deeply nested value
+    if problem:
+        raise ConfigError(problem)
     try:
         spec = VaultConnectionSpec.model_validate(raw or {})
     except pydantic.ValidationError as error:
