@@ -19,7 +19,8 @@ DNS1123_SUBDOMAIN_PATTERN = rf"^{_LABEL}(\.{_LABEL})*$"
 SECRET_KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
 SERVICE_ACCOUNT_PATTERN = rf"^({_LABEL}/)?{_LABEL}(\.{_LABEL})*$"
 #: A Vault path of one or more segments: no empty, ``.`` or ``..`` segment, no ``?``, ``#``, ``%`` or space.
-MOUNT_PATH_PATTERN = r"^[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)*$"
+#: One trailing slash is allowed (``vault auth list`` shows mounts so) and dropped by AuthProvider.mount.
+MOUNT_PATH_PATTERN = r"^[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)*/?$"
 #: Vault's role names (framework.GenericNameRegex): a role outside this cannot exist in Vault.
 ROLE_PATTERN = r"^[A-Za-z0-9_]([-A-Za-z0-9_.@]*[A-Za-z0-9_])?$"
 #: http(s), a host (and port) without userinfo, an optional path prefix; no query, fragment or space.
@@ -64,7 +65,7 @@ PATTERN_HELP = {
     SERVICE_ACCOUNT_PATTERN: "must be NAME or NAMESPACE/NAME of a service account: lower-case letters, digits, - "
     "and . (no other /)",
     MOUNT_PATH_PATTERN: "must be a Vault mount path: letters, digits, _ and - in segments separated by / or . "
-    "(no .., no leading, trailing or double /, no ?, # or %)",
+    "(no .., no leading or double /, no ?, # or %)",
     ROLE_PATTERN: "must be a Vault role name: letters, digits, _, -, . and @, starting and ending with a letter, "
     "digit or _",
 }
@@ -72,12 +73,12 @@ PATTERN_HELP = {
 _ADDRESS_EXAMPLE = "such as https://vault.example.com:8200"
 
 
-def check_http_url(value: str, field: str = "the address") -> str:
+def check_http_url(value: str, field: str = "the address", example: str = _ADDRESS_EXAMPLE) -> str:
     """An http(s) base URL requests are sent under; raises ValueError saying what is wrong (never echoing it)."""
     if any(c.isspace() or not c.isprintable() for c in value):
         raise ValueError("must not contain whitespace or control characters")
     if not value.startswith(("http://", "https://")):
-        raise ValueError(f"must be an http:// or https:// URL, {_ADDRESS_EXAMPLE}")
+        raise ValueError(f"must be an http:// or https:// URL, {example}")
     if "@" in value.split("://", 1)[1].split("/", 1)[0]:
         raise ValueError(
             "must not contain a user name or password; put credentials in spec.auth (the operator logs in with "
@@ -89,7 +90,7 @@ def check_http_url(value: str, field: str = "the address") -> str:
         raise ValueError("must not contain percent-escapes (%): write the host and path as plain text")
     parts = urllib.parse.urlsplit(value)
     if not parts.hostname:
-        raise ValueError(f"must name a host, {_ADDRESS_EXAMPLE}")
+        raise ValueError(f"must name a host, {example}")
     try:
         port = parts.port
     except ValueError:  # not a number, or out of range

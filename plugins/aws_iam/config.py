@@ -15,7 +15,7 @@ SESSION_NAME_PATTERN = r"^[A-Za-z0-9_+=,.@-]{2,64}$"
 DEFAULT_SESSION_NAME = "vault-access-operator"
 
 #: An STS endpoint URL: http(s), host, optional port and path; no user name, query or fragment.
-StsEndpoint = Annotated[str, AfterValidator(lambda value: check_http_url(value, "stsEndpoint"))]
+StsEndpoint = Annotated[str, AfterValidator(lambda value: check_http_url(value, "stsEndpoint", "such as https://sts.us-east-1.amazonaws.com"))]
 
 
 class AwsAuthConfig(SpecModel):
