@@ -12,6 +12,7 @@ _UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 # ``\d`` would also take Unicode digits such as Arabic-Indic ones, which the API server refuses.
 _PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|ms|s|m|h)")
 DURATION_PATTERN = r"^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$"
+MAX_TEXT = 64  # "8784h" is 5 characters; the CRD carries this as maxLength
 MAX_SECONDS = 366 * 24 * 3600.0  # a year: longer is a typo, and would overflow timedelta arithmetic
 
 
@@ -56,6 +57,8 @@ def _to_seconds(value: Any) -> Any:
     if isinstance(value, bool):  # bool is an int subclass; never a duration
         raise ValueError("a duration must be a string such as 30s")
     if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"must be at most {MAX_TEXT} characters, such as 30s, 5m or 1h")
         seconds = parse_duration(value)
     elif isinstance(value, int | float):
         seconds = float(value)
@@ -73,7 +76,7 @@ Duration = Annotated[
     float,
     BeforeValidator(_to_seconds),
     PlainSerializer(format_duration, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN}),
+    WithJsonSchema({"type": "string", "maxLength": MAX_TEXT, "pattern": DURATION_PATTERN}),
 ]
 
 
