@@ -24,24 +24,34 @@ _FRIENDLY = {
 }
 
 
+MAX_PROBLEMS = 10  # a spec with hundreds of mistakes gets the first few: enough to start fixing
+_SHOWN_NAME = 64  # characters of a field name shown; an unknown name may be huge
+
+
+def _field_name(part: str | int) -> str:
+    text = str(part)
+    return text if len(text) <= _SHOWN_NAME else f"{text[:_SHOWN_NAME]}...({len(text)} characters)"
+
+
 def describe_validation_error(error: pydantic.ValidationError, prefix: str) -> str:
     """One line per problem: ``spec.auth.kubernetes.role is required``."""
     problems = []
-    for item in error.errors(include_url=False):
-        where = ".".join([prefix, *(str(part) for part in item["loc"])])
+    items = error.errors(include_url=False, include_input=False)
+    for item in items[:MAX_PROBLEMS]:
+        where = ".".join([prefix, *(_field_name(part) for part in item["loc"])])
         template = _FRIENDLY.get(item["type"])
         context = item.get("ctx") or {}
         text = template.format(**context) if template else item["msg"]
         if item["type"] == "string_pattern_mismatch" and context.get("pattern") in PATTERN_HELP:
             text = PATTERN_HELP[context["pattern"]]
-        if where.endswith(".address") and item["type"] == "string_pattern_mismatch":
-            text = "must be an http:// or https:// URL, such as https://vault.example.com:8200"
         text = text.replace("Value error, ", "")
         if not item["loc"] and text.startswith(prefix + "."):
             problems.append(text)  # a model-level check that names its fields itself
             continue
         separator = ":" if not item["loc"] else ""  # model-level checks have no field of their own
         problems.append(f"{where}{separator} {text}")
+    if len(items) > MAX_PROBLEMS:
+        problems.append(f"and {len(items) - MAX_PROBLEMS} more problems")
     return "; ".join(problems)
 
 

@@ -85,8 +85,15 @@ def test_wide_and_wordy_specs_are_refused() -> None:
     assert shape_problem(long_name) is None
     with pytest.raises(ConfigError) as caught:
         validate_spec(long_name, REGISTRY)
-    assert caught.value.message.startswith("spec.auth.kubernetes.eyJeyJ")
-    assert caught.value.message.endswith(" is not a known field")
+    assert caught.value.message == "spec.auth.kubernetes." + "eyJ" * 21 + "e...(120000 characters) is not a known field"
+
+
+def test_many_problems_are_cut_to_the_first_ten() -> None:
+    typos = {"address": "https://v", "auth": {"kubernetes": {"role": "r", **{f"x{i}": 1 for i in range(30)}}}}
+    with pytest.raises(ConfigError) as caught:
+        validate_spec(typos, REGISTRY)
+    assert caught.value.message.count("is not a known field") == 10
+    assert caught.value.message.endswith("; and 20 more problems")
 
 
 def test_the_spec_key_ignores_map_order_and_sees_every_difference() -> None:
