@@ -19,8 +19,9 @@ DNS1123_SUBDOMAIN_PATTERN = rf"^{_LABEL}(\.{_LABEL})*$"
 SECRET_KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
 SERVICE_ACCOUNT_PATTERN = rf"^({_LABEL}/)?{_LABEL}(\.{_LABEL})*$"
 #: A Vault path of one or more segments: no empty, ``.`` or ``..`` segment, no ``?``, ``#``, ``%`` or space.
-#: One trailing slash is allowed (``vault auth list`` shows mounts so) and dropped by AuthProvider.mount.
-MOUNT_PATH_PATTERN = r"^[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)*/?$"
+#: One leading and one trailing slash are allowed (``vault auth list`` shows mounts as "kubernetes/") and
+#: dropped by AuthProvider.mount.
+MOUNT_PATH_PATTERN = r"^/?[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)*/?$"
 #: Vault's role names (framework.GenericNameRegex): a role outside this cannot exist in Vault.
 ROLE_PATTERN = r"^[A-Za-z0-9_]([-A-Za-z0-9_.@]*[A-Za-z0-9_])?$"
 #: http(s), a host (and port) without userinfo, an optional path prefix; no query, fragment or space.
@@ -65,7 +66,7 @@ PATTERN_HELP = {
     SERVICE_ACCOUNT_PATTERN: "must be NAME or NAMESPACE/NAME of a service account: lower-case letters, digits, - "
     "and . (no other /)",
     MOUNT_PATH_PATTERN: "must be a Vault mount path: letters, digits, _ and - in segments separated by / or . "
-    "(no .., no leading or double /, no ?, # or %)",
+    "(no .., no empty segment, no ?, # or %)",
     ROLE_PATTERN: "must be a Vault role name: letters, digits, _, -, . and @, starting and ending with a letter, "
     "digit or _",
 }

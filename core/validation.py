@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import pydantic
 
+from .durations import clip_value
 from .errors import ConfigError
-from .fields import PATTERN_HELP
+from .fields import MOUNT_PATH_PATTERN, PATTERN_HELP
 from .models import VaultConnectionSpec
 from .provider import AuthProvider
 from .registry import ProviderRegistry
@@ -84,4 +86,12 @@ def validate_spec(raw: dict[str, Any], registry: ProviderRegistry) -> ValidatedC
         config = provider.config_model.model_validate(spec.auth_config)
     except pydantic.ValidationError as error:
         raise ConfigError(describe_validation_error(error, f"spec.auth.{spec.auth_method}")) from None
-    return ValidatedConnection(spec, provider, config)
+    validated = ValidatedConnection(spec, provider, config)
+    # Every plugin's mount goes into URLs (auth/<mount>/login): checked here too, for plugins whose
+    # config models do not use MountPath.
+    if not re.fullmatch(MOUNT_PATH_PATTERN, validated.mount):
+        raise ConfigError(
+            f"spec.auth.{spec.auth_method}: the auth mount {clip_value(validated.mount)} "
+            f"{PATTERN_HELP[MOUNT_PATH_PATTERN]}"
+        )
+    return validated

@@ -6,6 +6,7 @@ generated CRD schema refuses it too (so the API server does, before the operator
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -15,8 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.test_generated_files import cel_failures, crd_schema
+from vault_access_operator import AuthContext, AuthProvider, LoginRequest, SpecModel
 from vault_access_operator.durations import DURATION_PATTERN, parse_duration
 from vault_access_operator.errors import ConfigError
+from vault_access_operator.fields import MOUNT_PATH_PATTERN, PATTERN_HELP
 from vault_access_operator.registry import load_providers
 from vault_access_operator.validation import validate_spec
 
@@ -42,10 +45,17 @@ def jwt_secret(**ref: Any) -> dict[str, Any]:
     return {"address": HTTPS, "auth": {"jwt": {"role": "r", "jwtSecretRef": {"name": "s", "key": "k", **ref}}}}
 
 
-def refused(spec: dict[str, Any]) -> str:
+MOUNT_HELP_FULL = PATTERN_HELP[MOUNT_PATH_PATTERN]
+
+
+def refused_by(spec: dict[str, Any], registry: Any) -> str:
     with pytest.raises(ConfigError) as caught:
-        validate_spec(spec, REGISTRY)
+        validate_spec(spec, registry)
     return caught.value.message
+
+
+def refused(spec: dict[str, Any]) -> str:
+    return refused_by(spec, REGISTRY)
 
 
 def schema_refuses(spec: dict[str, Any]) -> bool:
@@ -69,7 +79,7 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("authpath-query", k8s(authPath="k8s?x=1"), f"spec.auth.kubernetes.authPath {MOUNT_HELP}"),
     ("authpath-hash", k8s(authPath="k8s#x"), f"spec.auth.kubernetes.authPath {MOUNT_HELP}"),
     ("authpath-percent", k8s(authPath="%2e%2e"), f"spec.auth.kubernetes.authPath {MOUNT_HELP}"),
-    ("authpath-leading-slash", k8s(authPath="/kubernetes"), f"spec.auth.kubernetes.authPath {MOUNT_HELP}"),
+    ("authpath-two-slashes", k8s(authPath="//kubernetes"), f"spec.auth.kubernetes.authPath {MOUNT_HELP}"),
     ("authpath-double-slash", k8s(authPath="a//b"), f"spec.auth.kubernetes.authPath {MOUNT_HELP}"),
     ("authpath-space", k8s(authPath="a b"), f"spec.auth.kubernetes.authPath {MOUNT_HELP}"),
     ("jwt-authpath", {"address": HTTPS, "auth": {"jwt": {"role": "r", "authPath": "../x"}}},
@@ -145,6 +155,7 @@ ACCEPTED: list[dict[str, Any]] = [
     k8s(serviceAccount="vault-access-operator-controller-manager"),
     k8s(serviceAccount="team-a/app.v2"),
     k8s(authPath="kubernetes/"),  # as `vault auth list` prints it
+    k8s(authPath="/kubernetes"),
     k8s(authPath="clusters/prod-1/k8s.v2"),
     k8s(role="app_role-1.x@team"),
     jwt_secret(name="vault-token.v1", namespace="vault-access-operator-system", key="token.jwt_1-a"),
@@ -164,6 +175,7 @@ def test_good_values_pass_both_checks(spec: dict[str, Any]) -> None:
 
 def test_a_mount_path_with_a_trailing_slash_is_used_without_it() -> None:
     assert validate_spec(k8s(authPath="k8s/"), REGISTRY).mount == "k8s"
+    assert validate_spec(k8s(authPath="/k8s/"), REGISTRY).mount == "k8s"
 
 
 def _walk(schema: dict[str, Any], path: str) -> list[tuple[str, dict[str, Any]]]:
@@ -210,3 +222,26 @@ def test_the_duration_parser_accepts_exactly_what_the_crd_pattern_does(text: str
     except ValueError:
         parsed = False
     assert parsed == _go_fullmatch(DURATION_PATTERN, text), text
+
+
+class LaxConfig(SpecModel):
+    """A third-party plugin's config that takes its mount as any string."""
+
+    auth_path: str = "lax"
+
+
+class LaxProvider(AuthProvider[LaxConfig]):
+    key = "lax"
+    config_model = LaxConfig
+    default_mount = "lax"
+
+    async def login_request(self, config: LaxConfig, ctx: AuthContext) -> LoginRequest:
+        raise AssertionError("never called: validation only")
+
+
+@pytest.mark.parametrize("mount", ["../../sys/seal", "lax?x=1", "a//b", "lax#x"])
+def test_the_core_checks_every_plugins_mount_even_without_mount_path(mount: str) -> None:
+    registry = dataclasses.replace(REGISTRY, providers={**REGISTRY.providers, "lax": LaxProvider()})
+    spec = {"address": HTTPS, "auth": {"lax": {"authPath": mount}}}
+    assert refused_by(spec, registry) == f"spec.auth.lax: the auth mount {mount.strip('/')!r} {MOUNT_HELP_FULL}"
+    assert validate_spec({"address": HTTPS, "auth": {"lax": {"authPath": "lax/v2"}}}, registry).mount == "lax/v2"
