@@ -67,9 +67,7 @@ class ConnectionManager:
         try:
             validated = validate_spec(spec, self.registry)
         except VaultAccessError as error:
-            auth = (spec or {}).get("auth")
-            method = next(iter(auth), "") if isinstance(auth, dict) and len(auth) == 1 else ""
-            obs = Observation(generation=generation, method=str(method))
+            obs = Observation(generation=generation, method=shape.auth_method_of(spec))
             reporter = self.reporter_factory(name, obs)
             task = None
             if not await reporter.failed(error, 1):  # nothing else would publish again: keep trying

@@ -6,6 +6,7 @@ YAML validates unchanged. Models are strict: a wrong type is an error, never coe
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -44,6 +45,7 @@ __all__ = [
 ]
 
 MIN_HEALTH_CHECK_SECONDS = 1.0
+METHOD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,62}")  # a spec.auth key: it is echoed in messages and status
 TLS_WITH_HTTP = "spec.tls is set but spec.address is http://: use https:// or remove spec.tls"
 
 
@@ -161,6 +163,8 @@ class VaultConnectionSpec(SpecModel):
         if len(auth) != 1:
             found = ", ".join(sorted(auth)) or "none"
             raise ValueError(f"exactly one auth method block is required under spec.auth (found: {found})")
+        if not METHOD_NAME.fullmatch(next(iter(auth))):
+            raise ValueError("must be keyed by an auth method name: letters, digits, _ and - (at most 63 characters)")
         return auth
 
     @model_validator(mode="after")

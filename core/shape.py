@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from .models import METHOD_NAME
+
 MAX_BLOCK_DEPTH = 10  # levels of maps and lists inside one free-form block (spec.defaults: {a: {b: 1}} is 2)
 MAX_SPEC_VALUES = 2000  # maps, lists and scalars in the whole spec
 MAX_SPEC_TEXT = 512 * 1024  # characters of keys and strings in the whole spec (etcd stores at most 1.5 MiB)
@@ -55,6 +57,15 @@ def shape_problem(spec: Any) -> str | None:
         if text > MAX_SPEC_TEXT:
             return f"spec holds more than {MAX_SPEC_TEXT // 1024} KiB of text: remove what is not needed"
     return None
+
+
+def auth_method_of(spec: Any) -> str:
+    """The spec's one auth method name, for status, or "" when there is not exactly one sane one."""
+    auth = spec.get("auth") if isinstance(spec, dict) else None
+    if not isinstance(auth, dict) or len(auth) != 1:
+        return ""
+    method = next(iter(auth))
+    return method if isinstance(method, str) and METHOD_NAME.fullmatch(method) else ""
 
 
 def spec_key(spec: Any) -> str:

@@ -95,6 +95,8 @@ CASES: list[HostileCase] = [
                 "spec has more than 2000 values (fields and list items): remove what is not needed"),
     HostileCase("shapes-fullwidth-token-duration", k8s(tokenDuration="\uff11h"), INVALID,
                 "spec.auth.kubernetes.tokenDuration '\uff11h' is not a duration"),
+    HostileCase("shapes-huge-method-name", {"address": "{listener}", "auth": {"eyJ" * 40_000: {"role": "operator"}}},
+                INVALID, "spec.auth must be keyed by an auth method name: letters, digits, _ and - (at most 63"),
     HostileCase("shapes-many-unknown-fields", k8s(**{f"typo{i}": 1 for i in range(50)}), INVALID,
                 "; and 40 more problems"),
 ]

@@ -109,3 +109,15 @@ def test_the_spec_key_ignores_map_order_and_sees_every_difference() -> None:
     keys = {spec_key(v) for v in [one, *variants]}
     assert len(keys) == 6
     assert spec_key(nested(100_000)) != spec_key(nested(100_001))
+
+
+def test_a_huge_auth_method_name_is_refused_and_kept_off_the_status() -> None:
+    spec = {"address": "https://v:8200", "auth": {"eyJ" * 40_000: {"role": "r"}}}
+    with pytest.raises(ConfigError) as caught:
+        validate_spec(spec, REGISTRY)
+    assert caught.value.message == (
+        "spec.auth must be keyed by an auth method name: letters, digits, _ and - (at most 63 characters)")
+    recorder = Recorder()
+    assert not asyncio.run(_apply(spec, recorder))
+    [status] = recorder.statuses
+    assert "eyJeyJ" not in str(status)
