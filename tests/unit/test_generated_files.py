@@ -40,7 +40,8 @@ def crd_schema() -> dict[str, Any]:
 
 def doc_samples() -> list[tuple[str, dict[str, Any]]]:
     samples = []
-    for path in [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md"]:
+    for path in [*sorted((ROOT / "docs").rglob("*.md")), *sorted((ROOT / "examples").rglob("README.md")),
+                 ROOT / "README.md"]:
         if not path.exists():
             continue
         for block in re.findall(r"```yaml\n(.*?)```", path.read_text(), flags=re.S):

@@ -213,7 +213,7 @@ def _go_fullmatch(pattern: str, text: str) -> bool:
 DURATION_LIKE = st.text(alphabet="0123456789.hmsnu\u00b5\u0663 \n", max_size=8)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.from_regex(DURATION_PATTERN, fullmatch=True) | DURATION_LIKE)
 def test_the_duration_parser_accepts_exactly_what_the_crd_pattern_does(text: str) -> None:
     try:
