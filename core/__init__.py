@@ -15,7 +15,7 @@ from .errors import (
     VaultAccessError,
 )
 from .hookspecs import ENTRY_POINT_GROUP, hookimpl
-from .models import SecretKeySelector, SpecModel
+from .models import MountPath, SecretKeySelector, SpecModel
 from .provider import AuthContext, AuthProvider, LoginRequest, ServiceAccountToken
 
 __version__ = "0.1.0"
@@ -30,6 +30,7 @@ __all__ = [
     "Duration",
     "LoginDeniedError",
     "LoginRequest",
+    "MountPath",
     "Reason",
     "SecretKeySelector",
     "SecretNotFoundError",

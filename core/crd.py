@@ -11,6 +11,7 @@ import yaml
 
 from .kube import GROUP, PLURAL, VERSION
 from .models import VaultConnectionSpec
+from .registry import load_providers
 from .status import VaultConnectionStatus
 
 _DROP = {"title", "additionalProperties", "$defs"}
@@ -45,8 +46,37 @@ def structural(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> di
     return out
 
 
+def _without_defaults(schema: dict[str, Any]) -> dict[str, Any]:
+    # The API server would write defaults into stored objects; a plugin tells set fields from defaulted ones
+    # (jwt reports a tokenDuration it ignores), so the plugin blocks carry none. Our own schema: no deep nesting.
+    schema.pop("default", None)
+    for sub in schema.get("properties", {}).values():
+        _without_defaults(sub)
+    return schema
+
+
+def auth_schema(auth: dict[str, Any]) -> dict[str, Any]:
+    """spec.auth with the built-in methods' blocks checked by the API server.
+
+    Each block keeps unknown fields (the operator names them in its status rather than the API server
+    pruning them silently), and methods that plugins add pass unchecked, as before.
+    """
+    registry = load_providers()
+    blocks = {}
+    for key in sorted(registry.providers):
+        provider = registry.providers[key]
+        if type(provider).__module__.startswith("vault_access_operator.plugins."):
+            block = structural(provider.config_model.model_json_schema(by_alias=True))
+            block["description"] = block.get("description", "").replace("``", "")
+            block["x-kubernetes-preserve-unknown-fields"] = True
+            blocks[key] = _without_defaults(block)
+    schema = {k: v for k, v in auth.items() if k != "additionalProperties"}
+    return {**schema, "properties": blocks, "x-kubernetes-preserve-unknown-fields": True}
+
+
 def openapi_schema() -> dict[str, Any]:
     spec = structural(VaultConnectionSpec.model_json_schema(by_alias=True))
+    spec["properties"]["auth"] = auth_schema(spec["properties"]["auth"])
     status = structural(VaultConnectionStatus.model_json_schema(by_alias=True, mode="serialization"))
     status.pop("required", None)
     return {

@@ -7,15 +7,18 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+# ASCII digits and units only, no spaces: the parser accepts exactly what DURATION_PATTERN (the CRD) does.
+# ``\d`` would also take Unicode digits such as Arabic-Indic ones, which the API server refuses.
+_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|ms|s|m|h)")
 DURATION_PATTERN = r"^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$"
+MAX_TEXT = 64  # "8784h" is 5 characters; the CRD carries this as maxLength
 MAX_SECONDS = 366 * 24 * 3600.0  # a year: longer is a typo, and would overflow timedelta arithmetic
 
 
 def parse_duration(text: str) -> float:
     """Seconds in a Go duration string; raises ValueError with what is wrong."""
-    value = text.strip()
+    value = text
     if not value:
         raise ValueError("empty duration: use a value such as 30s, 5m or 1h")
     pos, total = 0, 0.0
@@ -25,8 +28,18 @@ def parse_duration(text: str) -> float:
         total += float(match.group(1)) * _UNITS[match.group(2)]
         pos = match.end()
     if pos != len(value):
-        raise ValueError(f"{text!r} is not a duration: use a number with a unit, such as 30s, 5m or 1h")
+        raise ValueError(
+            f"{clip_value(text)} is not a duration: use ASCII digits with a unit (h, m, s, ms, us, ns) and no "
+            "spaces, such as 30s, 5m or 1h30m"
+        )
     return total
+
+
+def clip_value(value: Any, limit: int = 40) -> str:
+    """``repr`` of a user's value, cut so that a long one cannot flood a message."""
+    if not isinstance(value, str) or len(value) <= limit:
+        return repr(value)
+    return repr(value[:limit]) + f"... ({len(value)} characters)"
 
 
 def format_duration(seconds: float) -> str:
@@ -44,15 +57,17 @@ def _to_seconds(value: Any) -> Any:
     if isinstance(value, bool):  # bool is an int subclass; never a duration
         raise ValueError("a duration must be a string such as 30s")
     if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"must be at most {MAX_TEXT} characters, such as 30s, 5m or 1h")
         seconds = parse_duration(value)
     elif isinstance(value, int | float):
         seconds = float(value)
     else:
         raise ValueError("a duration must be a string such as 30s, 5m or 1h")
     if not seconds > 0:  # also catches NaN
-        raise ValueError(f"{value!r} must be longer than zero")
+        raise ValueError(f"{clip_value(value)} must be longer than zero")
     if seconds > MAX_SECONDS:
-        raise ValueError(f"{value!r} is longer than the maximum of 8784h (a year)")
+        raise ValueError(f"{clip_value(value)} is longer than the maximum of 8784h (a year)")
     return seconds
 
 
@@ -61,7 +76,7 @@ Duration = Annotated[
     float,
     BeforeValidator(_to_seconds),
     PlainSerializer(format_duration, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN}),
+    WithJsonSchema({"type": "string", "maxLength": MAX_TEXT, "pattern": DURATION_PATTERN}),
 ]
 
 

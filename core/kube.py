@@ -145,7 +145,13 @@ class KubeClient:
         if key not in data:
             keys = ", ".join(sorted(data)) or "none"
             raise SecretNotFoundError(f"Secret {namespace}/{name} has no key {key!r} (keys: {keys})")
-        return base64.b64decode(data[key]).decode()
+        try:
+            return base64.b64decode(data[key], validate=True).decode("utf-8")
+        except ValueError:  # binascii.Error and UnicodeDecodeError; their texts would quote the bytes
+            raise SecretNotFoundError(
+                f"key {key} of Secret {namespace}/{name} is not UTF-8 text: store it as text "
+                "(base64 in data is decoded once)"
+            ) from None
 
     async def create_token(
         self, namespace: str, name: str, audiences: Sequence[str], seconds: int

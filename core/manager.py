@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
+from . import shape
 from .addresses import AddressUsers
 from .errors import VaultAccessError
 from .provider import AuthProvider
@@ -68,7 +68,7 @@ class ConnectionManager:
 
     async def apply(self, name: str, generation: int | None, spec: dict[str, Any], uid: str | None = None) -> None:
         """Start (or restart, when the spec or the object changed) the runtime for ``name``."""
-        spec_key = json.dumps(spec, sort_keys=True, default=str)
+        spec_key = shape.spec_key(spec)  # not json.dumps: it recurses, and specs may nest thousands deep
         entry = self._entries.get(name)
         if entry and entry.spec_key == spec_key and _same_object(entry.uid, uid):
             return  # resumes and daemon restarts of an unchanged spec keep the running runtime
@@ -79,9 +79,7 @@ class ConnectionManager:
         try:
             validated = validate_spec(spec, self.registry)
         except VaultAccessError as error:
-            auth = (spec or {}).get("auth")
-            method = next(iter(auth), "") if isinstance(auth, dict) and len(auth) == 1 else ""
-            obs = Observation(generation=generation, method=str(method), uid=uid)
+            obs = Observation(generation=generation, method=shape.auth_method_of(spec), uid=uid)
             reporter = self.reporter_factory(name, obs)
             self._entries[name] = new = _Entry(spec_key, None, None, obs, uid, provider)
             self._forget_provider_state(name, entry, new)

@@ -6,14 +6,47 @@ YAML validates unchanged. Models are strict: a wrong type is an error, never coe
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from .durations import Duration, at_least
+from .fields import (
+    MAX_AUDIENCES,
+    Address,
+    Audience,
+    MountPath,
+    Namespace,
+    ObjectName,
+    RoleName,
+    SecretKey,
+    ServiceAccountRef,
+    Text,
+    URLText,
+)
+
+__all__ = [
+    "Address",
+    "Audiences",
+    "MountPath",
+    "Namespace",
+    "ObjectName",
+    "RoleName",
+    "SecretKey",
+    "SecretKeySelector",
+    "ServiceAccountRef",
+    "SpecModel",
+    "TLSConfig",
+    "Text",
+    "URLText",
+    "VaultConnectionSpec",
+]
 
 MIN_HEALTH_CHECK_SECONDS = 1.0
+METHOD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,62}")  # a spec.auth key: it is echoed in messages and status
+TLS_WITH_HTTP = "spec.tls is set but spec.address is http://: use https:// or remove spec.tls"
 
 
 class SpecModel(BaseModel):
@@ -35,18 +68,20 @@ def _check_audiences(audiences: list[str] | None) -> list[str] | None:
 
 
 #: Token audiences a plugin requests: left out (the plugin's default) or a non-empty list.
-Audiences = Annotated[list[str] | None, AfterValidator(_check_audiences)]
+Audiences = Annotated[
+    list[Audience] | None, Field(max_length=MAX_AUDIENCES), AfterValidator(_check_audiences)
+]
 
 
 class SecretKeySelector(SpecModel):
     """A key in a Kubernetes Secret."""
 
-    name: str = Field(min_length=1, description="Name of the Secret.")
-    namespace: str | None = Field(
+    name: ObjectName = Field(description="Name of the Secret (a DNS-1123 subdomain).")
+    namespace: Namespace | None = Field(
         default=None,
-        description="Namespace of the Secret. Defaults to the operator's namespace.",
+        description="Namespace of the Secret (a DNS-1123 label). Defaults to the operator's namespace.",
     )
-    key: str = Field(min_length=1, description="Key inside the Secret's data.")
+    key: SecretKey = Field(description="Key inside the Secret's data (letters, digits, -, _ and .).")
 
 
 class TLSConfig(SpecModel):
@@ -87,9 +122,17 @@ def _auth_schema(schema: dict[str, Any]) -> None:
 class VaultConnectionSpec(SpecModel):
     """Where Vault is, how to trust it, and how the operator logs in."""
 
-    address: str = Field(
-        pattern=r"^https?://[^\s/]+",
-        description="Vault's URL, such as https://vault.example.com:8200.",
+    model_config = ConfigDict(
+        json_schema_extra={
+            "x-kubernetes-validations": [
+                {"rule": "!has(self.tls) || self.address.startsWith('https://')", "message": TLS_WITH_HTTP}
+            ]
+        }
+    )
+
+    address: Address = Field(
+        description="Vault's URL, such as https://vault.example.com:8200: http(s), a host, an optional port and "
+        "path prefix; no user name, password, query or fragment.",
     )
     tls: TLSConfig | None = Field(default=None, description="TLS trust settings.")
     auth: dict[str, dict[str, Any]] = Field(
@@ -120,7 +163,15 @@ class VaultConnectionSpec(SpecModel):
         if len(auth) != 1:
             found = ", ".join(sorted(auth)) or "none"
             raise ValueError(f"exactly one auth method block is required under spec.auth (found: {found})")
+        if not METHOD_NAME.fullmatch(next(iter(auth))):
+            raise ValueError("must be keyed by an auth method name: letters, digits, _ and - (at most 63 characters)")
         return auth
+
+    @model_validator(mode="after")
+    def _tls_needs_https(self) -> VaultConnectionSpec:
+        if self.tls is not None and self.address.startswith("http://"):
+            raise ValueError(TLS_WITH_HTTP)
+        return self
 
     @property
     def auth_method(self) -> str:

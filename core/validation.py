@@ -3,33 +3,57 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import pydantic
 
+from .durations import clip_value
 from .errors import ConfigError
+from .fields import MOUNT_PATH_PATTERN, PATTERN_HELP
 from .models import VaultConnectionSpec
 from .provider import AuthProvider
 from .registry import ProviderRegistry
+from .shape import shape_problem
 
 _FRIENDLY = {
     "string_pattern_mismatch": "must match {pattern}",
     "missing": "is required",
     "extra_forbidden": "is not a known field",
+    "string_too_long": "must be at most {max_length} characters",
+    "string_too_short": "must not be empty",
+    "too_long": "must have at most {max_length} items",
 }
+
+
+MAX_PROBLEMS = 10  # a spec with hundreds of mistakes gets the first few: enough to start fixing
+_SHOWN_NAME = 64  # characters of a field name shown; an unknown name may be huge
+
+
+def _field_name(part: str | int) -> str:
+    text = str(part)
+    return text if len(text) <= _SHOWN_NAME else f"{text[:_SHOWN_NAME]}...({len(text)} characters)"
 
 
 def describe_validation_error(error: pydantic.ValidationError, prefix: str) -> str:
     """One line per problem: ``spec.auth.kubernetes.role is required``."""
     problems = []
-    for item in error.errors(include_url=False):
-        where = ".".join([prefix, *(str(part) for part in item["loc"])])
+    items = error.errors(include_url=False, include_input=False)
+    for item in items[:MAX_PROBLEMS]:
+        where = ".".join([prefix, *(_field_name(part) for part in item["loc"])])
         template = _FRIENDLY.get(item["type"])
-        text = template.format(**(item.get("ctx") or {})) if template else item["msg"]
-        if where.endswith(".address") and item["type"] == "string_pattern_mismatch":
-            text = "must be an http:// or https:// URL, such as https://vault.example.com:8200"
+        context = item.get("ctx") or {}
+        text = template.format(**context) if template else item["msg"]
+        if item["type"] == "string_pattern_mismatch" and context.get("pattern") in PATTERN_HELP:
+            text = PATTERN_HELP[context["pattern"]]
+        text = text.replace("Value error, ", "")
+        if not item["loc"] and text.startswith(prefix + "."):
+            problems.append(text)  # a model-level check that names its fields itself
+            continue
         separator = ":" if not item["loc"] else ""  # model-level checks have no field of their own
-        problems.append(f"{where}{separator} {text}".replace("Value error, ", ""))
+        problems.append(f"{where}{separator} {text}")
+    if len(items) > MAX_PROBLEMS:
+        problems.append(f"and {len(items) - MAX_PROBLEMS} more problems")
     return "; ".join(problems)
 
 
@@ -50,6 +74,9 @@ class ValidatedConnection:
 
 def validate_spec(raw: dict[str, Any], registry: ProviderRegistry) -> ValidatedConnection:
     """Validate the whole spec including the auth block; raises ConfigError or PluginUnavailableError."""
+    problem = shape_problem(raw)  # first: pydantic would recurse into a deeply nested value
+    if problem:
+        raise ConfigError(problem)
     try:
         spec = VaultConnectionSpec.model_validate(raw or {})
     except pydantic.ValidationError as error:
@@ -59,4 +86,12 @@ def validate_spec(raw: dict[str, Any], registry: ProviderRegistry) -> ValidatedC
         config = provider.config_model.model_validate(spec.auth_config)
     except pydantic.ValidationError as error:
         raise ConfigError(describe_validation_error(error, f"spec.auth.{spec.auth_method}")) from None
-    return ValidatedConnection(spec, provider, config)
+    validated = ValidatedConnection(spec, provider, config)
+    # Every plugin's mount goes into URLs (auth/<mount>/login): checked here too, for plugins whose
+    # config models do not use MountPath.
+    if not re.fullmatch(MOUNT_PATH_PATTERN, validated.mount):
+        raise ConfigError(
+            f"spec.auth.{spec.auth_method}: the auth mount {clip_value(validated.mount)} "
+            f"{PATTERN_HELP[MOUNT_PATH_PATTERN]}"
+        )
+    return validated

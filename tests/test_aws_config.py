@@ -65,7 +65,7 @@ def test_every_field_by_its_camel_case_name() -> None:
     ({"role": ""}, "spec.auth.aws.role"),
     ({"role": "r", "authType": "ldap"}, "spec.auth.aws.authType"),
     ({"role": "r", "region": "Mars"}, "spec.auth.aws.region must match"),
-    ({"role": "r", "stsEndpoint": "sts.amazonaws.com"}, "spec.auth.aws.stsEndpoint must match"),
+    ({"role": "r", "stsEndpoint": "sts.amazonaws.com"}, "stsEndpoint must be an http:// or https:// URL, such as https://sts."),
     ({"role": "r", "roleArn": "arn:aws:iam::123:role/x"}, "spec.auth.aws.roleArn must match"),
     ({"role": "r", "externalId": "ext-1"}, "externalId is only used with roleArn"),
     ({"role": "r", "sessionName": "s1"}, "sessionName is only used with roleArn"),

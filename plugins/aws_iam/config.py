@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from vault_access_operator.models import SecretKeySelector, SpecModel
+from vault_access_operator.fields import ADDRESS_PATTERN, MAX_URL, check_http_url
+from vault_access_operator.models import MountPath, RoleName, SecretKeySelector, SpecModel, Text
 
 REGION_PATTERN = r"^[a-z]{2,}(-[a-z]+)+-[0-9]+$"
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"
 SESSION_NAME_PATTERN = r"^[A-Za-z0-9_+=,.@-]{2,64}$"
 DEFAULT_SESSION_NAME = "vault-access-operator"
 
+#: An STS endpoint URL: http(s), host, optional port and path; no user name, query or fragment.
+StsEndpoint = Annotated[str, AfterValidator(lambda value: check_http_url(value, "stsEndpoint", "such as https://sts.us-east-1.amazonaws.com"))]
+
 
 class AwsAuthConfig(SpecModel):
     """Fields of ``spec.auth.aws``."""
 
-    role: str = Field(min_length=1, description="The Vault role to log in as (auth/<authPath>/role/<role>).")
-    auth_path: str = Field(default="aws", min_length=1, description="The Vault auth mount.")
+    role: RoleName = Field(description="The Vault role to log in as (auth/<authPath>/role/<role>).")
+    auth_path: MountPath = Field(default="aws", description="The Vault auth mount (path segments, no ..).")
     auth_type: Literal["iam", "ec2"] = Field(
         default="iam",
         description="iam: sign an STS GetCallerIdentity request (IRSA, Pod Identity, instance profile, keys); "
@@ -26,25 +30,27 @@ class AwsAuthConfig(SpecModel):
     )
     region: str | None = Field(
         default=None,
+        max_length=64,
         pattern=REGION_PATTERN,
         description="AWS region used to sign the STS request. Default: AWS_REGION, then AWS_DEFAULT_REGION, "
         "then the instance metadata service.",
     )
-    sts_endpoint: str | None = Field(
+    sts_endpoint: StsEndpoint | None = Field(
         default=None,
-        pattern=r"^https?://[^\s/]+",
+        max_length=MAX_URL,
+        json_schema_extra={"pattern": ADDRESS_PATTERN},
         description="STS endpoint the signed request targets (for example a VPC endpoint). "
         "Default: https://sts.<region>.amazonaws.com. Vault's auth/<authPath>/config/client sts_endpoint "
         "must point at the same endpoint.",
     )
-    iam_server_id_header_value: str | None = Field(
+    iam_server_id_header_value: Text | None = Field(
         default=None,
-        min_length=1,
         description="Value of the X-Vault-AWS-IAM-Server-ID header, signed into the request; must equal "
         "iam_server_id_header_value in Vault's auth/<authPath>/config/client.",
     )
     role_arn: str | None = Field(
         default=None,
+        max_length=MAX_URL,
         pattern=ROLE_ARN_PATTERN,
         description="An IAM role to assume with the base credentials before signing (for example in another "
         "account). Vault then sees this role: bind it with bound_iam_principal_arn.",
@@ -57,6 +63,7 @@ class AwsAuthConfig(SpecModel):
     )
     session_name: str | None = Field(
         default=None,
+        max_length=64,
         pattern=SESSION_NAME_PATTERN,
         description=f"RoleSessionName used when assuming roleArn. Default {DEFAULT_SESSION_NAME}.",
     )

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from vault_access_operator import AuthContext, AuthProvider, LoginRequest, hookimpl
 from vault_access_operator.durations import Duration, at_least
-from vault_access_operator.models import Audiences, SpecModel
+from vault_access_operator.models import Audiences, MountPath, RoleName, ServiceAccountRef, SpecModel, URLText
 
 MIN_TOKEN_SECONDS = 600  # the TokenRequest API's own minimum expirationSeconds
 
@@ -21,8 +21,8 @@ MIN_TOKEN_SECONDS = 600  # the TokenRequest API's own minimum expirationSeconds
 class KubernetesAuthConfig(SpecModel):
     """Fields of ``spec.auth.kubernetes``."""
 
-    role: str = Field(min_length=1, description="The Vault role to log in as (auth/<authPath>/role/<role>).")
-    auth_path: str = Field(default="kubernetes", min_length=1, description="The Vault auth mount.")
+    role: RoleName = Field(description="The Vault role to log in as (auth/<authPath>/role/<role>).")
+    auth_path: MountPath = Field(default="kubernetes", description="The Vault auth mount (path segments, no ..).")
     token_duration: Annotated[Duration, at_least(MIN_TOKEN_SECONDS, "the TokenRequest API's minimum")] = Field(
         default=3600.0, description="Lifetime requested for the service-account token (minimum 10m)."
     )
@@ -31,7 +31,7 @@ class KubernetesAuthConfig(SpecModel):
         description='Audiences of the service-account token. Default ["vault"]; must match the Vault role\'s '
         "audience when it sets one.",
     )
-    service_account: str | None = Field(
+    service_account: ServiceAccountRef | None = Field(
         default=None,
         description="The service account to log in as, as NAME (in the operator's namespace) or NAMESPACE/NAME. "
         "Default: the operator's own.",
@@ -39,7 +39,7 @@ class KubernetesAuthConfig(SpecModel):
     renewal_strategy: Literal["renew", "reauth"] = Field(
         default="renew", description="renew: renew the Vault token; reauth: log in again instead of renewing."
     )
-    kubernetes_host: str | None = Field(
+    kubernetes_host: URLText | None = Field(
         default=None,
         description="Accepted for compatibility with the replaced operator's bootstrap flow, which this operator "
         "does not implement: it has no effect and is reported under status.authStatus.details.",

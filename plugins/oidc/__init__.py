@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from vault_access_operator import AuthProvider, hookimpl
+from vault_access_operator.fields import MAX_AUDIENCES
+from vault_access_operator.models import Audience, MountPath, URLText
 
 from .common import JWTLoginConfig, JWTLoginProvider, reject
 from .sources import Kind
@@ -23,11 +25,10 @@ from .sources import Kind
 class OIDCAuthConfig(JWTLoginConfig):
     """Fields of ``spec.auth.oidc``."""
 
-    auth_path: str = Field(default="oidc", min_length=1, description="The Vault auth mount.")
-    provider_url: str | None = Field(
+    auth_path: MountPath = Field(default="oidc", description="The Vault auth mount (path segments, no ..).")
+    provider_url: URLText | None = Field(
         default=None,
         alias="providerURL",
-        min_length=1,
         description="The OIDC issuer URL (the token's iss; a trailing slash is ignored). Checked against the "
         'token before login, and the default audience. Default audiences: [providerURL], else ["vault"].',
     )
@@ -35,8 +36,10 @@ class OIDCAuthConfig(JWTLoginConfig):
         default=True,
         description="Log in with the operator's service-account token. false needs jwtSecretRef.",
     )
-    scopes: list[str] | None = Field(
-        default=None, description="Not supported (rejected): scopes belong to the browser flow, not a JWT login."
+    scopes: list[Audience] | None = Field(
+        default=None,
+        max_length=MAX_AUDIENCES,
+        description="Not supported (rejected): scopes belong to the browser flow, not a JWT login."
     )
 
     issuer_field: ClassVar[str] = "providerURL"

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from vault_access_operator import AuthContext, AuthProvider, ConfigError, CredentialsError, LoginRequest, Reason
 from vault_access_operator.durations import Duration
-from vault_access_operator.models import Audiences, SecretKeySelector, SpecModel
+from vault_access_operator.models import Audiences, MountPath, RoleName, SecretKeySelector, SpecModel, Text
 
 from .claims import ClaimError, Expectations, audiences_of, check_claims, decode_claims
 from .explain import explain
@@ -24,8 +24,8 @@ MIN_TOKEN_SECONDS = 600  # the TokenRequest API's own minimum expirationSeconds
 class JWTLoginConfig(SpecModel):
     """Fields common to ``spec.auth.oidc`` and ``spec.auth.jwt``."""
 
-    role: str = Field(min_length=1, description="The Vault role to log in as (auth/<authPath>/role/<role>).")
-    auth_path: str = Field(default="jwt", min_length=1, description="The Vault auth mount.")
+    role: RoleName = Field(description="The Vault role to log in as (auth/<authPath>/role/<role>).")
+    auth_path: MountPath = Field(default="jwt", description="The Vault auth mount (path segments, no ..).")
     audiences: Audiences = Field(
         default=None,
         description="Audiences requested for the token (service account or Google: Google takes exactly one). "
@@ -43,12 +43,12 @@ class JWTLoginConfig(SpecModel):
         "(jwtSecretRef) or google (a Google identity token: GKE Workload Identity). Default: secret when "
         "jwtSecretRef is set, else serviceAccount.",
     )
-    user_claim: str | None = Field(
+    user_claim: Text | None = Field(
         default=None,
         description="Checked before login: the token must have this claim (name or /JSON/pointer), as the role's "
         "user_claim requires. Set user_claim on the Vault role itself.",
     )
-    groups_claim: str | None = Field(
+    groups_claim: Text | None = Field(
         default=None,
         description="Checked before login: the token must have this claim, as the role's groups_claim requires.",
     )

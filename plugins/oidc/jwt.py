@@ -12,6 +12,8 @@ from typing import Any
 from pydantic import Field
 
 from vault_access_operator import AuthProvider, hookimpl
+from vault_access_operator.fields import MAX_AUDIENCES
+from vault_access_operator.models import Audience, MountPath, URLText
 
 from .common import JWTLoginConfig, JWTLoginProvider, reject
 
@@ -19,21 +21,22 @@ from .common import JWTLoginConfig, JWTLoginProvider, reject
 class JWTAuthConfig(JWTLoginConfig):
     """Fields of ``spec.auth.jwt``."""
 
-    auth_path: str = Field(default="jwt", min_length=1, description="The Vault auth mount.")
-    expected_issuer: str | None = Field(
+    auth_path: MountPath = Field(default="jwt", description="The Vault auth mount (path segments, no ..).")
+    expected_issuer: URLText | None = Field(
         default=None,
-        min_length=1,
         description="Checked before login: the token's iss must equal this (a trailing slash is ignored). "
         "Vault checks bound_issuer on the mount itself.",
     )
-    expected_audience: str | None = Field(
+    expected_audience: Audience | None = Field(
         default=None,
         min_length=1,
         description="Checked before login: the token's aud must include this. For a minted token it must be one "
         "of audiences.",
     )
-    claims_to_pass: list[str] | None = Field(
-        default=None, description="Not supported (rejected): the Vault role's claim_mappings decide this."
+    claims_to_pass: list[Audience] | None = Field(
+        default=None,
+        max_length=MAX_AUDIENCES,
+        description="Not supported (rejected): the Vault role's claim_mappings decide this."
     )
 
     _no_claims_to_pass = reject(

@@ -40,7 +40,8 @@ def crd_schema() -> dict[str, Any]:
 
 def doc_samples() -> list[tuple[str, dict[str, Any]]]:
     samples = []
-    for path in [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md"]:
+    for path in [*sorted((ROOT / "docs").rglob("*.md")), *sorted((ROOT / "examples").rglob("README.md")),
+                 ROOT / "README.md"]:
         if not path.exists():
             continue
         for block in re.findall(r"```yaml\n(.*?)```", path.read_text(), flags=re.S):
@@ -75,9 +76,22 @@ def cel_failures(obj: dict[str, Any]) -> list[str]:
     return failures
 
 
-def test_the_crd_has_the_one_auth_block_rule() -> None:
-    assert cel_rules(crd_schema()) == [(("spec", "auth"), "self.size() == 1",
-                                        "spec.auth must contain exactly one auth method block")]
+def test_the_crd_has_the_one_auth_block_and_the_tls_rules() -> None:
+    assert cel_rules(crd_schema()) == [
+        (("spec",), "!has(self.tls) || self.address.startsWith('https://')",
+         "spec.tls is set but spec.address is http://: use https:// or remove spec.tls"),
+        (("spec", "auth"), "self.size() == 1", "spec.auth must contain exactly one auth method block"),
+    ]
+
+
+def test_cel_rule_rejects_tls_with_an_http_address() -> None:
+    tls = {"caSecretRef": {"name": "ca", "key": "ca.crt"}}
+    auth = {"kubernetes": {"role": "r"}}
+    assert cel_failures({"spec": {"address": "https://v:8200", "tls": tls, "auth": auth}}) == []
+    assert cel_failures({"spec": {"address": "http://v:8200", "auth": auth}}) == []
+    for block in (tls, {}, {"skipVerify": True}):
+        assert cel_failures({"spec": {"address": "http://v:8200", "tls": block, "auth": auth}}) == [
+            "spec.tls is set but spec.address is http://: use https:// or remove spec.tls"]
 
 
 @pytest.mark.parametrize(("where", "sample"), doc_samples(), ids=[w for w, _ in doc_samples()])

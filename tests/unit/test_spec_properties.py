@@ -43,7 +43,7 @@ json_values = st.recursive(
 
 VALID_SPECS: list[dict[str, Any]] = [
     {"address": "https://vault.example.com:8200", "auth": {"kubernetes": {"role": "r"}}},
-    {"address": "http://127.0.0.1:8200", "healthCheckInterval": "1m30s",
+    {"address": "https://127.0.0.1:8200", "healthCheckInterval": "1m30s",
      "tls": {"caSecretRef": {"name": "ca", "namespace": "ns", "key": "ca.crt"}, "skipVerify": False},
      "auth": {"kubernetes": {"role": "r", "authPath": "k8s", "tokenDuration": "1h", "audiences": ["vault"],
                              "serviceAccount": "ns/sa", "renewalStrategy": "reauth"}}},

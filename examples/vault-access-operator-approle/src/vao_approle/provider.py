@@ -7,19 +7,19 @@ from __future__ import annotations
 
 from pydantic import Field
 from vault_access_operator import AuthContext, AuthProvider, CredentialsError, LoginRequest
-from vault_access_operator.models import SecretKeySelector, SpecModel
+from vault_access_operator.models import MountPath, SecretKeySelector, SpecModel, Text
 
 
 class AppRoleAuthConfig(SpecModel):
     """Fields of ``spec.auth.appRole`` (the names of the replaced operator's API)."""
 
-    role_id: str = Field(
-        min_length=1, description="The AppRole's role_id (vault read auth/<mountPath>/role/<role>/role-id)."
+    role_id: Text = Field(
+        description="The AppRole's role_id (vault read auth/<mountPath>/role/<role>/role-id)."
     )
     secret_id_ref: SecretKeySelector = Field(
         description="The Secret key holding a secret_id for the role. Namespace defaults to the operator's."
     )
-    mount_path: str = Field(default="approle", min_length=1, description="The Vault auth mount (not authPath).")
+    mount_path: MountPath = Field(default="approle", description="The Vault auth mount (not authPath).")
 
 
 class AppRoleAuthProvider(AuthProvider[AppRoleAuthConfig]):
