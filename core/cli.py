@@ -13,6 +13,7 @@ import kopf
 from .app import OperatorApp, OperatorConfig
 from .handlers import build_registry
 from .registry import load_providers
+from .startup import prepare
 from .tuning import event_loop_factory, tune_garbage_collector
 
 
@@ -65,6 +66,7 @@ def run(
     config.metrics_port = metrics_port or None
     app = OperatorApp(config)
     _report_plugin_errors(app)
+    prepare(app, liveness_endpoint)  # a fatal start-up problem exits here, with one line
     operator = kopf.operator(
         registry=build_registry(app),
         standalone=standalone or None,
