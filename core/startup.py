@@ -35,7 +35,7 @@ class StartupError(click.ClickException):
     """A fatal start-up problem: printed as one ``vault-access-operator: ...`` line, exit code 1."""
 
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"vault-access-operator: {self.format_message()}", file=file or click.get_text_stream("stderr"))
+        click.echo(f"vault-access-operator: {self.format_message()}", file=file, err=True)
 
 
 def prepare(app: OperatorApp, liveness_endpoint: str | None) -> None:
