@@ -56,8 +56,8 @@ def run(
     """Run the operator (in a cluster, or outside one with KUBECONFIG / ~/.kube/config)."""
     kopf.configure(debug=debug, quiet=quiet and not debug)  # INFO by default
     if not (verbose or debug):
-        # kopf logs "Handler ... succeeded" at INFO for every watch event of every object: at 1,000
-        # connections that was over a quarter of the operator's CPU during a burst.
+        # kopf logs "Handler ... succeeded" at INFO for every watch event of every object: at scale, a
+        # large share of the operator's CPU during a burst (bench/README.md).
         logging.getLogger("kopf.objects").setLevel(logging.WARNING)
     if peering_name and priority is None:
         # kopf pauses every replica that shares the highest priority: give each pod its own.
