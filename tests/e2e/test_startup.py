@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -14,8 +15,10 @@ import kopf
 import pytest
 from pytest_httpserver import HTTPServer
 
+from vault_access_operator.app import OperatorApp, OperatorConfig
 from vault_access_operator.kube import GROUP, PLURAL, VERSION
-from vault_access_operator.startup import StartupError, check_kube_api
+from vault_access_operator.registry import ProviderRegistry, new_plugin_manager
+from vault_access_operator.startup import StartupError, check_kube_api, check_plugins
 from vault_access_operator.testing.kube import FakeKube
 
 COMMAND = [str(Path(sys.executable).parent / "vault-access-operator"), "run", "--standalone"]
@@ -103,7 +106,7 @@ def test_unreachable_api_server_is_fatal(env: dict[str, str], fake_kube: FakeKub
 @pytest.mark.asyncio
 async def test_api_refusals_are_fatal_at_once(httpserver: HTTPServer, status: int, expected: str) -> None:
     httpserver.expect_request(LIST_PATH).respond_with_json({"message": "no"}, status=status)
-    with pytest.raises(StartupError, match=expected.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(StartupError, match=re.escape(expected)):
         await check_kube_api(kopf.ConnectionInfo(server=httpserver.url_for("/"), token="t"))
     assert len(httpserver.log) == 1
 
@@ -127,3 +130,10 @@ async def test_api_server_errors_are_fatal_once_the_retries_run_out(httpserver: 
     with pytest.raises(StartupError, match="answers 503"):
         await check_kube_api(kopf.ConnectionInfo(server=httpserver.url_for("/"), token="t"))
     assert len(httpserver.log) == 3
+
+
+def test_no_usable_auth_method_is_fatal() -> None:
+    nothing_loaded = ProviderRegistry(hooks=new_plugin_manager())
+    with pytest.raises(StartupError, match=r"no auth method is available.*vault-access-operator plugins"):
+        check_plugins(OperatorApp(OperatorConfig(), registry=nothing_loaded))
+    check_plugins(OperatorApp(OperatorConfig()))  # the installed plugins
