@@ -28,6 +28,7 @@ from .kube import GROUP, PLURAL, VERSION, KubeClient
 # Waits between attempts to reach the API server at start-up (connection errors and 5xx answers). Short:
 # the kubelet restarts a failed pod with its own growing backoff, and shows the reason meanwhile.
 API_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+API_ATTEMPT_SECONDS = 10.0  # per request: an address that drops packets fails in under a minute in all
 LIVENESS_DEFAULT_HOST, LIVENESS_DEFAULT_PORT = "localhost", 80  # kopf's defaults for --liveness
 
 
@@ -117,11 +118,12 @@ async def check_kube_api(info: kopf.ConnectionInfo) -> None:
     """List at most one VaultConnection: proves the API server answers, accepts the credentials, serves
     the CRD and lets the operator read it. Connection errors and 5xx answers are retried briefly."""
     client = KubeClient(info)
+    attempt_timeout = aiohttp.ClientTimeout(total=API_ATTEMPT_SECONDS)
     path = f"/apis/{GROUP}/{VERSION}/{PLURAL}"
     try:
         for delay in (*API_RETRY_DELAYS, None):
             try:
-                status, body = await client.request("GET", path, params={"limit": "1"})
+                status, body = await client.request("GET", path, params={"limit": "1"}, timeout=attempt_timeout)
             except (aiohttp.ClientError, OSError, TimeoutError) as error:
                 failure = f"cannot reach the Kubernetes API at {info.server}: {_describe_client_error(error)}; " \
                           "check KUBECONFIG's server address or the network to the API server"

@@ -137,3 +137,13 @@ def test_no_usable_auth_method_is_fatal() -> None:
     with pytest.raises(StartupError, match=r"no auth method is available.*vault-access-operator plugins"):
         check_plugins(OperatorApp(OperatorConfig(), registry=nothing_loaded))
     check_plugins(OperatorApp(OperatorConfig()))  # the installed plugins
+
+
+@pytest.mark.asyncio
+async def test_an_api_server_that_never_answers_is_fatal(taken_port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # taken_port listens and never answers: each attempt ends at its own timeout.
+    monkeypatch.setattr("vault_access_operator.startup.API_RETRY_DELAYS", (0.0,))
+    monkeypatch.setattr("vault_access_operator.startup.API_ATTEMPT_SECONDS", 0.2)
+    with pytest.raises(StartupError, match=f"cannot reach the Kubernetes API at http://127.0.0.1:{taken_port}: "
+                                           "no answer in time"):
+        await check_kube_api(kopf.ConnectionInfo(server=f"http://127.0.0.1:{taken_port}", token="t"))
