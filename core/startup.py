@@ -23,6 +23,7 @@ import kopf
 import yaml
 
 from .app import OperatorApp
+from .errors import VaultAccessError
 from .kube import GROUP, PLURAL, VERSION, KubeClient
 
 # Waits between attempts to reach the API server at start-up (connection errors and 5xx answers). Short:
@@ -127,6 +128,8 @@ async def check_kube_api(info: kopf.ConnectionInfo) -> None:
             except (aiohttp.ClientError, OSError, TimeoutError) as error:
                 failure = f"cannot reach the Kubernetes API at {info.server}: {_describe_client_error(error)}; " \
                           "check KUBECONFIG's server address or the network to the API server"
+            except VaultAccessError as error:  # KubeClient's own text for a missing or throttled answer
+                failure = f"{_one_line(error)}; check KUBECONFIG's server address or the network to the API server"
             else:
                 if status < 500:
                     _raise_for_answer(info.server, status, body)

@@ -92,7 +92,7 @@ def test_unreachable_api_server_is_fatal(env: dict[str, str], fake_kube: FakeKub
     kubeconfig["clusters"][0]["cluster"]["server"] = f"http://127.0.0.1:{port}"
     (tmp_path / "kubeconfig").write_text(json.dumps(kubeconfig))
     result = run_until_exit({**env, "KUBECONFIG": str(tmp_path / "kubeconfig")}, "--metrics-port", "0")
-    assert_one_line(result, f"cannot reach the Kubernetes API at http://127.0.0.1:{port}: connection refused")
+    assert_one_line(result, "cannot reach the Kubernetes API", f"http://127.0.0.1:{port}", "connection refused")
 
 
 # --- what the API server answers at start-up (a stand-in server that answers as told) -------------------
@@ -144,6 +144,5 @@ async def test_an_api_server_that_never_answers_is_fatal(taken_port: int, monkey
     # taken_port listens and never answers: each attempt ends at its own timeout.
     monkeypatch.setattr("vault_access_operator.startup.API_RETRY_DELAYS", (0.0,))
     monkeypatch.setattr("vault_access_operator.startup.API_ATTEMPT_SECONDS", 0.2)
-    with pytest.raises(StartupError, match=f"cannot reach the Kubernetes API at http://127.0.0.1:{taken_port}: "
-                                           "no answer in time"):
+    with pytest.raises(StartupError, match=r"cannot reach the Kubernetes API.*: no answer"):
         await check_kube_api(kopf.ConnectionInfo(server=f"http://127.0.0.1:{taken_port}", token="t"))
