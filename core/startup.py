@@ -11,10 +11,12 @@ After start-up, an API outage is kopf's to ride out: it retries forever (core/ha
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
 import socket
 import urllib.parse
+from pathlib import Path
 from typing import IO, Any
 
 import aiohttp
@@ -33,11 +35,22 @@ API_ATTEMPT_SECONDS = 10.0  # per request: an address that drops packets fails i
 LIVENESS_DEFAULT_HOST, LIVENESS_DEFAULT_PORT = "localhost", 80  # kopf's defaults for --liveness
 
 
+# In a pod, Kubernetes shows this file's text as the container's termination message (kubectl describe pod).
+TERMINATION_LOG = Path("/dev/termination-log")
+
+
 class StartupError(click.ClickException):
-    """A fatal start-up problem: printed as one ``vault-access-operator: ...`` line, exit code 1."""
+    """A fatal start-up problem: printed as one ``vault-access-operator: ...`` line, exit code 1.
+
+    The line also goes to the termination log when the container has one.
+    """
 
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"vault-access-operator: {self.format_message()}", file=file, err=True)
+        line = f"vault-access-operator: {self.format_message()}"
+        click.echo(line, file=file, err=True)
+        if TERMINATION_LOG.is_file():
+            with contextlib.suppress(OSError):  # the log line above is what matters
+                TERMINATION_LOG.write_text(line + "\n")
 
 
 def prepare(app: OperatorApp, liveness_endpoint: str | None) -> None:

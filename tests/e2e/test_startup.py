@@ -146,3 +146,14 @@ async def test_an_api_server_that_never_answers_is_fatal(taken_port: int, monkey
     monkeypatch.setattr("vault_access_operator.startup.API_ATTEMPT_SECONDS", 0.2)
     with pytest.raises(StartupError, match=r"cannot reach the Kubernetes API.*: no answer"):
         await check_kube_api(kopf.ConnectionInfo(server=f"http://127.0.0.1:{taken_port}", token="t"))
+
+
+def test_the_line_also_goes_to_the_termination_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    termination_log = tmp_path / "termination-log"
+    termination_log.write_text("")  # the kubelet creates it
+    monkeypatch.setattr("vault_access_operator.startup.TERMINATION_LOG", termination_log)
+    StartupError("cannot serve metrics on port 9090: address already in use").show()
+    line = "vault-access-operator: cannot serve metrics on port 9090: address already in use\n"
+    assert capsys.readouterr().err == line
+    assert termination_log.read_text() == line
