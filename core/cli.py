@@ -13,6 +13,7 @@ import kopf
 from .app import OperatorApp, OperatorConfig
 from .handlers import build_registry
 from .registry import load_providers
+from .startup import prepare
 from .tuning import event_loop_factory, tune_garbage_collector
 
 
@@ -55,8 +56,8 @@ def run(
     """Run the operator (in a cluster, or outside one with KUBECONFIG / ~/.kube/config)."""
     kopf.configure(debug=debug, quiet=quiet and not debug)  # INFO by default
     if not (verbose or debug):
-        # kopf logs "Handler ... succeeded" at INFO for every watch event of every object: at 1,000
-        # connections that was over a quarter of the operator's CPU during a burst.
+        # kopf logs "Handler ... succeeded" at INFO for every watch event of every object: at scale, a
+        # large share of the operator's CPU during a burst (bench/README.md).
         logging.getLogger("kopf.objects").setLevel(logging.WARNING)
     if peering_name and priority is None:
         # kopf pauses every replica that shares the highest priority: give each pod its own.
@@ -65,6 +66,7 @@ def run(
     config.metrics_port = metrics_port or None
     app = OperatorApp(config)
     _report_plugin_errors(app)
+    prepare(app, liveness_endpoint)  # a fatal start-up problem exits here, with one line
     operator = kopf.operator(
         registry=build_registry(app),
         standalone=standalone or None,

@@ -41,9 +41,9 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         settings.posting.level = logging.WARNING  # our own events, not kopf's per-handler chatter
         settings.execution.max_workers = 4
         # A stopped daemon revokes its token before it returns. kopf waits only a few zero-time
-        # cycles for that, then re-checks the deletion after the cancellation backoff (10 s): every
-        # delete took 10 s. Waiting here blocks only this object's worker, and a revocation takes
-        # milliseconds; a slow Vault falls back to the backoff.
+        # cycles for that, then re-checks the deletion after the cancellation backoff, which held up
+        # every delete by that backoff. Waiting here blocks only this object's worker, and a revocation
+        # is quick; a slow Vault falls back to the backoff.
         settings.background.instant_exit_timeout = DAEMON_EXIT_WAIT_SECONDS
         # kopf stops the whole operator once its API retries run out (about 54 s by default): keep
         # retrying instead, so an API-server outage does not cost every connection a restart.

@@ -32,6 +32,7 @@ def vao_auth_providers() -> list[type[AuthProvider[Any]]]:
     for one key make that key unusable, and the connections that ask for it say which
     plugins clash.
     """
+    raise NotImplementedError  # a specification: pluggy calls the plugins' implementations, never this
 
 
 @hookspec

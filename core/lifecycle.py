@@ -92,7 +92,7 @@ class Backoff:
     def delay(self, failures: int, random: Random) -> float:
         if failures <= 0:
             return 0.0
-        ceiling = min(self.cap, self.base * 2 ** min(failures - 1, 32))
+        ceiling = min(self.cap, self.base * 2.0 ** min(failures - 1, 32))
         # "Equal jitter": at least half the ceiling, so retries never bunch up near zero.
         return ceiling / 2 + random() * ceiling / 2
 

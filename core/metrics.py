@@ -51,6 +51,8 @@ class Metrics:
         self.registry.register(_LiveCollector(observations, plugins))
 
     def serve(self, port: int, address: str = "0.0.0.0") -> None:
+        if getattr(self, "_server", None) is not None:  # `run` serves before kopf's startup handler asks again
+            return
         self._server, _ = prometheus_client.start_http_server(port, addr=address, registry=self.registry)
 
     def close(self) -> None:

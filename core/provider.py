@@ -53,10 +53,20 @@ class ServiceAccountToken:
 class AuthContext(Protocol):
     """What the core hands a provider: everything it may need, with no global state."""
 
-    connection_name: str
-    operator_namespace: str
-    operator_service_account: str
-    logger: logging.Logger  # redacts secrets
+    # Read-only to a provider: properties, so a context may derive them (the core's reads its identity).
+    @property
+    def connection_name(self) -> str: ...
+
+    @property
+    def operator_namespace(self) -> str: ...
+
+    @property
+    def operator_service_account(self) -> str: ...
+
+    @property
+    def logger(self) -> logging.Logger:
+        """A logger that redacts secrets."""
+        ...
 
     def now(self) -> datetime.datetime:
         """The current time (timezone-aware UTC); injected so tests control it."""

@@ -1,8 +1,8 @@
 """Process-wide settings for a long-running operator: which event loop, and how often the GC runs.
 
-Both were measured with ``bench.scale`` (an operator restart with 1,000 connections, see bench/README.md):
-the cyclic garbage collector took about 14% of the operator's CPU, most of it in full collections that
-walked every object loaded at start-up again and again.
+Both were measured with ``bench.scale`` (an operator restart with many connections; figures in bench/README.md):
+the cyclic garbage collector took a sizeable share of the operator's CPU, most of it in full collections
+that walked every object loaded at start-up again and again.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 
 # Allocations between two young-generation collections (CPython's default is 700). A connection brought
-# Active allocates a few thousand objects that die young; at 700 the collector ran about 400 times during a
-# 1,000-connection restart. The older generations keep CPython's ratios (10, 10).
+# Active allocates a few thousand objects that die young, so at 700 the collector ran several times per
+# connection in a restart. The older generations keep CPython's ratios (10, 10).
 YOUNG_GENERATION_THRESHOLD = 10_000
 
 

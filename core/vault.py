@@ -91,7 +91,7 @@ class VaultHTTP:
             scheme = address.split("://", 1)[0]
             host = address.split("://", 1)[-1].split("/", 1)[0]
             proxies = urllib.request.getproxies_environment()
-            bypass = urllib.request.proxy_bypass_environment(host, proxies) if proxies else True
+            bypass = urllib.request.proxy_bypass(host) if proxies else True  # NO_PROXY, as proxies are set
             self._proxies[address] = None if bypass else proxies.get(scheme)
         return self._proxies[address]
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
@@ -13,6 +15,15 @@ from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.operator import RunningOperator, run_operator
 from vault_access_operator.testing.tls import TLSMaterial
+
+# Hypothesis on shared, noisy machines (CI, a busy laptop): no per-example deadline and no health check
+# that times data generation, whose failures say "the machine was busy", not "the code is wrong". Loaded
+# here, before test modules are imported, so their own @settings inherit it. HYPOTHESIS_PROFILE picks
+# another (hypothesis' "default" brings the timing checks back).
+settings.register_profile(
+    "shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=100
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "shared-machine"))
 
 
 @pytest.fixture(scope="session")

@@ -106,7 +106,7 @@ async def check_provider_async(
     if not (is_async and isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
         return report.raise_for_failures()  # nothing to call the login with
     try:
-        report.config = validate_config(model, key, sample_config)  # type: ignore[arg-type]
+        report.config = validate_config(model, key, sample_config)
     except AssertionError as error:
         report.failures.append(str(error))
         return report.raise_for_failures()

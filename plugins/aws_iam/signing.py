@@ -70,7 +70,7 @@ def regional_sts_endpoint(region: str) -> str:
     return f"https://sts.{region}.{suffix}"
 
 
-class _FixedTimeSigV4Auth(SigV4Auth):
+class _FixedTimeSigV4Auth(SigV4Auth):  # type: ignore[misc]  # botocore publishes no types
     """botocore's SigV4 signer with the signing time passed in.
 
     SigV4Auth.add_auth reads the wall clock (botocore.compat.get_current_datetime); this is

@@ -31,7 +31,8 @@ def _fetch(audience: str) -> str:
 
     request = google.auth.transport.requests.Request()
     try:
-        credentials = google.oauth2.id_token.fetch_id_token_credentials(audience, request=request)
+        credentials = google.oauth2.id_token.fetch_id_token_credentials(  # type: ignore[no-untyped-call]
+            audience, request=request)  # (google-auth leaves it unannotated)
         credentials.refresh(request)
     except exceptions.DefaultCredentialsError as error:
         raise CredentialsError(f"no Google credentials found ({error}): {_SETUP_HINT}") from None
