@@ -15,10 +15,21 @@ def test_values_are_masked_anywhere_and_longest_first() -> None:
     assert redact("abcdefg") == "abcdefg"  # a prefix of a value is not the value
 
 
-def test_short_values_are_not_remembered() -> None:
+def test_values_under_four_characters_are_never_remembered() -> None:
+    redact = Redactor()
+    for value in ("", "a", "ab", "abc", None):
+        redact.remember(value)
+    assert len(redact) == 0 and redact.indexed == 0 and redact("a ab abc") == "a ab abc"
+
+
+def test_short_values_are_masked_only_as_whole_words() -> None:
     redact = Redactor()
     redact.remember("1234567")
-    assert len(redact) == 0 and redact("1234567") == "1234567"
+    redact.remember("pass")
+    assert redact("1234567") == MASK
+    assert redact("nonce=1234567, n 1234567\n") == f"nonce={MASK}, n {MASK}\n"
+    assert redact("x12345678 a1234567 password passes bypass") == "x12345678 a1234567 password passes bypass"
+    assert redact("(pass) pass") == f"({MASK}) {MASK}"
 
 
 def test_a_shared_value_stays_masked_until_its_last_holder_forgets_it() -> None:
