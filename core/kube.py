@@ -20,9 +20,12 @@ from typing import Any
 import aiohttp
 import kopf
 
+from .bodies import MIB, read_capped, size_text
+from .clip import clip
 from .errors import CredentialsError, Reason, SecretNotFoundError, VaultAccessError
 
 GROUP, VERSION, PLURAL = "vault.platform.io", "v1alpha1", "vaultconnections"
+BODY_LIMIT = 4 * MIB  # a Secret holds at most 1 MiB of data; its base64 and metadata fit in 4
 
 
 class KubeError(VaultAccessError):
@@ -95,11 +98,17 @@ class KubeClient:
                 if response.status == 401 and attempt == 1 and self._relogin is not None:
                     self._info = self._relogin()  # a rotated service-account token
                     continue
-                raw = await response.read()
+                raw = await read_capped(response, BODY_LIMIT)
+                if raw is None:
+                    raise KubeError(
+                        f"the Kubernetes API answered {method} {path.split('?')[0]} with more than "
+                        f"{size_text(BODY_LIMIT)} (HTTP {response.status})",
+                        response.status,
+                    )
                 try:
                     return response.status, json.loads(raw) if raw else None
                 except ValueError:
-                    return response.status, {"message": raw[:200].decode(errors="replace")}
+                    return response.status, {"message": clip(raw.decode(errors="replace"), 200)}
         raise AssertionError("unreachable")
 
     async def read_secret(self, namespace: str, name: str, key: str) -> str:
@@ -171,7 +180,7 @@ class KubeClient:
             },
             "involvedObject": involved,
             "reason": reason,
-            "message": message[:1024],
+            "message": clip(message, 1024),
             "type": kind,
             "source": {"component": "vault-access-operator"},
             "firstTimestamp": now,
@@ -188,4 +197,5 @@ def _raise_for(status: int, body: Any, what: str) -> None:
     if status < 300:
         return
     message = (body or {}).get("message") if isinstance(body, dict) else None
-    raise KubeError(f"Kubernetes API error {status} while {what}: {message or 'no details'}", status)
+    details = clip(str(message)) if message else "no details"
+    raise KubeError(f"Kubernetes API error {status} while {what}: {details}", status)

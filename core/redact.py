@@ -18,6 +18,8 @@ MASK = "***"
 MIN_LENGTH = SHORT  # shorter values are never registered; below LONG only whole words are masked
 # Libraries whose DEBUG output prints credentials (botocore: signed headers and STS response bodies).
 NOISY_LOGGERS = ("botocore", "boto3", "urllib3", "hvac")
+# ``extra`` for a log call whose arguments are masked already (a status message): the filter keeps them.
+ALREADY_REDACTED = {"vao_redacted": True}
 
 
 class Redactor:
@@ -97,7 +99,7 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        clean = self._redactor(message)
+        clean = message if getattr(record, "vao_redacted", False) else self._redactor(message)
         if record.exc_info:
             # Tracebacks can quote locals and headers: render them now, masked.
             formatter = logging.Formatter()
@@ -105,6 +107,7 @@ class RedactingFilter(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         record.msg, record.args = clean, None
+        record.vao_redacted = True  # the filters of the other handlers need not mask it again
         return True
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pydantic
 
+from .clip import SPEC_VALUE_LIMIT, clip
 from .errors import ConfigError
 from .models import VaultConnectionSpec
 from .provider import AuthProvider
@@ -17,19 +18,29 @@ _FRIENDLY = {
     "missing": "is required",
     "extra_forbidden": "is not a known field",
 }
+_MAX_PROBLEMS = 8  # enough to act on; a spec with thousands of bad fields must not make a huge message
 
 
 def describe_validation_error(error: pydantic.ValidationError, prefix: str) -> str:
-    """One line per problem: ``spec.auth.kubernetes.role is required``."""
+    """One line per problem: ``spec.auth.kubernetes.role is required``.
+
+    Field names and texts come from the spec, so each is clipped: an unknown field name of 120,000
+    characters is shown by its head, and only the first few problems are listed.
+    """
     problems = []
-    for item in error.errors(include_url=False):
-        where = ".".join([prefix, *(str(part) for part in item["loc"])])
+    items = error.errors(include_url=False)
+    for item in items[:_MAX_PROBLEMS]:
+        # Spec-authored names: not secret, so the head is shown even when cut mid-word.
+        where = ".".join([prefix, *(clip(str(part), SPEC_VALUE_LIMIT, whole_words=False) for part in item["loc"])])
         template = _FRIENDLY.get(item["type"])
         text = template.format(**(item.get("ctx") or {})) if template else item["msg"]
+        text = clip(text, 2 * SPEC_VALUE_LIMIT)
         if where.endswith(".address") and item["type"] == "string_pattern_mismatch":
             text = "must be an http:// or https:// URL, such as https://vault.example.com:8200"
         separator = ":" if not item["loc"] else ""  # model-level checks have no field of their own
         problems.append(f"{where}{separator} {text}".replace("Value error, ", ""))
+    if len(items) > _MAX_PROBLEMS:
+        problems.append(f"and {len(items) - _MAX_PROBLEMS} more problems")
     return "; ".join(problems)
 
 
