@@ -62,29 +62,32 @@ class Redactor:
         """Forms held by the index (every value's derived forms included): 0 once all are forgotten."""
         return len(self._index)
 
-    def __call__(self, text: str) -> str:
+    def masked_spans(self, text: str) -> list[Span]:
+        """The parts of ``text`` to mask, overlapping ones merged, in order."""
         with self._lock:
             spans = self._index.find(text, self.work)
         spans += secret_shapes(text, self.work)
-        return _mask(text, spans, self.work)
+        return _union(spans, self.work)
+
+    def __call__(self, text: str) -> str:
+        pieces, kept_until = [], 0
+        for start, end in self.masked_spans(text):  # the text is built once, whatever the number of spans
+            pieces += [text[kept_until:start], MASK]
+            kept_until = end
+        pieces.append(text[kept_until:])
+        return "".join(pieces)
 
 
-def _mask(text: str, spans: list[Span], work: Work) -> str:
-    """Replace the union of ``spans`` (overlapping ones merge) by one MASK each, building the text once."""
-    if not spans:
-        return text
-    spans.sort()
+def _union(spans: list[Span], work: Work) -> list[Span]:
+    # Two secrets that overlap (one's end is the other's start) become one masked stretch.
     work.units += len(spans)
-    pieces, kept_until = [], 0
-    merged_start, merged_end = spans[0]
-    for start, end in [*spans[1:], (len(text) + 1, len(text) + 1)]:
-        if start <= merged_end:
-            merged_end = max(merged_end, end)
-            continue
-        pieces += [text[kept_until:merged_start], MASK]
-        kept_until, (merged_start, merged_end) = merged_end, (start, end)
-    pieces.append(text[kept_until:])
-    return "".join(pieces)
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 REDACTOR = Redactor()

@@ -9,10 +9,12 @@ values are never registered (they would mask ordinary words).
 Matching: each form is indexed under one ``ANCHOR``-character window of it (the window no other form
 uses yet, where possible), with its offset and length. The scan looks up the window at each text
 position (one dict lookup) and, on a hit, compares a polynomial hash of the candidate span with the
-form's hash (O(1) from the text's prefix hashes). So the work per position is one lookup plus the
-number of (offset, length) groups under that window, which is 1 unless registered values share
-8-character windows; it does not grow with the number of values. A hash collision (chance ~2^-61)
-only masks more than needed, never less.
+form's hash (O(1) from the text's prefix hashes). A window holds at most ``GROUPS_PER_WINDOW``
+(offset, length) groups; a form that finds every one of its windows full (only near-duplicate,
+low-entropy values do) goes to the window's overflow, which masks the widest span any of its forms
+could cover around each occurrence of the window, unchecked. So the work per position is at most
+``2 + GROUPS_PER_WINDOW`` checks, whatever the number of values. Both the overflow and a hash
+collision (chance ~2^-61) can only mask more than needed, never less.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ import dataclasses
 import json
 import secrets
 import urllib.parse
+from typing import TypeVar
 
 from .secret_shapes import Span, Work
 
 SHORT, LONG, ANCHOR = 4, 8, 8
+GROUPS_PER_WINDOW = 4
 _MOD = (1 << 61) - 1
 _BASE = secrets.randbelow(_MOD - 256) + 256  # random per process: an attacker cannot aim at collisions
 _LINE_BREAKS = str.maketrans("", "", "\r\n")
@@ -61,12 +65,23 @@ class _Group:
     hashes: dict[int, int]  # form hash -> registrations holding it
 
 
-_Entry = tuple[str, int, int, int]  # window, offset, length, hash
+@dataclasses.dataclass
+class _Window:
+    groups: dict[tuple[int, int], _Group] = dataclasses.field(default_factory=dict)  # (offset, length) ->
+    overflow: dict[tuple[int, int], int] = dataclasses.field(default_factory=dict)  # (before, after) -> count
+    reach: tuple[int, int] = (0, 0)  # the widest (before, after) in overflow
+
+    def __bool__(self) -> bool:
+        return bool(self.groups or self.overflow)
+
+
+_K = TypeVar("_K")
+_Entry = tuple[str, int, int, int]  # window, offset, length, hash (-1: in the window's overflow)
 
 
 class SecretIndex:
     def __init__(self) -> None:
-        self._windows: dict[str, dict[tuple[int, int], _Group]] = {}
+        self._windows: dict[str, _Window] = {}
         self._entries: dict[str, list[_Entry]] = {}  # value -> what registering it added
         self._short: dict[int, set[str]] = {}  # length -> whole-word values
 
@@ -83,41 +98,49 @@ class SecretIndex:
             if not same_length:
                 self._short.pop(len(value), None)
             return
-        for window, offset, length, digest in self._entries.pop(value, []):
-            groups = self._windows[window]
-            group = groups[offset, length]
-            group.hashes[digest] -= 1
-            if not group.hashes[digest]:
-                del group.hashes[digest]
+        for name, offset, length, digest in self._entries.pop(value, []):
+            window = self._windows[name]
+            if digest < 0:
+                _decrement(window.overflow, (offset, length - offset))
+                window.reach = tuple(map(max, zip(*window.overflow, strict=True))) if window.overflow else (0, 0)
+            else:
+                group = window.groups[offset, length]
+                _decrement(group.hashes, digest)
                 if not group.hashes:
-                    del groups[offset, length]
-                    if not groups:
-                        del self._windows[window]
+                    del window.groups[offset, length]
+            if not window:
+                del self._windows[name]
 
     def __len__(self) -> int:
         """Indexed forms and short values: 0 once every value is removed."""
-        forms_held = sum(len(group.hashes) for groups in self._windows.values() for group in groups.values())
-        return forms_held + sum(len(values) for values in self._short.values())
+        held = sum(len(g.hashes) for w in self._windows.values() for g in w.groups.values())
+        held += sum(sum(w.overflow.values()) for w in self._windows.values())
+        return held + sum(len(values) for values in self._short.values())
 
     def _add_form(self, form: str) -> _Entry:
         length, best = len(form), None
         for offset in range(length - ANCHOR + 1):
-            window = form[offset : offset + ANCHOR]
-            groups = self._windows.get(window, {})
+            name = form[offset : offset + ANCHOR]
+            groups = self._windows[name].groups if name in self._windows else {}
             load = 0 if (offset, length) in groups else len(groups) + 1
             if best is None or load < best[0]:
-                best = (load, window, offset)
+                best = (load, name, offset)
                 if load == 0:
                     break
         assert best is not None
-        _, window, offset = best
-        groups = self._windows.setdefault(window, {})
-        group = groups.get((offset, length))
+        load, name, offset = best
+        window = self._windows.setdefault(name, _Window())
+        if load > GROUPS_PER_WINDOW:
+            key = (offset, length - offset)
+            window.overflow[key] = window.overflow.get(key, 0) + 1
+            window.reach = (max(window.reach[0], key[0]), max(window.reach[1], key[1]))
+            return name, offset, length, -1
+        group = window.groups.get((offset, length))
         if group is None:
-            group = groups[offset, length] = _Group(pow(_BASE, length, _MOD), {})
+            group = window.groups[offset, length] = _Group(pow(_BASE, length, _MOD), {})
         digest = _hash(form)
         group.hashes[digest] = group.hashes.get(digest, 0) + 1
-        return window, offset, length, digest
+        return name, offset, length, digest
 
     def find(self, text: str, work: Work) -> list[Span]:
         spans: list[Span] = []
@@ -136,12 +159,16 @@ class SecretIndex:
         spans: list[Span] = []
         windows = self._windows
         for position in range(len(view) - ANCHOR + 1):
-            groups = windows.get(view[position : position + ANCHOR])
-            if not groups:
+            window = windows.get(view[position : position + ANCHOR])
+            if window is None:
                 continue
+            if window.overflow:
+                work.units += 1
+                before, after = window.reach
+                spans.append((where[max(position - before, 0)], where[min(position + after, len(view)) - 1] + 1))
             if not prefix:
                 prefix = _prefix_hashes(view, work)
-            for (offset, length), group in groups.items():
+            for (offset, length), group in window.groups.items():
                 work.units += 1
                 start = position - offset
                 if start < 0 or start + length > len(view):
@@ -164,6 +191,12 @@ class SecretIndex:
                         spans.append((position, end))
             previous_is_word = char.isalnum()
         return spans
+
+
+def _decrement(counts: dict[_K, int], key: _K) -> None:
+    counts[key] -= 1
+    if not counts[key]:
+        del counts[key]
 
 
 def _prefix_hashes(view: str, work: Work) -> list[int]:
