@@ -36,7 +36,9 @@ def _chunked(request: Request) -> Response:
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
-async def test_a_vault_answer_over_1_mib_is_an_error_and_the_pool_goes_on(httpserver: HTTPServer, streamed: bool) -> None:
+async def test_a_vault_answer_over_1_mib_is_an_error_and_the_pool_goes_on(
+    httpserver: HTTPServer, streamed: bool
+) -> None:
     big = httpserver.expect_request("/big/v1/sys/health")
     if streamed:
         big.respond_with_handler(_chunked)
@@ -92,7 +94,9 @@ async def test_a_kubernetes_answer_over_4_mib_is_an_error(httpserver: HTTPServer
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("body", ["oops " * 20_000, json.dumps({"message": "too many " * 12_000})], ids=["text", "json"])
+@pytest.mark.parametrize(
+    "body", ["oops " * 20_000, json.dumps({"message": "too many " * 12_000})], ids=["text", "json"]
+)
 async def test_a_100_kb_kubernetes_error_text_is_clipped(httpserver: HTTPServer, body: str) -> None:
     httpserver.expect_request("/api/v1/namespaces/ns/secrets/s").respond_with_data(body, status=500)
     kube = _kube(httpserver)
