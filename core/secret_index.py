@@ -125,7 +125,7 @@ class SecretIndex:
             load = 0 if (offset, length) in groups else len(groups) + 1
             if best is None or load < best[0]:
                 best = (load, name, offset)
-                if load == 0:
+                if load <= 1:  # joins its own group, or a window nothing uses: as good as it gets
                     break
         assert best is not None
         load, name, offset = best
