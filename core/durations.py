@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
+from .clip import clip_value
+
 _UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 # ASCII digits and units only, no spaces: the parser accepts exactly what DURATION_PATTERN (the CRD) does.
 # ``\d`` would also take Unicode digits such as Arabic-Indic ones, which the API server refuses.
@@ -33,13 +35,6 @@ def parse_duration(text: str) -> float:
             "spaces, such as 30s, 5m or 1h30m"
         )
     return total
-
-
-def clip_value(value: Any, limit: int = 40) -> str:
-    """``repr`` of a user's value, cut so that a long one cannot flood a message."""
-    if not isinstance(value, str) or len(value) <= limit:
-        return repr(value)
-    return repr(value[:limit]) + f"... ({len(value)} characters)"
 
 
 def format_duration(seconds: float) -> str:

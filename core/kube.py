@@ -21,12 +21,15 @@ from typing import Any
 import aiohttp
 import kopf
 
+from .bodies import MIB, read_capped, size_text
+from .clip import clip
 from .errors import CredentialsError, Reason, SecretNotFoundError
 from .kube_errors import KubeError, parse_retry_after, raise_for, unreachable
 
 GROUP, VERSION, PLURAL = "vault.platform.io", "v1alpha1", "vaultconnections"
 __all__ = ["GROUP", "PLURAL", "VERSION", "KubeClient", "KubeError", "ObjectStatus"]
 REQUEST_TIMEOUT = 30.0
+BODY_LIMIT = 4 * MIB  # a Secret holds at most 1 MiB of data; its base64 and metadata fit in 4
 # 429 answers are retried inside one call when the server asks for a short wait; longer waits, or
 # more of them, surface as KubernetesAPIThrottled with ``retry_after`` for the connection's backoff.
 THROTTLE_RETRIES = 3
@@ -123,11 +126,17 @@ class KubeClient:
                     continue
                 now = datetime.datetime.now(datetime.UTC)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
-                raw = await response.read()
+                raw = await read_capped(response, BODY_LIMIT)
+                if raw is None:
+                    raise KubeError(
+                        f"the Kubernetes API answered {method} {path.split('?')[0]} with more than "
+                        f"{size_text(BODY_LIMIT)} (HTTP {response.status})",
+                        response.status,
+                    )
                 try:
                     return response.status, json.loads(raw) if raw else None, retry_after
                 except ValueError:
-                    return response.status, {"message": raw[:200].decode(errors="replace")}, retry_after
+                    return response.status, {"message": clip(raw.decode(errors="replace"), 200)}, retry_after
         raise AssertionError("unreachable")
 
     async def read_secret(self, namespace: str, name: str, key: str) -> str:
@@ -222,7 +231,7 @@ class KubeClient:
             },
             "involvedObject": involved,
             "reason": reason,
-            "message": message[:1024],
+            "message": clip(message, 1024),
             "type": kind,
             "source": {"component": "vault-access-operator"},
             "firstTimestamp": now,

@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 
+from .clip import clip
 from .errors import Reason, VaultAccessError
 
 
@@ -75,7 +76,7 @@ def raise_for(status: int, body: Any, what: str, rbac: str = "", retry_after: fl
     if status < 300:
         return
     message = (body or {}).get("message") if isinstance(body, dict) else None
-    detail = message or "no details"
+    detail = clip(str(message)) if message else "no details"  # an error body may be huge
     if status == 403:
         hint = f": grant the operator {rbac}" if rbac else ": grant the operator's service account the RBAC for it"
         raise KubeError(f"the Kubernetes API refused {what} (403 Forbidden){hint}", status)

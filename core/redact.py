@@ -1,50 +1,48 @@
 """Keeps secrets out of logs, status and events.
 
-Two layers: exact values registered at runtime (tokens, JWTs the operator handled), and
-patterns for secret-looking text that arrives from elsewhere (an exception from a library
-that echoes a header, for instance).
+Two layers: exact values registered at runtime (tokens, JWTs the operator handled) with the
+forms they travel in (:mod:`secret_index`), and shapes of secret-looking text that arrives from
+elsewhere, an exception from a library that echoes a header for instance (:mod:`secret_shapes`).
+Both are linear in the text on any input.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 
+from .secret_index import SHORT, SecretIndex
+from .secret_shapes import Span, Work, secret_shapes
+
 MASK = "***"
-_MIN_LENGTH = 8
-_PATTERNS = [
-    re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),  # JWT / JWS
-    re.compile(r"\b(?:hv[sbr]|s|b|r)\.[A-Za-z0-9_-]{20,}"),  # Vault and OpenBao tokens
-    re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),  # AWS access key ids
-    re.compile(r"(?i)(signature=|x-amz-signature[=:]\s*|x-amz-security-token[=:]\s*)[A-Za-z0-9%/+=_-]+"),
-    re.compile(r"(?i)(x-vault-token[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"),
-    re.compile(r"(<(?:SecretAccessKey|SessionToken)>)[^<]+"),  # STS responses in library debug logs
-    re.compile(r"(?i)([\"']?(?:secret_?access_?key|session_?token|secret_id|client_token)[\"']?\s*[:=]\s*[\"']?)"
-               r"[^\s\"',}]+"),
-]
+MIN_LENGTH = SHORT  # shorter values are never registered; below LONG only whole words are masked
 # Libraries whose DEBUG output prints credentials (botocore: signed headers and STS response bodies).
 NOISY_LOGGERS = ("botocore", "boto3", "urllib3", "hvac")
+# ``extra`` for a log call whose arguments are masked already (a status message): the filter keeps them.
+ALREADY_REDACTED = {"vao_redacted": True}
 
 
 class Redactor:
-    """Masks registered secret values and secret-shaped text.
+    """Masks registered secret values (and their encoded forms) and secret-shaped text.
 
     Values are counted: several connections may hold the same one (a shared Secret), and it stays
-    masked until the last of them forgets it. Matching costs one dict lookup per position of the
-    text, whatever the number of values (a thousand connections hold a thousand tokens).
+    masked until the last of them forgets it. A call is linear in the text whatever it holds and
+    whatever values are registered; ``work`` counts what the calls examined, so tests can bound it.
     """
 
     def __init__(self) -> None:
         self._counts: dict[str, int] = {}
-        self._by_prefix: dict[str, set[str]] = {}
+        self._index = SecretIndex()
         self._lock = threading.Lock()
+        self.work = Work()
 
     def remember(self, value: str | None) -> None:
-        if value and len(value) >= _MIN_LENGTH:  # short values would mask ordinary words
-            with self._lock:
-                self._counts[value] = self._counts.get(value, 0) + 1
-                self._by_prefix.setdefault(value[:_MIN_LENGTH], set()).add(value)
+        if not value or len(value) < MIN_LENGTH:  # short values would mask ordinary words
+            return
+        with self._lock:
+            self._counts[value] = self._counts.get(value, 0) + 1
+            if self._counts[value] == 1:
+                self._index.add(value)
 
     def forget(self, value: str | None) -> None:
         with self._lock:
@@ -54,30 +52,42 @@ class Redactor:
             elif count == 1:
                 assert value is not None
                 del self._counts[value]
-                same_prefix = self._by_prefix[value[:_MIN_LENGTH]]
-                same_prefix.discard(value)
-                if not same_prefix:
-                    del self._by_prefix[value[:_MIN_LENGTH]]
+                self._index.remove(value)
 
     def __len__(self) -> int:
         return len(self._counts)
 
-    def __call__(self, text: str) -> str:
+    @property
+    def indexed(self) -> int:
+        """Forms held by the index (every value's derived forms included): 0 once all are forgotten."""
+        return len(self._index)
+
+    def masked_spans(self, text: str) -> list[Span]:
+        """The parts of ``text`` to mask, overlapping ones merged, in order."""
         with self._lock:
-            if self._by_prefix:
-                found = {
-                    value
-                    for start in range(len(text) - _MIN_LENGTH + 1)
-                    for value in self._by_prefix.get(text[start : start + _MIN_LENGTH], ())
-                    if text.startswith(value, start)
-                }
-            else:
-                found = set()
-        for value in sorted(found, key=len, reverse=True):  # a longer value may contain a shorter one
-            text = text.replace(value, MASK)
-        for pattern in _PATTERNS:
-            text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + MASK, text)
-        return text
+            spans = self._index.find(text, self.work)
+        spans += secret_shapes(text, self.work)
+        return _union(spans, self.work)
+
+    def __call__(self, text: str) -> str:
+        pieces, kept_until = [], 0
+        for start, end in self.masked_spans(text):  # the text is built once, whatever the number of spans
+            pieces += [text[kept_until:start], MASK]
+            kept_until = end
+        pieces.append(text[kept_until:])
+        return "".join(pieces)
+
+
+def _union(spans: list[Span], work: Work) -> list[Span]:
+    # Two secrets that overlap (one's end is the other's start) become one masked stretch.
+    work.units += len(spans)
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 REDACTOR = Redactor()
@@ -92,7 +102,7 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        clean = self._redactor(message)
+        clean = message if getattr(record, "vao_redacted", False) else self._redactor(message)
         if record.exc_info:
             # Tracebacks can quote locals and headers: render them now, masked.
             formatter = logging.Formatter()
@@ -100,6 +110,7 @@ class RedactingFilter(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         record.msg, record.args = clean, None
+        record.vao_redacted = True  # the filters of the other handlers need not mask it again
         return True
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from .clip import SPEC_VALUE_LIMIT, clip
 from .errors import PluginUnavailableError
 from .provider import AuthProvider
 
@@ -59,7 +60,8 @@ class ProviderRegistry:
                     f"{plugin.error}"
                 )
         known = ", ".join(sorted(self.providers)) or "none"
-        raise PluginUnavailableError(f"unknown auth method {key!r} under spec.auth: installed methods are {known}")
+        shown = clip(key, SPEC_VALUE_LIMIT, whole_words=False)  # a spec's block name, of any length
+        raise PluginUnavailableError(f"unknown auth method {shown!r} under spec.auth: installed methods are {known}")
 
 
 def new_plugin_manager() -> pluggy.PluginManager:
@@ -69,7 +71,7 @@ def new_plugin_manager() -> pluggy.PluginManager:
 
 
 def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+    return f"{type(error).__name__}: {clip(str(error))}"
 
 
 def _check_provider(candidate: object) -> type[AuthProvider[Any]]:

@@ -13,12 +13,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from .clip import clip
 from .errors import Reason, VaultAccessError
-from .redact import Redactor
+from .redact import ALREADY_REDACTED, Redactor
 from .status import Observation, build_status
 from .vault import TokenGrant
 
 log = logging.getLogger(__name__)
+MESSAGE_LIMIT = 4096  # a status message; the parts that come from outside are clipped shorter where they arise
 # Errors after which the operator no longer holds a token Vault accepted.
 _AUTH_REASONS = {
     Reason.LOGIN_DENIED,
@@ -90,22 +92,28 @@ class Reporter:
             delay = min(cap, delay * 2)
 
     async def event(self, kind: str, reason: str, message: str) -> None:
+        await self._post(kind, reason, self._redact(message))
+
+    async def _post(self, kind: str, reason: str, masked: str) -> None:
         try:
-            await self._emit(self.name, kind, reason, self._redact(message))
+            await self._emit(self.name, kind, reason, masked)
         except Exception as error:
             log.warning("VaultConnection %s: event not posted: %s", self.name, self._redact(str(error)))
 
     async def failed(self, error: VaultAccessError, failures: int) -> bool:
         """Record a failure; True when the status write succeeded."""
         obs = self.obs
-        obs.phase, obs.reason, obs.message = "Error", error.reason, self._redact(error.message)
+        # Masked once, here, for status, log and event alike; masked before clipping, so a cut never
+        # leaves a secret's head the masking could no longer recognise.
+        obs.phase, obs.reason = "Error", error.reason
+        obs.message = clip(self._redact(error.message), MESSAGE_LIMIT)
         obs.consecutive_failures = failures
         if error.reason in _AUTH_REASONS:
             obs.authenticated = False
-        log.warning("VaultConnection %s: %s: %s", self.name, obs.reason, obs.message)
+        log.warning("VaultConnection %s: %s: %s", self.name, obs.reason, obs.message, extra=ALREADY_REDACTED)
         if obs.reason not in self._warned:
             self._warned.add(obs.reason)
-            await self.event("Warning", obs.reason, obs.message)
+            await self._post("Warning", obs.reason, obs.message)
         return await self.publish()
 
     async def logged_in(

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .clip import clip
 from .context import CoreAuthContext
 from .errors import LoginDeniedError, TokenInvalidError, VaultAccessError
 from .gate import LoginGate
@@ -230,4 +231,4 @@ class ConnectionRuntime:
 def _internal(error: Exception) -> VaultAccessError:
     # A bug (ours or a library's) must not kill the connection's task: report it and retry.
     log.exception("unexpected error in a connection runtime")
-    return VaultAccessError(f"internal error: {type(error).__name__}: {error}", reason="InternalError")
+    return VaultAccessError(f"internal error: {type(error).__name__}: {clip(str(error))}", reason="InternalError")

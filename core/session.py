@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from .clip import clip
 from .context import CoreAuthContext
 from .errors import Reason, VaultAccessError
 from .health import HealthCache
@@ -95,7 +96,7 @@ class VaultSession:
         except Exception as error:  # a plugin bug must not take the operator down
             log.exception("auth plugin %r failed", validated.method)
             raise VaultAccessError(
-                f"the {validated.method!r} auth plugin failed: {type(error).__name__}: {error}",
+                f"the {validated.method!r} auth plugin failed: {type(error).__name__}: {clip(str(error))}",
                 reason=Reason.PLUGIN_FAILED,
             ) from None
         if not isinstance(request, LoginRequest):

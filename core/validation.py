@@ -8,7 +8,7 @@ from typing import Any
 
 import pydantic
 
-from .durations import clip_value
+from .clip import SPEC_VALUE_LIMIT, clip, clip_value
 from .errors import ConfigError
 from .fields import MOUNT_PATH_PATTERN, PATTERN_HELP
 from .models import VaultConnectionSpec
@@ -36,7 +36,11 @@ def _field_name(part: str | int) -> str:
 
 
 def describe_validation_error(error: pydantic.ValidationError, prefix: str) -> str:
-    """One line per problem: ``spec.auth.kubernetes.role is required``."""
+    """One line per problem: ``spec.auth.kubernetes.role is required``.
+
+    Field names and texts come from the spec, so each is clipped: an unknown field name of 120,000
+    characters is shown by its head, and only the first few problems are listed.
+    """
     problems = []
     items = error.errors(include_url=False, include_input=False)
     for item in items[:MAX_PROBLEMS]:
@@ -46,7 +50,7 @@ def describe_validation_error(error: pydantic.ValidationError, prefix: str) -> s
         text = template.format(**context) if template else item["msg"]
         if item["type"] == "string_pattern_mismatch" and context.get("pattern") in PATTERN_HELP:
             text = PATTERN_HELP[context["pattern"]]
-        text = text.replace("Value error, ", "")
+        text = clip(text, 2 * SPEC_VALUE_LIMIT).replace("Value error, ", "")
         if not item["loc"] and text.startswith(prefix + "."):
             problems.append(text)  # a model-level check that names its fields itself
             continue

@@ -16,6 +16,8 @@ from typing import Any
 
 import aiohttp
 
+from .bodies import MIB, read_capped, size_text
+from .clip import clip
 from .errors import (
     LoginDeniedError,
     Reason,
@@ -31,6 +33,7 @@ POOL_PER_HOST = 64  # concurrent requests to one Vault host; more wait for a fre
 # Longer than the default 30 s health interval, so checks reuse their connection. One that Vault or a
 # load balancer closed meanwhile costs nothing: aiohttp sends an idempotent request again once.
 KEEPALIVE_SECONDS = 75.0
+BODY_LIMIT = MIB  # Vault's answers are small JSON documents; more is not Vault talking
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,8 +64,10 @@ class _Answer:
 
     def errors_text(self) -> str:
         errors = self.body.get("errors") if isinstance(self.body, dict) else None
-        text = "; ".join(str(e).strip() for e in errors or [] if str(e).strip())
-        return text or f"HTTP {self.status}"
+        if not isinstance(errors, list):
+            errors = [errors] if errors else []
+        texts = (str(e).strip() for e in errors)  # linear in the body, which is capped (BODY_LIMIT)
+        return clip("; ".join(text for text in texts if text)) or f"HTTP {self.status}"
 
 
 class VaultHTTP:
@@ -138,7 +143,12 @@ class VaultClient:
                 proxy=self._http.proxy_for(self.address),
                 **kwargs,
             ) as response:
-                raw = await response.read()
+                raw = await read_capped(response, BODY_LIMIT)
+                if raw is None:
+                    raise VaultUnavailableError(
+                        f"Vault at {self.address} answered with more than {size_text(BODY_LIMIT)} "
+                        f"(HTTP {response.status}): check that spec.address points at Vault"
+                    )
                 return _Answer(response.status, _json(raw))
         except aiohttp.ClientSSLError as exc:
             verify = isinstance(exc, aiohttp.ClientConnectorCertificateError)

@@ -14,11 +14,15 @@ from typing import Any
 
 import aiohttp
 
+from vault_access_operator.bodies import read_capped
+from vault_access_operator.clip import clip
+
 ENDPOINT_ENV = "AWS_EC2_METADATA_SERVICE_ENDPOINT"
 DISABLED_ENV = "AWS_EC2_METADATA_DISABLED"
 DEFAULT_ENDPOINT = "http://169.254.169.254"
 TOKEN_TTL_SECONDS = "21600"
 _TIMEOUT = aiohttp.ClientTimeout(total=3)
+BODY_LIMIT = 64 * 1024  # a region, a token, an identity document or its PKCS#7 signature: a few KiB each
 
 REGION_PATH = "latest/meta-data/placement/region"
 PKCS7_PATH = "latest/dynamic/instance-identity/pkcs7"
@@ -65,7 +69,10 @@ class Imds:
         url = f"{self.endpoint}/{path}"
         try:
             async with self._session.request(method, url, headers=headers, timeout=_TIMEOUT) as response:
-                text = await response.text()
+                raw = await read_capped(response, BODY_LIMIT)
+                if raw is None:
+                    raise ImdsError(f"{method} {url} answered with more than {BODY_LIMIT // 1024} KiB")
+                text = raw.decode(errors="replace")
                 if response.status == 200 and text:
                     return text
                 hint = ""
@@ -73,5 +80,6 @@ class Imds:
                     hint = " (IMDSv2 token refused: in a pod, the instance needs http-put-response-hop-limit >= 2)"
                 raise ImdsError(f"{method} {url} answered HTTP {response.status}{hint}")
         except (aiohttp.ClientError, TimeoutError) as error:
-            detail = type(error).__name__ if isinstance(error, TimeoutError) else str(error) or type(error).__name__
+            text = "" if isinstance(error, TimeoutError) else clip(str(error))
+            detail = text or type(error).__name__
             raise ImdsError(f"no answer from the instance metadata service at {self.endpoint} ({detail})") from None

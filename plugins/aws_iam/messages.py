@@ -20,6 +20,7 @@ from botocore.exceptions import (
 )
 
 from vault_access_operator import CredentialsError, CredentialSourceUnreachableError, Reason, VaultAccessError
+from vault_access_operator.clip import clip
 
 from .credentials import NoCredentialsFound, SourceKey, WebIdentityMisconfigured
 
@@ -77,15 +78,16 @@ def credential_error(error: Exception, key: SourceKey, account: str, env: Mappin
             if provider == "container-role"
             else ""
         )
-        return CredentialSourceUnreachableError(f"cannot get AWS credentials from {provider}: {error}{hint}")
+        return CredentialSourceUnreachableError(f"cannot get AWS credentials from {provider}: {clip(str(error))}{hint}")
     if isinstance(error, BotoCoreError):
-        return CredentialsError(f"cannot get AWS credentials: {type(error).__name__}: {error}")
-    return CredentialsError(f"cannot get AWS credentials: {type(error).__name__}: {error}")
+        return CredentialsError(f"cannot get AWS credentials: {type(error).__name__}: {clip(str(error))}")
+    return CredentialsError(f"cannot get AWS credentials: {type(error).__name__}: {clip(str(error))}")
 
 
 def _client_error(error: ClientError, key: SourceKey, account: str, env: Mapping[str, str]) -> VaultAccessError:
     info = error.response.get("Error", {})
-    code, text = info.get("Code", "Unknown"), info.get("Message", "")
+    # AWS's own texts: clipped, as they reach the status.
+    code, text = clip(str(info.get("Code", "Unknown")), 200), clip(str(info.get("Message", "")))
     operation = error.operation_name
     if operation == "AssumeRoleWithWebIdentity":
         namespace, _, name = account.partition("/")
