@@ -129,10 +129,16 @@ def same_content(a: Obj, b: Obj) -> bool:
 
 
 def matches_selectors(obj: Obj, label_selector: str | None, field_selector: str | None) -> bool:
-    """Equality-based label selectors and metadata.name/namespace field selectors."""
+    """Equality-based label selectors; field selectors on metadata.name/namespace and, for Events (as
+    ``kubectl describe`` sends them), on involvedObject.*, reason and type. A missing field is ""."""
     meta = obj.get("metadata", {})
     labels = meta.get("labels") or {}
-    fields = {"metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace")}
+    fields = {"metadata.name": meta.get("name") or "", "metadata.namespace": meta.get("namespace") or ""}
+    if obj.get("kind") == "Event":
+        involved = obj.get("involvedObject") or {}
+        fields |= {f"involvedObject.{key}": involved.get(key) or "" for key in
+                   ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")}
+        fields |= {"reason": obj.get("reason") or "", "type": obj.get("type") or ""}
     for term in filter(None, (label_selector or "").split(",")):
         if not _term_ok(term.strip(), labels):
             return False
