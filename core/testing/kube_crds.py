@@ -14,8 +14,8 @@ from .kube_resources import ResourceSpec
 Obj = dict[str, Any]
 
 
-def served(crd: Obj) -> list[tuple[ResourceSpec, list[Obj]]]:
-    """Each served version's resource and its ``additionalPrinterColumns``; 422 on a malformed CRD."""
+def served(crd: Obj) -> list[tuple[ResourceSpec, Obj]]:
+    """Each served version's resource and its entry in ``spec.versions``; 422 on a malformed CRD."""
     spec = crd.get("spec") or {}
     names = spec.get("names") or {}
     group, plural, kind = spec.get("group"), names.get("plural"), names.get("kind")
@@ -34,7 +34,7 @@ def served(crd: Obj) -> list[tuple[ResourceSpec, list[Obj]]]:
         resource = ResourceSpec(group, version["name"], plural, kind,
                                 namespaced=spec.get("scope", "Namespaced") == "Namespaced", subresources=subresources,
                                 short_names=tuple(names.get("shortNames") or ()))
-        result.append((resource, list(version.get("additionalPrinterColumns") or [])))
+        result.append((resource, version))
     return result
 
 
@@ -50,3 +50,27 @@ def established(crd: Obj) -> Obj:
     ]
     stored = [v["name"] for v in spec.get("versions") or [] if v.get("storage")]
     return {"conditions": conditions, "acceptedNames": spec.get("names") or {}, "storedVersions": stored}
+
+
+def unknown_fields(value: Any, schema: Any, path: str = "") -> list[str]:
+    """Paths in ``value`` that a CRD's structural schema does not declare (what fieldValidation=Strict refuses;
+    without it kube-apiserver prunes them). ``metadata`` is the API server's, not the schema's."""
+    if not isinstance(schema, dict) or schema.get("x-kubernetes-preserve-unknown-fields"):
+        return []
+    found: list[str] = []
+    if isinstance(value, dict):
+        declared, extra = schema.get("properties"), schema.get("additionalProperties")
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            if not path and key in ("apiVersion", "kind", "metadata"):
+                continue
+            if declared is not None and key in declared:
+                found += unknown_fields(item, declared[key], where)
+            elif isinstance(extra, dict):
+                found += unknown_fields(item, extra, where)
+            elif declared is not None and not extra:
+                found.append(where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += unknown_fields(item, schema.get("items"), f"{path}[{index}]")
+    return found

@@ -48,6 +48,7 @@ class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmula
     tokens: TokenAuthority = attrs.field(factory=TokenAuthority)
     specs: dict[tuple[str, str, str], ResourceSpec] = attrs.field(factory=dict)
     printer: dict[tuple[str, str, str], list[Column]] = attrs.field(factory=dict, init=False)
+    schemas: dict[tuple[str, str, str], dict[str, Any]] = attrs.field(factory=dict, init=False)
     _rv: int = attrs.field(default=0, init=False)
     _log: list[tuple[int, Any, Published]] = attrs.field(factory=list, init=False)
     _compacted: int = attrs.field(default=0, init=False)
@@ -163,6 +164,7 @@ class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmula
                 name = obj["metadata"]["name"]
                 raise ko.error(409, "AlreadyExists", f'{spec.plural} "{name}" already exists',
                                name=name, kind=spec.plural)
+            self.check_fields(spec, request, obj)
             if spec == CRDS:
                 self.serve_crd(obj)
             await self._commit(spec, key, "ADDED", obj)
@@ -188,6 +190,7 @@ class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmula
                 new = ko.settle_update(spec, current, request.data, sub)
             else:
                 new = ko.settle_update(spec, current, apply_patch(current, request.data, content_type), sub)
+            self.check_fields(spec, request, new)
             if spec == CRDS and sub is None:
                 self.serve_crd(new)
             if ko.same_content(current, new):

@@ -17,6 +17,7 @@ import kmock
 
 from . import kube_crds, kube_openapi, kube_table
 from .kube_auth_api import json_response
+from .kube_objects import error
 
 if TYPE_CHECKING:
     from .kube_resources import ResourceSpec
@@ -30,6 +31,7 @@ class KubectlMixin:
     # Provided by KubeEmulator / kmock.KubernetesEmulator:
     specs: dict[tuple[str, str, str], ResourceSpec]
     printer: dict[tuple[str, str, str], list[kube_table.Column]]
+    schemas: dict[tuple[str, str, str], Obj]  # a CRD-defined kind's openAPIV3Schema
     _lock: asyncio.Lock
     _rv: int
     if TYPE_CHECKING:  # declared only for type checkers: a body here would shadow the real ones in the MRO
@@ -39,9 +41,11 @@ class KubectlMixin:
         def _serve_watch(self, request: kmock.Request) -> AsyncIterator[Any]: ...
 
     async def _serve_version(self, request: kmock.Request) -> Obj:
-        # kmock lists a subresource ("x/status") with its resource's short names, so kubectl warns that
-        # "crds" is ambiguous; a real APIResourceList gives subresources none.
+        # kmock names the core group "/v1", so kubectl finds no core kind ("no resource type secrets"); and
+        # it lists a subresource ("x/status") with its resource's short names, so kubectl warns that "crds"
+        # is ambiguous: a real APIResourceList says "v1" and gives subresources no short names.
         listing: Obj = await super()._serve_version(request)  # type: ignore[misc]
+        listing["groupVersion"] = listing["groupVersion"].lstrip("/")
         for resource in listing["resources"]:
             if "/" in resource["name"]:
                 resource["shortNames"], resource["categories"] = [], []
@@ -64,11 +68,23 @@ class KubectlMixin:
     # -- CustomResourceDefinitions --------------------------------------------------------
     def serve_crd(self, crd: Obj) -> None:
         """Serve the kinds a CRD defines (call with the lock held, before storing it)."""
-        for spec, columns in kube_crds.served(crd):
+        for spec, version in kube_crds.served(crd):
             self.add_resource(spec)
-            self.printer[(spec.group, spec.version, spec.plural)] = kube_table.printer_columns(columns)
+            key = (spec.group, spec.version, spec.plural)
+            self.printer[key] = kube_table.printer_columns(version.get("additionalPrinterColumns") or [])
+            self.schemas[key] = (version.get("schema") or {}).get("openAPIV3Schema") or {}
         if not crd.get("status"):
             crd["status"] = kube_crds.established(crd)
+
+    def check_fields(self, spec: ResourceSpec, request: kmock.Request, obj: Obj) -> None:
+        """fieldValidation=Strict (what kubectl sends, see kube_openapi): refuse fields the CRD does not declare."""
+        schema = self.schemas.get((spec.group, spec.version, spec.plural))
+        if schema is None or request.params.get("fieldValidation") != "Strict":
+            return
+        if unknown := kube_crds.unknown_fields(obj, schema):
+            raise error(400, "BadRequest", f"{spec.kind} in version \"{spec.version}\" cannot be handled as a "
+                        f"{spec.kind}: strict decoding error: "
+                        + ", ".join(f'unknown field "{path}"' for path in unknown))
 
     # -- Tables ----------------------------------------------------------------------------
     def _columns(self, spec: ResourceSpec) -> list[kube_table.Column]:
