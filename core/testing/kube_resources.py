@@ -55,11 +55,13 @@ CRDS = ResourceSpec("apiextensions.k8s.io", "v1", "customresourcedefinitions", "
                     namespaced=False, subresources=("status",), short_names=("crd", "crds"))
 
 DEFAULT_RESOURCES: tuple[ResourceSpec, ...] = (
-    ResourceSpec("", "v1", "namespaces", "Namespace", namespaced=False, subresources=("status",)),
+    ResourceSpec("", "v1", "namespaces", "Namespace", namespaced=False, subresources=("status",),
+                 short_names=("ns",)),
     ResourceSpec("", "v1", "secrets", "Secret", namespaced=True),
-    ResourceSpec("", "v1", "configmaps", "ConfigMap", namespaced=True),
-    ResourceSpec("", "v1", "serviceaccounts", "ServiceAccount", namespaced=True, subresources=("token",)),
-    ResourceSpec("", "v1", "events", "Event", namespaced=True),
+    ResourceSpec("", "v1", "configmaps", "ConfigMap", namespaced=True, short_names=("cm",)),
+    ResourceSpec("", "v1", "serviceaccounts", "ServiceAccount", namespaced=True, subresources=("token",),
+                 short_names=("sa",)),
+    ResourceSpec("", "v1", "events", "Event", namespaced=True, short_names=("ev",)),
     ResourceSpec("coordination.k8s.io", "v1", "leases", "Lease", namespaced=True),
     VAULTCONNECTIONS,
     CRDS,  # applying one serves its kinds (kube_crds)
