@@ -52,7 +52,9 @@ def apply_crds(kube: FakeKube) -> None:
 def apply_sample(kube: FakeKube, manifest: dict[str, Any]) -> None:
     """Create ``manifest`` as ``kubectl apply`` does (with its last-applied annotation), so that a later
     ``kubectl apply`` of an edited copy patches it without a warning."""
-    last_applied = json.dumps(manifest, separators=(",", ":"))
+    # kubectl's own form: the manifest with empty annotations, as Go marshals it (sorted keys, a newline).
+    applied = {**manifest, "metadata": {**manifest["metadata"], "annotations": {}}}
+    last_applied = json.dumps(applied, separators=(",", ":"), sort_keys=True) + "\n"
     annotations = {"kubectl.kubernetes.io/last-applied-configuration": last_applied}
     kube.create_vaultconnection(manifest["metadata"]["name"], manifest["spec"], annotations=annotations)
 

@@ -10,6 +10,7 @@ import pytest
 
 from tests.kubectl.conftest import Kubectl
 from vault_access_operator.testing.kube import FakeKube
+from vault_access_operator.testing.waiting import wait_for
 
 CONNECTION = """apiVersion: vault.platform.io/v1alpha1
 kind: VaultConnection
@@ -24,6 +25,12 @@ spec:
 READY = {"phase": "Active", "healthy": True, "vaultVersion": "2.1.0", "conditions": [
     {"type": "Ready", "status": "True", "reason": "Active", "message": "logged in",
      "lastTransitionTime": "2026-01-01T00:00:00Z"}]}
+
+
+def watch_started(kube: FakeKube, path: str) -> bool:
+    """kubectl has opened a watch on ``path`` (the emulator records every request)."""
+    assert kube.emulator is not None
+    return any(r.url.path == path and r.params.get("watch") in ("true", "1") for r in list(kube.emulator))
 
 
 def crds_yaml() -> str:
@@ -103,14 +110,19 @@ def test_get_yaml_and_describe_show_status_and_events(applied: Kubectl, fake_kub
 
 
 def test_wait_for_ready_returns_once_the_status_says_so(applied: Kubectl, fake_kube: FakeKube) -> None:
+    fake_kube.patch_vaultconnection_status("vault-k8s", {"phase": "Pending"})  # not Ready yet
     waiting = applied.start("wait", "--for=condition=Ready", "vaultconnection/vault-k8s", "--timeout=30s")
     try:
-        fake_kube.patch_vaultconnection_status("vault-k8s", {"phase": "Pending"})  # not yet
+        # Ready only once kubectl watches: the change must reach it through the watch stream.
+        wait_for(lambda: watch_started(fake_kube, "/apis/vault.platform.io/v1alpha1/vaultconnections"),
+                 timeout=30, message="kubectl wait never opened a watch")
+        assert waiting.poll() is None
         fake_kube.patch_vaultconnection_status("vault-k8s", READY)
         out, err = waiting.communicate(timeout=40)
     finally:
         waiting.kill()
     assert waiting.returncode == 0, err
+    assert err == ""  # a watch kubectl cannot read only logs an error and relists: that is not "works"
     assert out.strip() == "vaultconnection.vault.platform.io/vault-k8s condition met"
     by_jsonpath = applied("wait", "--for=jsonpath={.status.phase}=Active", "vaultconnection/vault-k8s",
                           "--timeout=10s")
