@@ -109,7 +109,7 @@ class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmula
             return await self._delete(spec, request)
         if request.action in _READS and wants_table(request.headers):
             return await self._table_read(spec, request)
-        return await self._serve_directly(_READS.get(request.action), request)
+        return await self._serve_directly(_READS.get(request.action) if request.action else None, request)
 
     def _discovery(self, request: kmock.Request) -> str | None:
         if request.method != "GET":

@@ -4,7 +4,8 @@ kubectl validates what it sends (``--validate=strict`` by default). It first ask
 OpenAPI v3 document whether the kind's PATCH takes the ``fieldValidation`` query parameter; if so,
 it leaves validation to the server. Otherwise it validates on the client with the OpenAPI v2
 document, which it only reads as protobuf. So each served group/version gets a document with a
-PATCH operation per kind that declares ``fieldValidation`` (the emulator checks fields on writes).
+PATCH operation per kind that declares ``fieldValidation``; the emulator then refuses fields a CRD does
+not declare when kubectl asks for ``fieldValidation=Strict`` (built-in kinds are not checked).
 The PATCH declares no strategic-merge body, so kubectl computes JSON merge patches for custom
 resources and falls back to its compiled-in types for built-in kinds, as against a CRD server.
 """

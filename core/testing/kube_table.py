@@ -105,12 +105,16 @@ AGE = Column("Age", "string", lambda o: human_age(o["metadata"].get("creationTim
              description="CreationTimestamp is a timestamp representing the server time when this object was created.")
 
 
+def _json_cell(kind: str, path: str) -> Callable[[Obj], Any]:
+    return lambda obj: _cell(kind, jsonpath(obj, path))
+
+
 def printer_columns(columns: list[Obj]) -> list[Column]:
     """NAME + a CRD version's ``additionalPrinterColumns`` (AGE too when the CRD does not show it)."""
     result = [NAME]
     for column in columns:
         kind, path = column.get("type", "string"), column.get("jsonPath", "")
-        result.append(Column(column["name"], kind, lambda o, k=kind, p=path: _cell(k, jsonpath(o, p)),
+        result.append(Column(column["name"], kind, _json_cell(kind, path),
                              format=column.get("format", ""), description=column.get("description", ""),
                              priority=int(column.get("priority", 0))))
     if not any(c.get("jsonPath") == ".metadata.creationTimestamp" for c in columns):
