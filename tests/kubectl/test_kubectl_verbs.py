@@ -148,3 +148,7 @@ def test_delete_removes_the_connection(applied: Kubectl, fake_kube: FakeKube) ->
         'vaultconnection.vault.platform.io "vault-k8s" deleted'
     assert fake_kube.get_vaultconnection("vault-k8s") is None
     assert "No resources found" in applied("get", "vaultconnections").stderr
+    missing = applied("get", "vaultconnection", "vault-k8s", check=False)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == ('Error from server (NotFound): vaultconnections.vault.platform.io '
+                                      '"vault-k8s" not found')
