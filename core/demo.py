@@ -21,11 +21,13 @@ from .context import OperatorIdentity
 from .crd import render_crds
 from .testing import vault_setup
 from .testing.kube import FakeKube
+from .testing.kube_resources import VAULTCONNECTIONS
 from .testing.openbao import OpenBaoServer
 from .testing.operator import run_operator
 
 NAMESPACE = "vault-access-operator-system"
 ACCOUNT = "vault-access-operator-controller-manager"
+TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"  # what kubectl get asks for
 
 
 def sample(address: str) -> dict[str, Any]:
@@ -77,20 +79,14 @@ def kubectl_hints(kubeconfig: Path, name: str) -> str:
     return "\n".join(lines)
 
 
-def _table(obj: dict[str, Any]) -> str:
-    status = obj.get("status") or {}
-    rows = [
-        ("NAME", "ADDRESS", "PHASE", "HEALTHY", "VERSION"),
-        (
-            obj["metadata"]["name"],
-            obj["spec"]["address"],
-            str(status.get("phase", "")),
-            str(status.get("healthy", "")).lower(),
-            str(status.get("vaultVersion", "")),
-        ),
-    ]
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    return "\n".join("   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)
+def _table(kube: FakeKube, name: str) -> str:
+    """``kubectl get vaultconnection NAME`` as kubectl prints it: the emulator's server-side Table."""
+    table = kube.call("GET", VAULTCONNECTIONS.url(name=name), headers={"Accept": TABLE})
+    cells = [["" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for v in row["cells"]]
+             for row in table["rows"]]
+    rows = [[column["name"].upper() for column in table["columnDefinitions"]], *cells]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
 def run_demo(timeout: float = 60.0, keep_running: bool = False) -> int:
@@ -123,7 +119,7 @@ def run_demo(timeout: float = 60.0, keep_running: bool = False) -> int:
                     break
                 time.sleep(0.1)
             step("kubectl get vaultconnection demo")
-            click.echo(_table(obj))
+            click.echo(_table(kube, "demo"))
             step("kubectl get vaultconnection demo -o yaml  (status)")
             click.echo(yaml.safe_dump({"status": obj.get("status")}, sort_keys=False))
             if phase != "Active":

@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 
 from tests.kubectl.conftest import Kubectl
-from vault_access_operator.demo import NAMESPACE, apply_crds, apply_sample, kubectl_hints, sample
+from vault_access_operator.demo import NAMESPACE, _table, apply_crds, apply_sample, kubectl_hints, sample
 from vault_access_operator.testing.kube import FakeKube
 
 
@@ -36,3 +36,13 @@ def test_every_printed_command_runs(kubectl: Kubectl, fake_kube: FakeKube, tmp_p
     assert outputs["get vaultconnections"].split()[:6] == ["NAME", "ADDRESS", "PHASE", "HEALTHY", "VERSION", "AGE"]
     assert "condition met" in outputs["wait --for=condition=Ready"]
     assert "deleted" in outputs["delete vaultconnection"]
+
+
+def test_the_demo_prints_get_as_kubectl_does(kubectl: Kubectl, fake_kube: FakeKube) -> None:
+    apply_crds(fake_kube)
+    apply_sample(fake_kube, sample("http://127.0.0.1:8200"))
+    fake_kube.patch_vaultconnection_status("demo", {"phase": "Active", "healthy": True, "vaultVersion": "2.7.2"})
+    printed = [line.split()[:-1] for line in _table(fake_kube, "demo").splitlines()]  # all but AGE, which ticks
+    shown = [line.split()[:-1] for line in kubectl("get", "vaultconnection", "demo").stdout.splitlines()]
+    assert printed == shown == [["NAME", "ADDRESS", "PHASE", "HEALTHY", "VERSION"],
+                                ["demo", "http://127.0.0.1:8200", "Active", "true", "2.7.2"]]
