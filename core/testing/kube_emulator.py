@@ -151,7 +151,7 @@ class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmula
     # -- writes -------------------------------------------------------------------------
     async def _create(self, spec: ResourceSpec, request: kmock.Request) -> aiohttp.web.StreamResponse:
         if not isinstance(request.data, dict):
-            raise ko.error(400, "BadRequest", "the request body must be a JSON object")
+            raise ko.bad_body(request.headers)
         namespace = None
         if spec.namespaced:
             namespace = request.namespace or request.data.get("metadata", {}).get("namespace") or "default"
@@ -183,7 +183,7 @@ class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmula
                 raise ko.not_found(spec, request.name)
             if replace:
                 if not isinstance(request.data, dict):
-                    raise ko.error(400, "BadRequest", "the request body must be a JSON object")
+                    raise ko.bad_body(request.headers)
                 expected = request.data.get("metadata", {}).get("resourceVersion")
                 if expected and expected != current["metadata"]["resourceVersion"]:
                     raise ko.conflict(current)

@@ -32,6 +32,14 @@ def error(status: int, reason: str, message: str, **details: Any) -> kmock.Kuber
     return kmock.KubernetesError(status=status, reason=reason, message=message, details=details or {"causes": []})
 
 
+def bad_body(headers: dict[str, str]) -> kmock.KubernetesError:
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    if "protobuf" in content_type:  # `kubectl create <kind> ...` sends built-in kinds as protobuf
+        return error(415, "UnsupportedMediaType", "this Kubernetes API emulator reads JSON and YAML only, not "
+                     "protobuf: use `kubectl apply -f FILE` (or `kubectl create -f FILE`) instead")
+    return error(400, "BadRequest", "the request body must be a JSON object")
+
+
 def not_found(spec: ResourceSpec, name: str) -> kmock.KubernetesError:
     qualified = f"{spec.plural}.{spec.group}" if spec.group else spec.plural
     return error(404, "NotFound", f'{qualified} "{name}" not found', name=name, group=spec.group, kind=spec.plural)

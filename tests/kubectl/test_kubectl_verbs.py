@@ -152,3 +152,13 @@ def test_delete_removes_the_connection(applied: Kubectl, fake_kube: FakeKube) ->
     assert missing.returncode == 1
     assert missing.stderr.strip() == ('Error from server (NotFound): vaultconnections.vault.platform.io '
                                       '"vault-k8s" not found')
+
+
+def test_protobuf_bodies_are_refused_with_what_to_use_instead(kubectl: Kubectl, fake_kube: FakeKube) -> None:
+    # `kubectl create namespace X` sends protobuf, which the emulator cannot read; a manifest goes as JSON.
+    refused = kubectl("create", "namespace", "team-a", check=False)
+    assert refused.returncode == 1
+    assert "reads JSON and YAML only, not protobuf: use `kubectl apply -f FILE`" in refused.stderr
+    created = kubectl("create", "-f", "-", stdin="apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n")
+    assert created.stdout.strip() == "namespace/team-a created"
+    assert fake_kube.get("namespaces", "team-a") is not None
