@@ -2,25 +2,32 @@
 
 Starts a local OpenBao dev server and an in-process Kubernetes API (the same ones the test
 suite uses), configures Vault's kubernetes auth to trust that API, runs the real operator
-against it, applies a sample VaultConnection, and prints what ``kubectl`` would show.
+against it, applies a sample VaultConnection, and prints what ``kubectl`` would show. With
+``--keep-running`` it prints a KUBECONFIG for the emulator, so the real kubectl can explore it.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import time
+from pathlib import Path
 from typing import Any
 
 import click
 import yaml
 
 from .context import OperatorIdentity
+from .crd import render_crds
 from .testing import vault_setup
 from .testing.kube import FakeKube
+from .testing.kube_resources import VAULTCONNECTIONS
 from .testing.openbao import OpenBaoServer
 from .testing.operator import run_operator
 
 NAMESPACE = "vault-access-operator-system"
 ACCOUNT = "vault-access-operator-controller-manager"
+TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"  # what kubectl get asks for
 
 
 def sample(address: str) -> dict[str, Any]:
@@ -36,20 +43,50 @@ def sample(address: str) -> dict[str, Any]:
     }
 
 
-def _table(obj: dict[str, Any]) -> str:
-    status = obj.get("status") or {}
-    rows = [
-        ("NAME", "ADDRESS", "PHASE", "HEALTHY", "VERSION"),
-        (
-            obj["metadata"]["name"],
-            obj["spec"]["address"],
-            str(status.get("phase", "")),
-            str(status.get("healthy", "")).lower(),
-            str(status.get("vaultVersion", "")),
-        ),
+def apply_crds(kube: FakeKube) -> None:
+    """Create what ``vault-access-operator crds`` prints, as the Helm chart does: kubectl then shows the
+    printer columns and ``kubectl get crds`` lists them."""
+    for crd in yaml.safe_load_all(render_crds()):
+        if crd:
+            kube.create("customresourcedefinitions", crd)
+
+
+def apply_sample(kube: FakeKube, manifest: dict[str, Any]) -> None:
+    """Create ``manifest`` as ``kubectl apply`` does (with its last-applied annotation), so that a later
+    ``kubectl apply`` of an edited copy patches it without a warning."""
+    # kubectl's own form: the manifest with empty annotations, as Go marshals it (sorted keys, a newline).
+    applied = {**manifest, "metadata": {**manifest["metadata"], "annotations": {}}}
+    last_applied = json.dumps(applied, separators=(",", ":"), sort_keys=True) + "\n"
+    annotations = {"kubectl.kubernetes.io/last-applied-configuration": last_applied}
+    kube.create_vaultconnection(manifest["metadata"]["name"], manifest["spec"], annotations=annotations)
+
+
+def kubectl_hints(kubeconfig: Path, name: str) -> str:
+    """What to paste into another terminal to explore the running demo with kubectl."""
+    lines = [
+        "Explore it with kubectl, in another terminal:",
+        f"  export KUBECONFIG={kubeconfig}",
+        "  kubectl get vaultconnections",
+        f"  kubectl describe vaultconnection {name}",
+        f"  kubectl wait --for=condition=Ready vaultconnection/{name} --timeout=30s",
+        f"  kubectl get events -n {NAMESPACE}",
+        f"  kubectl get vaultconnection {name} -o yaml",
+        "  kubectl get vaultconnections -w    # and in a third terminal:",
+        f"  kubectl delete vaultconnection {name}",
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    return "\n".join("   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)
+    if shutil.which("kubectl") is None:
+        lines.append("(kubectl is not installed here: on Debian, apt-get install kubernetes-client)")
+    return "\n".join(lines)
+
+
+def _table(kube: FakeKube, name: str) -> str:
+    """``kubectl get vaultconnection NAME`` as kubectl prints it: the emulator's server-side Table."""
+    table = kube.call("GET", VAULTCONNECTIONS.url(name=name), headers={"Accept": TABLE})
+    cells = [["" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for v in row["cells"]]
+             for row in table["rows"]]
+    rows = [[column["name"].upper() for column in table["columnDefinitions"]], *cells]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
 def run_demo(timeout: float = 60.0, keep_running: bool = False) -> int:
@@ -59,16 +96,18 @@ def run_demo(timeout: float = 60.0, keep_running: bool = False) -> int:
         click.echo(f"    OpenBao at {bao.url}; Kubernetes API emulator at {kube.url}")
         step("configuring Vault: kubernetes auth trusting the emulated API server, role vault-access-operator")
         kube.create_service_account(NAMESPACE, ACCOUNT)
+        apply_crds(kube)
         client = bao.client()
         vault_setup.enable_kubernetes_auth(client, kube.url)
         vault_setup.create_kubernetes_role(client, "vault-access-operator", [ACCOUNT], [NAMESPACE], ttl="1h")
         step("starting the operator")
         identity = OperatorIdentity(namespace=NAMESPACE, service_account=ACCOUNT, token_file="/nonexistent")
-        with run_operator(kube.connection_info(), identity=identity):
+        # Events go to the operator's namespace, as in a cluster (the test harness defaults to "default").
+        with run_operator(kube.connection_info(), identity=identity, events_namespace=NAMESPACE):
             manifest = sample(bao.url)
             step("applying this VaultConnection:")
             click.echo(yaml.safe_dump(manifest, sort_keys=False))
-            kube.create_vaultconnection("demo", manifest["spec"])
+            apply_sample(kube, manifest)
             deadline, phase = time.monotonic() + timeout, None
             while time.monotonic() < deadline:
                 obj = kube.get_vaultconnection("demo") or {}
@@ -80,18 +119,21 @@ def run_demo(timeout: float = 60.0, keep_running: bool = False) -> int:
                     break
                 time.sleep(0.1)
             step("kubectl get vaultconnection demo")
-            click.echo(_table(obj))
+            click.echo(_table(kube, "demo"))
             step("kubectl get vaultconnection demo -o yaml  (status)")
             click.echo(yaml.safe_dump({"status": obj.get("status")}, sort_keys=False))
             if phase != "Active":
                 click.secho(f"the connection did not turn Active within {timeout:.0f}s", fg="red", err=True)
                 return 1
             click.secho("The VaultConnection is Active: the operator logged in to OpenBao.", fg="green", bold=True)
-            if keep_running:
-                click.echo(f"Running until Ctrl-C. Vault UI/API: {bao.url} (root token: root)")
-                try:
-                    while True:
-                        time.sleep(1)
-                except KeyboardInterrupt:
-                    pass
+            if not keep_running:
+                click.echo("Run it with --keep-running to explore it with kubectl.")
+                return 0
+            click.echo(kubectl_hints(kube.kubeconfig_path(), "demo"))
+            click.echo(f"Running until Ctrl-C. Vault UI/API: {bao.url} (root token: root)")
+            try:
+                while True:
+                    time.sleep(1)
+            except KeyboardInterrupt:
+                pass
     return 0

@@ -171,16 +171,20 @@ class FakeKube(KubeHelpersMixin):
         return kopf.ConnectionInfo(server=self.url, insecure=True, default_namespace="default")
 
     def kubeconfig_path(self) -> Path:
-        """A kubeconfig (JSON, which is valid YAML) for this server; any token is accepted."""
+        """A kubeconfig for this server in a temporary folder that stop() removes."""
         if self._tmpdir is None:
             self._tmpdir = Path(tempfile.mkdtemp(prefix="fake-kube-"))
-        path = self._tmpdir / "kubeconfig"
+        return self.write_kubeconfig(self._tmpdir / "kubeconfig")
+
+    def write_kubeconfig(self, path: Path, namespace: str = "default") -> Path:
+        """Write a kubeconfig (JSON, which is valid YAML) for this server to ``path``: kubectl and
+        kopf use it as they would a cluster's. Any bearer token is accepted."""
         path.write_text(json.dumps({
             "apiVersion": "v1", "kind": "Config", "current-context": "fake",
-            "clusters": [{"name": "fake", "cluster": {"server": self.url, "insecure-skip-tls-verify": True}}],
+            "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
             "users": [{"name": "fake", "user": {"token": "fake-token"}}],
-            "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake", "namespace": "default"}}],
-        }, indent=2))
+            "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake", "namespace": namespace}}],
+        }, indent=2) + "\n")
         return path
 
     # -- raw HTTP --------------------------------------------------------------------------

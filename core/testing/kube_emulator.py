@@ -5,6 +5,7 @@ This subclass takes over writes (create/patch/put/delete) and list/watch so that
 objects get uid/resourceVersion/generation; the status subresource is honoured; JSON-patch
 `test` failures give 422 (kopf needs this); finalizers block deletion; watches honour
 resourceVersion (no duplicate ADDED events); and the TokenRequest/TokenReview endpoints exist.
+What kubectl needs besides (OpenAPI, Tables, CRDs, JSON watch streams) is in kube_kubectl.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ import kmock
 
 from . import kube_objects as ko
 from .kube_auth_api import AuthAPIMixin, json_response
+from .kube_kubectl import WATCH_HEADERS, KubectlMixin
 from .kube_patch import apply_patch
-from .kube_resources import DEFAULT_RESOURCES, ResourceSpec, declare
+from .kube_resources import CRDS, DEFAULT_RESOURCES, ResourceSpec, declare
+from .kube_table import Column, wants_table
 from .kube_tokens import TokenAuthority
 from .kube_watch import Observer, Published, WatchMixin
 
@@ -46,9 +49,11 @@ class _InjectedFailure(kmock.KubernetesError):
 
 
 @attrs.define(kw_only=True)
-class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
+class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
     tokens: TokenAuthority = attrs.field(factory=TokenAuthority)
     specs: dict[tuple[str, str, str], ResourceSpec] = attrs.field(factory=dict)
+    printer: dict[tuple[str, str, str], list[Column]] = attrs.field(factory=dict, init=False)
+    schemas: dict[tuple[str, str, str], dict[str, Any]] = attrs.field(factory=dict, init=False)
     _rv: int = attrs.field(default=0, init=False)
     _log: list[tuple[int, Any, Published]] = attrs.field(factory=list, init=False)
     _compacted: int = attrs.field(default=0, init=False)
@@ -100,7 +105,7 @@ class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
     async def _handle(self, request: kmock.Request) -> aiohttp.web.StreamResponse:
         self._check_faults(request)
         method = request.method
-        if (discovery := self._issuer_discovery(request)) is not None:
+        if (discovery := self._issuer_discovery(request) or self._openapi(request)) is not None:
             return discovery
         spec = self.spec_of(request.resource)
         if spec is None:
@@ -115,7 +120,9 @@ class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
             return await self._update(spec, request, replace=(method == "PUT"))
         if method == "DELETE" and request.name is not None and request.subresource is None:
             return await self._delete(spec, request)
-        return await self._serve_directly(_READS.get(request.action), request)
+        if request.action in _READS and wants_table(request.headers):
+            return await self._table_read(spec, request)
+        return await self._serve_directly(_READS.get(request.action) if request.action else None, request)
 
     def _discovery(self, request: kmock.Request) -> str | None:
         if request.method != "GET":
@@ -125,7 +132,8 @@ class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
     async def _serve_directly(self, serve: str | None, request: kmock.Request) -> aiohttp.web.StreamResponse:
         if serve is None:
             return await super()._handle(request)  # kmock's own matching (and its 404)
-        return await kmock.Response(payload=getattr(self, serve))(request)
+        headers = WATCH_HEADERS if serve == "_serve_watch" else None  # kmock's default is octet-stream
+        return await kmock.Response(payload=getattr(self, serve), headers=headers)(request)
 
     # -- storage primitives (call with self._lock held) ----------------------------------
     # A committed object is never changed in place (each write commits a new dict), so readers
@@ -156,7 +164,7 @@ class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
     # -- writes -------------------------------------------------------------------------
     async def _create(self, spec: ResourceSpec, request: kmock.Request) -> aiohttp.web.StreamResponse:
         if not isinstance(request.data, dict):
-            raise ko.error(400, "BadRequest", "the request body must be a JSON object")
+            raise ko.bad_body(request.headers)
         namespace = None
         if spec.namespaced:
             namespace = request.namespace or request.data.get("metadata", {}).get("namespace") or "default"
@@ -169,6 +177,9 @@ class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
                 name = obj["metadata"]["name"]
                 raise ko.error(409, "AlreadyExists", f'{spec.plural} "{name}" already exists',
                                name=name, kind=spec.plural)
+            self.check_fields(spec, request, obj)
+            if spec == CRDS:
+                self.serve_crd(obj)
             await self._commit(spec, key, "ADDED", obj)
         return json_response(obj, 201)
 
@@ -185,13 +196,16 @@ class KubeEmulator(WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
                 raise ko.not_found(spec, request.name)
             if replace:
                 if not isinstance(request.data, dict):
-                    raise ko.error(400, "BadRequest", "the request body must be a JSON object")
+                    raise ko.bad_body(request.headers)
                 expected = request.data.get("metadata", {}).get("resourceVersion")
                 if expected and expected != current["metadata"]["resourceVersion"]:
                     raise ko.conflict(current)
                 new = ko.settle_update(spec, current, request.data, sub)
             else:
                 new = ko.settle_update(spec, current, apply_patch(current, request.data, content_type), sub)
+            self.check_fields(spec, request, new)
+            if spec == CRDS and sub is None:
+                self.serve_crd(new)
             if ko.same_content(current, new):
                 return json_response(current)  # a no-op write: no new resourceVersion, no watch event
             await self._commit(spec, key, "MODIFIED", new)

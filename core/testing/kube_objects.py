@@ -32,6 +32,14 @@ def error(status: int, reason: str, message: str, **details: Any) -> kmock.Kuber
     return kmock.KubernetesError(status=status, reason=reason, message=message, details=details or {"causes": []})
 
 
+def bad_body(headers: dict[str, str]) -> kmock.KubernetesError:
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    if "protobuf" in content_type:  # `kubectl create <kind> ...` sends built-in kinds as protobuf
+        return error(415, "UnsupportedMediaType", "this Kubernetes API emulator reads JSON and YAML only, not "
+                     "protobuf: use `kubectl apply -f FILE` (or `kubectl create -f FILE`) instead")
+    return error(400, "BadRequest", "the request body must be a JSON object")
+
+
 def not_found(spec: ResourceSpec, name: str) -> kmock.KubernetesError:
     qualified = f"{spec.plural}.{spec.group}" if spec.group else spec.plural
     return error(404, "NotFound", f'{qualified} "{name}" not found', name=name, group=spec.group, kind=spec.plural)
@@ -129,10 +137,16 @@ def same_content(a: Obj, b: Obj) -> bool:
 
 
 def matches_selectors(obj: Obj, label_selector: str | None, field_selector: str | None) -> bool:
-    """Equality-based label selectors and metadata.name/namespace field selectors."""
+    """Equality-based label selectors; field selectors on metadata.name/namespace and, for Events (as
+    ``kubectl describe`` sends them), on involvedObject.*, reason and type. A missing field is ""."""
     meta = obj.get("metadata", {})
     labels = meta.get("labels") or {}
-    fields = {"metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace")}
+    fields = {"metadata.name": meta.get("name") or "", "metadata.namespace": meta.get("namespace") or ""}
+    if obj.get("kind") == "Event":
+        involved = obj.get("involvedObject") or {}
+        fields |= {f"involvedObject.{key}": involved.get(key) or "" for key in
+                   ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")}
+        fields |= {"reason": obj.get("reason") or "", "type": obj.get("type") or ""}
     for term in filter(None, (label_selector or "").split(",")):
         if not _term_ok(term.strip(), labels):
             return False

@@ -21,6 +21,7 @@ class ResourceSpec:
     namespaced: bool
     subresources: tuple[str, ...] = ()
     verbs: tuple[str, ...] = field(default=VERBS)
+    short_names: tuple[str, ...] = ()
 
     @property
     def api_version(self) -> str:
@@ -50,14 +51,20 @@ class ResourceSpec:
 VAULTCONNECTIONS = ResourceSpec("vault.platform.io", "v1alpha1", "vaultconnections", "VaultConnection",
                                 namespaced=False, subresources=("status",))
 
+CRDS = ResourceSpec("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition",
+                    namespaced=False, subresources=("status",), short_names=("crd", "crds"))
+
 DEFAULT_RESOURCES: tuple[ResourceSpec, ...] = (
-    ResourceSpec("", "v1", "namespaces", "Namespace", namespaced=False, subresources=("status",)),
+    ResourceSpec("", "v1", "namespaces", "Namespace", namespaced=False, subresources=("status",),
+                 short_names=("ns",)),
     ResourceSpec("", "v1", "secrets", "Secret", namespaced=True),
-    ResourceSpec("", "v1", "configmaps", "ConfigMap", namespaced=True),
-    ResourceSpec("", "v1", "serviceaccounts", "ServiceAccount", namespaced=True, subresources=("token",)),
-    ResourceSpec("", "v1", "events", "Event", namespaced=True),
+    ResourceSpec("", "v1", "configmaps", "ConfigMap", namespaced=True, short_names=("cm",)),
+    ResourceSpec("", "v1", "serviceaccounts", "ServiceAccount", namespaced=True, subresources=("token",),
+                 short_names=("sa",)),
+    ResourceSpec("", "v1", "events", "Event", namespaced=True, short_names=("ev",)),
     ResourceSpec("coordination.k8s.io", "v1", "leases", "Lease", namespaced=True),
     VAULTCONNECTIONS,
+    CRDS,  # applying one serves its kinds (kube_crds)
     # kopf's peering resources: served so that kopf without --standalone does not choke.
     ResourceSpec("kopf.dev", "v1", "clusterkopfpeerings", "ClusterKopfPeering", namespaced=False),
     ResourceSpec("kopf.dev", "v1", "kopfpeerings", "KopfPeering", namespaced=True),
@@ -70,7 +77,7 @@ def declare(emulator: kmock.KubernetesEmulator, spec: ResourceSpec) -> None:
     """Make a resource discoverable (APIResourceList etc.) in kmock."""
     emulator.resources[spec.resource] = kmock.ResourceInfo(
         kind=spec.kind, singular=spec.kind.lower(), namespaced=spec.namespaced,
-        verbs=set(spec.verbs), subresources=set(spec.subresources),
+        verbs=set(spec.verbs), subresources=set(spec.subresources), shortnames=set(spec.short_names),
     )
 
 
