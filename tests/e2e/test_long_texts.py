@@ -40,7 +40,7 @@ def test_huge_field_names_and_vault_errors_give_short_messages(
     fake_kube.create_vaultconnection("wordy-vault", k8s_spec(httpserver.url_for("/").rstrip("/")))
 
     status = _error(fake_kube, "eyj", "InvalidSpec")
-    assert status["message"].endswith("… (119800 more characters) is not a known field")
+    assert status["message"].endswith("...(120000 characters) is not a known field")
     assert len(status["message"]) < SHORT
     wordy = _error(fake_kube, "wordy-vault", "LoginDenied")
     assert "role not found role not found" in wordy["message"] and "more characters)" in wordy["message"]
