@@ -32,6 +32,8 @@ class Reason:
     CREDENTIAL_SOURCE_UNREACHABLE = "CredentialSourceUnreachable"
     PLUGIN_FAILED = "PluginFailed"
     PLUGIN_TIMEOUT = "PluginTimeout"
+    #: The operator's trust policy refuses what the spec asks for (core/trust.py).
+    FORBIDDEN_BY_POLICY = "ForbiddenByPolicy"
 
 
 class VaultAccessError(Exception):

@@ -19,7 +19,7 @@ from .registry import ProviderRegistry
 from .reporting import Reporter
 from .runtime import ConnectionRuntime, RuntimeDeps
 from .status import Observation
-from .validation import validate_spec
+from .validation import ValidatedConnection, validate_spec
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ class ConnectionManager:
         self.deps = deps
         self._entries: dict[str, _Entry] = {}
         self.reporter_factory: Callable[[str, Observation], Reporter] = deps.reporter_factory
+        # Raises for a spec the operator's trust policy refuses (set by the app; core/admission.py).
+        self.admit: Callable[[str, ValidatedConnection], None] = lambda name, validated: None
 
     def runtime(self, name: str) -> ConnectionRuntime | None:
         entry = self._entries.get(name)
@@ -66,6 +68,7 @@ class ConnectionManager:
             await self._stop(entry, revoke=True)
         try:
             validated = validate_spec(spec, self.registry)
+            self.admit(name, validated)
         except VaultAccessError as error:
             auth = (spec or {}).get("auth")
             method = next(iter(auth), "") if isinstance(auth, dict) and len(auth) == 1 else ""

@@ -50,6 +50,16 @@ class ServiceAccountToken:
     source: str  # "TokenRequest" or the file path: shown in messages, never the token
 
 
+@dataclasses.dataclass(frozen=True)
+class PlannedToken:
+    """A TokenRequest a login will make, declared before it (see :meth:`AuthProvider.planned_tokens`)."""
+
+    namespace: str
+    name: str
+    audiences: tuple[str, ...]
+    seconds: int
+
+
 class AuthContext(Protocol):
     """What the core hands a provider: everything it may need, with no global state."""
 
@@ -116,6 +126,15 @@ class AuthProvider(abc.ABC, Generic[ConfigT]):
     @abc.abstractmethod
     async def login_request(self, config: ConfigT, ctx: AuthContext) -> LoginRequest:
         """Build the login request from fresh credentials. No Vault I/O here."""
+
+    def planned_tokens(self, config: ConfigT, ctx: AuthContext) -> Sequence[PlannedToken]:
+        """The TokenRequests ``login_request`` will make for ``config``; no I/O (only ctx's operator_* names).
+
+        The core checks them against the operator's trust policy before it sends anything to Vault,
+        so a refused spec never reaches the spec's address. The context enforces the policy on every
+        request as well; declaring them just makes the refusal come first. Default: none declared.
+        """
+        return ()
 
     def explain_login_error(self, config: ConfigT, request: LoginRequest, status: int, errors: str) -> str | None:
         """Turn Vault's answer to a failed login into a message saying what to fix.

@@ -14,6 +14,7 @@ from pydantic import Field
 from vault_access_operator import AuthContext, AuthProvider, LoginRequest, hookimpl
 from vault_access_operator.durations import Duration, at_least
 from vault_access_operator.models import Audiences, SpecModel
+from vault_access_operator.provider import PlannedToken
 
 MIN_TOKEN_SECONDS = 600  # the TokenRequest API's own minimum expirationSeconds
 
@@ -60,11 +61,14 @@ class KubernetesAuthProvider(AuthProvider[KubernetesAuthConfig]):
         namespace, _, name = account.rpartition("/")
         return namespace or ctx.operator_namespace, name
 
-    async def login_request(self, config: KubernetesAuthConfig, ctx: AuthContext) -> LoginRequest:
+    def planned_tokens(self, config: KubernetesAuthConfig, ctx: AuthContext) -> list[PlannedToken]:
         namespace, name = self.service_account(config, ctx)
-        token = await ctx.request_service_account_token(
-            namespace, name, config.audiences or ["vault"], int(config.token_duration)
-        )
+        return [PlannedToken(namespace, name, tuple(config.audiences or ["vault"]), int(config.token_duration))]
+
+    async def login_request(self, config: KubernetesAuthConfig, ctx: AuthContext) -> LoginRequest:
+        [plan] = self.planned_tokens(config, ctx)
+        namespace, name = plan.namespace, plan.name
+        token = await ctx.request_service_account_token(namespace, name, list(plan.audiences), plan.seconds)
         details = {"serviceAccount": f"{namespace}/{name}", "tokenSource": token.source}
         ignored = [
             f
