@@ -73,7 +73,8 @@ class AuthContext(Protocol):
         ...
 
     async def read_secret(self, namespace: str, name: str, key: str) -> str:
-        """Value of ``key`` in Secret ``namespace/name``; raises SecretNotFoundError."""
+        """Value of ``key`` in Secret ``namespace/name``; raises SecretNotFoundError, or TrustPolicyError
+        when the operator's trust policy does not allow Secrets of that namespace."""
         ...
 
     async def request_service_account_token(
@@ -85,8 +86,10 @@ class AuthContext(Protocol):
     ) -> ServiceAccountToken:
         """A fresh token for a service account from the TokenRequest API.
 
-        Falls back to the operator's mounted token file when TokenRequest is forbidden and
-        the account is the operator's own; raises CredentialsError otherwise.
+        Falls back to the operator's mounted token file when TokenRequest is forbidden, the
+        account is the operator's own and the operator allows it (--allow-mounted-token); raises
+        CredentialsError otherwise. Raises TrustPolicyError (ForbiddenByPolicy) for an account,
+        audience or lifetime the operator's trust policy refuses.
         """
         ...
 
