@@ -124,7 +124,7 @@ def check_token_request(policy: TrustPolicy, own: tuple[str, str], namespace: st
 
 
 def _account_allowed(policy: TrustPolicy, namespace: str, name: str) -> bool:
-    return any(entry in (f"{namespace}/{name}", f"{namespace}/*", "*") for entry in policy.token_service_accounts)
+    return any(entry in (f"{namespace}/{name}", f"{namespace}/*") for entry in policy.token_service_accounts)
 
 
 def _audience_key(audience: str) -> str:
