@@ -1,8 +1,10 @@
 """``spec.auth.kubernetes``: log in with a service-account token (Vault's kubernetes auth).
 
 The JWT comes from the TokenRequest API for the chosen service account, with the requested
-audiences and lifetime, fresh for every login. When TokenRequest is forbidden for the
-operator's own account, the mounted token file is used instead.
+audiences and lifetime, fresh for every login, within the operator's trust policy (its own
+account, never the API server's audience, at most 1h by default: docs/security.md). When
+TokenRequest is forbidden for the operator's own account and the operator allows it
+(--allow-mounted-token), the mounted token file is used instead.
 """
 
 from __future__ import annotations
