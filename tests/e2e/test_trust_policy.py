@@ -36,12 +36,13 @@ def listener() -> Iterator[Listener]:
 
 
 def wait_refused(kube: FakeKube, name: str, reason: str = "ForbiddenByPolicy") -> dict[str, Any]:
-    def refused() -> dict[str, Any] | None:
+    def refused() -> dict[str, Any]:
         status = status_of(kube, name)
         ready = next((c for c in status.get("conditions", []) if c["type"] == "Ready"), {})
-        return status if status.get("phase") == "Error" and ready.get("reason") == reason else None
+        assert status.get("phase") == "Error" and ready.get("reason") == reason, status  # the timeout shows it
+        return status
 
-    return wait_for(refused, timeout=20, message=f"{name} was never refused with {reason}: {status_of(kube, name)}")
+    return wait_for(refused, timeout=20, message=f"{name} was never refused with {reason}")
 
 
 def assert_refused(kube: FakeKube, listener: Listener, name: str, *texts: str) -> dict[str, Any]:
