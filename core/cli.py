@@ -86,8 +86,6 @@ def run(
     if peering_name and priority is None:
         # kopf pauses every replica that shares the highest priority: give each pod its own.
         priority = random.SystemRandom().randint(1, 2**31 - 1)
-    config = OperatorConfig.from_env()
-    config.metrics_port = metrics_port or None
     flags = {
         "secret_namespaces": secret_namespaces,
         "token_service_accounts": token_service_accounts,
@@ -97,9 +95,11 @@ def run(
         "vault_addresses": vault_addresses,
     }
     try:
+        config = OperatorConfig.from_env()
         config.trust = trust_from_flags(config.trust, **flags)
-    except ValueError as error:  # names the flag
+    except ValueError as error:  # names the flag or the VAO_* variable
         raise click.UsageError(str(error)) from None
+    config.metrics_port = metrics_port or None
     app = OperatorApp(config)
     _report_plugin_errors(app)
     operator = kopf.operator(

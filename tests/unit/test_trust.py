@@ -135,6 +135,8 @@ def test_a_bad_flag_is_a_usage_error_naming_it() -> None:
     assert result.exit_code == 2 and "--max-token-lifetime: 'soon' is not a duration" in result.output
     result = CliRunner().invoke(main, ["run", "--token-service-account", "kube-system"])
     assert result.exit_code == 2 and "--token-service-account: 'kube-system' is not NAMESPACE/NAME" in result.output
+    result = CliRunner().invoke(main, ["run"], env={"VAO_MAX_TOKEN_LIFETIME": "forever"})
+    assert result.exit_code == 2 and "VAO_MAX_TOKEN_LIFETIME: 'forever' is not a duration" in result.output
 
 
 def test_the_context_checks_before_any_kubernetes_call() -> None:
