@@ -120,6 +120,7 @@ def test_settings_from_env_and_flags() -> None:
     flagged = trust_from_flags(policy, secret_namespaces=["*"], max_token_lifetime="20m", allow_mounted_token=False)
     assert (flagged.secret_namespaces, flagged.max_token_seconds, flagged.allow_mounted_token) == (("*",), 1200, False)
     assert flagged.token_service_accounts == ("apps/login",)  # no flag: the env value stays
+    assert trust_from_flags(policy) == policy  # an absent --allow-mounted-token (None) keeps the env's true
     for bad, text in (
         ({"VAO_MAX_TOKEN_LIFETIME": "1y"}, "VAO_MAX_TOKEN_LIFETIME: '1y' is not a duration"),
         ({"VAO_TOKEN_SERVICE_ACCOUNTS": "login"}, "VAO_TOKEN_SERVICE_ACCOUNTS: 'login' is not NAMESPACE/NAME"),
