@@ -27,7 +27,7 @@ from .registry import ProviderRegistry, load_providers
 from .reporting import Reporter
 from .runtime import RuntimeDeps
 from .status import Observation
-from .trust import TrustPolicy
+from .trust import TrustPolicy, describe_policy
 from .trust_config import discover_api_audiences, policy_from_env
 from .validation import ValidatedConnection
 
@@ -135,6 +135,7 @@ class OperatorApp:
     async def learn_api_audiences(self) -> None:
         """Refuse the API server's own audiences too: its issuer (from discovery) and its URLs."""
         self.trust = self.trust.with_api_audiences(await discover_api_audiences(self.kube, self._api_server))
+        log.info("trust policy: %s", describe_policy(self.trust, self.config.identity.namespace))
 
     def _reporter(self, name: str, obs: Observation) -> Reporter:
         return Reporter(name, obs, self.kube, self._emit, utc_now, REDACTOR, on_phase=self._phase_changed)

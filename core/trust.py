@@ -174,3 +174,14 @@ def mounted_token_refused(cause: str) -> CredentialsError:
         f"serviceaccounts/token, or opt in with {ALLOW_MOUNTED_TOKEN.names()}",
         reason=Reason.TOKEN_REQUEST_FORBIDDEN,
     )
+
+
+def describe_policy(policy: TrustPolicy, operator_namespace: str) -> str:
+    """One line for the start-up log: what VaultConnections may use (no secrets in a policy)."""
+    namespaces = ", ".join((operator_namespace, *policy.secret_namespaces))
+    accounts = ", ".join(("its own", *policy.token_service_accounts))
+    return (
+        f"Secrets in {namespaces}; tokens for {accounts}, at most {format_duration(policy.max_token_seconds)}; "
+        f"mounted token {'allowed' if policy.allow_mounted_token else 'off'}; "
+        f"Vault addresses {', '.join(policy.vault_addresses) or 'any'}"
+    )

@@ -183,3 +183,13 @@ def test_discovery_reads_the_issuer_and_survives_a_failure(caplog: pytest.LogCap
         with caplog.at_level(logging.WARNING):
             assert asyncio.run(discover(kube)) == [kube.url]
     assert "could not read the cluster's service-account issuer" in caplog.text
+
+
+def test_the_policy_in_one_log_line() -> None:
+    from vault_access_operator.trust import describe_policy
+
+    assert describe_policy(DEFAULT, "ops") == (
+        "Secrets in ops; tokens for its own, at most 1h; mounted token off; Vault addresses any")
+    policy = TrustPolicy(("ci",), ("apps/login",), (), 7200, True, ("https://*.vault:8200",))
+    assert describe_policy(policy, "ops") == ("Secrets in ops, ci; tokens for its own, apps/login, at most 2h; "
+                                              "mounted token allowed; Vault addresses https://*.vault:8200")
