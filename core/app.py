@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import kopf
 
+from .admission import admit
 from .context import CoreAuthContext, OperatorIdentity, utc_now
 from .follow import SpecFollower
 from .kube import GROUP, VERSION, KubeClient, ObjectStatus
@@ -26,6 +27,9 @@ from .registry import ProviderRegistry, load_providers
 from .reporting import Reporter
 from .runtime import RuntimeDeps
 from .status import Observation
+from .trust import TrustPolicy, describe_policy
+from .trust_config import discover_api_audiences, policy_from_env
+from .validation import ValidatedConnection
 
 log = logging.getLogger(__name__)
 SHUTDOWN_REVOKE_SECONDS = 10.0
@@ -40,14 +44,16 @@ class OperatorConfig:
     kube_connection: kopf.ConnectionInfo | None = None  # None: in-cluster, else kubeconfig
     events_namespace: str | None = None  # events of cluster-scoped objects; default: operator namespace
     metrics_port: int | None = None  # serve Prometheus metrics here; None: do not serve
+    trust: TrustPolicy = dataclasses.field(default_factory=TrustPolicy)  # what a VaultConnection may use
 
     @classmethod
     def from_env(cls) -> OperatorConfig:
+        """Identity and trust policy from the environment; raises ValueError naming a bad VAO_* variable."""
         identity = OperatorIdentity(
             namespace=os.environ.get("OPERATOR_NAMESPACE") or _pod_namespace() or OperatorIdentity.namespace,
             service_account=os.environ.get("OPERATOR_SERVICE_ACCOUNT") or OperatorIdentity.service_account,
         )
-        return cls(identity=identity)
+        return cls(identity=identity, trust=policy_from_env(os.environ))
 
 
 def _pod_namespace() -> str | None:
@@ -77,6 +83,8 @@ class OperatorApp:
         self._kube: KubeClient | None = None
         self.kopf_settings = kopf.OperatorSettings()  # replaced by the running operator's at login
         self._http: aiohttp.ClientSession | None = None
+        self.trust = config.trust  # plus the API server's audiences, once discovered
+        self._api_server: str | None = None  # the URL the operator reaches the API server at
         self.metrics = Metrics()
         deps = RuntimeDeps(
             context_factory=self._context,
@@ -86,6 +94,7 @@ class OperatorApp:
             metrics=self.metrics,
         )
         self.manager = ConnectionManager(self.registry, deps)
+        self.manager.admit = self._admit
         self.metrics.watch(self.manager.observations, self.registry)
         self.specs = SpecFollower(self.manager.apply)
         self._following: asyncio.Task[None] | None = None
@@ -95,7 +104,9 @@ class OperatorApp:
             self.metrics.serve(self.config.metrics_port)
 
     def login(self) -> kopf.ConnectionInfo:
-        return login(self.config, self.kopf_settings)
+        info = login(self.config, self.kopf_settings)
+        self._api_server = info.server
+        return info
 
     @property
     def kube(self) -> KubeClient:
@@ -114,7 +125,16 @@ class OperatorApp:
             identity=self.config.identity,
             kube=self.kube,
             session_factory=self._http_session,
+            trust=self.trust,
         )
+
+    def _admit(self, name: str, validated: ValidatedConnection) -> None:
+        admit(validated, self._context(name))
+
+    async def learn_api_audiences(self) -> None:
+        """Refuse the API server's own audiences too: its issuer (from discovery) and its URLs."""
+        self.trust = self.trust.with_api_audiences(await discover_api_audiences(self.kube, self._api_server))
+        log.info("trust policy: %s", describe_policy(self.trust, self.config.identity.namespace))
 
     def _reporter(self, name: str, obs: Observation) -> Reporter:
         # The uid is read at each write: the manager sets it on the observation right after this call.

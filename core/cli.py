@@ -14,6 +14,7 @@ from .app import OperatorApp, OperatorConfig
 from .handlers import build_registry
 from .registry import load_providers
 from .startup import prepare
+from .trust_config import trust_from_flags
 from .tuning import event_loop_factory, tune_garbage_collector
 
 
@@ -39,6 +40,24 @@ def main() -> None:
 )
 @click.option("--metrics-port", type=int, default=9090, show_default=True,
               help="Serve Prometheus metrics on this port at /metrics (0: off).")
+@click.option("--secret-namespace", "secret_namespaces", multiple=True, metavar="NS",
+              help="Namespace whose Secrets a VaultConnection may reference, besides the operator's own "
+              "(repeatable; * = any). Env VAO_SECRET_NAMESPACES (comma-separated).")
+@click.option("--token-service-account", "token_service_accounts", multiple=True, metavar="NS/NAME",
+              help="Service account a VaultConnection may have tokens requested for, besides the operator's own "
+              "(repeatable; NS/* = a whole namespace). Env VAO_TOKEN_SERVICE_ACCOUNTS.")
+@click.option("--api-audience", "api_audiences", multiple=True, metavar="AUD",
+              help="An audience of the API server's, never requested for a token sent to Vault (repeatable; "
+              "the cluster's issuer is discovered). Env VAO_API_AUDIENCES.")
+@click.option("--max-token-lifetime", default=None, metavar="DURATION",
+              help="Longest service-account token a VaultConnection may request (Go duration; default 1h). "
+              "Env VAO_MAX_TOKEN_LIFETIME.")
+@click.option("--allow-mounted-token", is_flag=True, default=None,
+              help="When TokenRequest is forbidden, log in with the operator's mounted token (its audience is "
+              "the API server's). Env VAO_ALLOW_MOUNTED_TOKEN=true.")
+@click.option("--vault-address", "vault_addresses", multiple=True, metavar="GLOB",
+              help="Vault address a VaultConnection may use, as a glob on scheme://host:port (repeatable; "
+              "default: any). Env VAO_VAULT_ADDRESSES.")
 @click.option("-v", "--verbose", is_flag=True, help="Also log kopf's line per handled watch event (INFO).")
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
 @click.option("--debug", is_flag=True, help="Log at DEBUG level.")
@@ -49,6 +68,12 @@ def run(
     liveness_endpoint: str | None,
     namespaces: tuple[str, ...],
     metrics_port: int,
+    secret_namespaces: tuple[str, ...],
+    token_service_accounts: tuple[str, ...],
+    api_audiences: tuple[str, ...],
+    max_token_lifetime: str | None,
+    allow_mounted_token: bool | None,
+    vault_addresses: tuple[str, ...],
     verbose: bool,
     quiet: bool,
     debug: bool,
@@ -62,7 +87,19 @@ def run(
     if peering_name and priority is None:
         # kopf pauses every replica that shares the highest priority: give each pod its own.
         priority = random.SystemRandom().randint(1, 2**31 - 1)
-    config = OperatorConfig.from_env()
+    flags = {
+        "secret_namespaces": secret_namespaces,
+        "token_service_accounts": token_service_accounts,
+        "api_audiences": api_audiences,
+        "max_token_lifetime": max_token_lifetime,
+        "allow_mounted_token": allow_mounted_token,
+        "vault_addresses": vault_addresses,
+    }
+    try:
+        config = OperatorConfig.from_env()
+        config.trust = trust_from_flags(config.trust, **flags)
+    except ValueError as error:  # names the flag or the VAO_* variable
+        raise click.UsageError(str(error)) from None
     config.metrics_port = metrics_port or None
     app = OperatorApp(config)
     _report_plugin_errors(app)

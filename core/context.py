@@ -14,6 +14,7 @@ from .errors import CredentialsError, Reason
 from .kube import KubeClient
 from .provider import ServiceAccountToken
 from .redact import REDACTOR, Redactor
+from .trust import TrustPolicy, check_secret, check_token_request, mounted_token_refused
 
 DEFAULT_TOKEN_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 
@@ -33,7 +34,10 @@ def utc_now() -> datetime.datetime:
 
 @dataclasses.dataclass
 class CoreAuthContext:
-    """Concrete AuthContext: Kubernetes access, HTTP, clock and a redacting logger."""
+    """Concrete AuthContext: Kubernetes access, HTTP, clock and a redacting logger.
+
+    Every Secret read and TokenRequest a plugin makes goes through the operator's trust policy.
+    """
 
     connection_name: str
     identity: OperatorIdentity
@@ -42,6 +46,7 @@ class CoreAuthContext:
     clock: Callable[[], datetime.datetime] = utc_now
     redactor: Redactor = REDACTOR
     logger: logging.Logger = dataclasses.field(default_factory=lambda: logging.getLogger("vault_access_operator.auth"))
+    trust: TrustPolicy = dataclasses.field(default_factory=TrustPolicy)
     _held: list[str] = dataclasses.field(default_factory=list)  # remembered for the current login attempt
 
     def _hold(self, value: str) -> None:
@@ -71,7 +76,12 @@ class CoreAuthContext:
     def http_session(self) -> aiohttp.ClientSession:
         return self.session_factory()
 
+    def check_secret(self, namespace: str, name: str, field: str | None = None) -> None:
+        """Raise TrustPolicyError unless the trust policy lets the operator read Secret ``namespace/name``."""
+        check_secret(self.trust, self.identity.namespace, namespace, name, field)
+
     async def read_secret(self, namespace: str, name: str, key: str) -> str:
+        self.check_secret(namespace, name)
         value = await self.kube.read_secret(namespace, name, key)
         self._hold(value)
         return value
@@ -79,18 +89,22 @@ class CoreAuthContext:
     async def request_service_account_token(
         self, namespace: str, name: str, audiences: Sequence[str], duration_seconds: int
     ) -> ServiceAccountToken:
+        own_account = (self.identity.namespace, self.identity.service_account)
+        check_token_request(self.trust, own_account, namespace, name, audiences, duration_seconds)
         try:
             token, expires = await self.kube.create_token(namespace, name, audiences, duration_seconds)
         except CredentialsError as error:
-            own = (namespace, name) == (self.identity.namespace, self.identity.service_account)
-            if error.reason != Reason.TOKEN_REQUEST_FORBIDDEN or not own:
+            if error.reason != Reason.TOKEN_REQUEST_FORBIDDEN or (namespace, name) != own_account:
                 raise
+            if not self.trust.allow_mounted_token:
+                raise mounted_token_refused(error.message) from None
             return self._mounted_token(error)
         self._hold(token)
         return ServiceAccountToken(token=token, expires_at=expires, source="TokenRequest")
 
     def _mounted_token(self, cause: CredentialsError) -> ServiceAccountToken:
-        # The pod's own projected token: its audience is the API server's, not the requested one.
+        # The pod's own projected token: its audience is the API server's, not the requested one
+        # (sending it to Vault is an opt-in of the operator's administrator: allow_mounted_token).
         path = Path(self.identity.token_file)
         try:
             token = path.read_text().strip()

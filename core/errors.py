@@ -38,6 +38,8 @@ class Reason:
     KUBE_THROTTLED = "KubernetesAPIThrottled"
     KUBE_FORBIDDEN = "KubernetesAPIForbidden"
     KUBE_ERROR = "KubernetesAPIError"
+    #: The operator's trust policy refuses what the spec asks for (core/trust.py).
+    FORBIDDEN_BY_POLICY = "ForbiddenByPolicy"
 
 
 class VaultAccessError(Exception):

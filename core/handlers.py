@@ -51,6 +51,7 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
 
     @kopf.on.startup(registry=registry)
     async def start(**_: Any) -> None:
+        await app.learn_api_audiences()  # before any connection is served (kopf watches after start-up)
         app.start()
 
     @kopf.on.login(registry=registry)

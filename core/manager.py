@@ -24,7 +24,7 @@ from .registry import ProviderRegistry
 from .reporting import Reporter
 from .runtime import ConnectionRuntime, RuntimeDeps
 from .status import Observation
-from .validation import validate_spec
+from .validation import ValidatedConnection, validate_spec
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,8 @@ class ConnectionManager:
         self._entries: dict[str, _Entry] = {}
         self.reporter_factory: Callable[[str, Observation], Reporter] = deps.reporter_factory
         self.addresses = AddressUsers((deps.login_gate.forget, deps.vault_http.forget, deps.health_cache.forget))
+        # Raises for a spec the operator's trust policy refuses (set by the app; core/admission.py).
+        self.admit: Callable[[str, ValidatedConnection], None] = lambda name, validated: None
 
     def runtime(self, name: str) -> ConnectionRuntime | None:
         entry = self._entries.get(name)
@@ -78,6 +80,7 @@ class ConnectionManager:
         provider = entry.provider if entry and entry.uid == uid else None  # carried over an invalid edit
         try:
             validated = validate_spec(spec, self.registry)
+            self.admit(name, validated)
         except VaultAccessError as error:
             obs = Observation(generation=generation, method=shape.auth_method_of(spec), uid=uid)
             reporter = self.reporter_factory(name, obs)

@@ -50,6 +50,16 @@ class ServiceAccountToken:
     source: str  # "TokenRequest" or the file path: shown in messages, never the token
 
 
+@dataclasses.dataclass(frozen=True)
+class PlannedToken:
+    """A TokenRequest a login will make, declared before it (see :meth:`AuthProvider.planned_tokens`)."""
+
+    namespace: str
+    name: str
+    audiences: tuple[str, ...]
+    seconds: int
+
+
 class AuthContext(Protocol):
     """What the core hands a provider: everything it may need, with no global state."""
 
@@ -73,7 +83,8 @@ class AuthContext(Protocol):
         ...
 
     async def read_secret(self, namespace: str, name: str, key: str) -> str:
-        """Value of ``key`` in Secret ``namespace/name``; raises SecretNotFoundError."""
+        """Value of ``key`` in Secret ``namespace/name``; raises SecretNotFoundError, or TrustPolicyError
+        when the operator's trust policy does not allow Secrets of that namespace."""
         ...
 
     async def request_service_account_token(
@@ -85,8 +96,10 @@ class AuthContext(Protocol):
     ) -> ServiceAccountToken:
         """A fresh token for a service account from the TokenRequest API.
 
-        Falls back to the operator's mounted token file when TokenRequest is forbidden and
-        the account is the operator's own; raises CredentialsError otherwise.
+        Falls back to the operator's mounted token file when TokenRequest is forbidden, the
+        account is the operator's own and the operator allows it (--allow-mounted-token); raises
+        CredentialsError otherwise. Raises TrustPolicyError (ForbiddenByPolicy) for an account,
+        audience or lifetime the operator's trust policy refuses.
         """
         ...
 
@@ -126,6 +139,15 @@ class AuthProvider(abc.ABC, Generic[ConfigT]):
     @abc.abstractmethod
     async def login_request(self, config: ConfigT, ctx: AuthContext) -> LoginRequest:
         """Build the login request from fresh credentials. No Vault I/O here."""
+
+    def planned_tokens(self, config: ConfigT, ctx: AuthContext) -> Sequence[PlannedToken]:
+        """The TokenRequests ``login_request`` will make for ``config``; no I/O (only ctx's operator_* names).
+
+        The core checks them against the operator's trust policy before it sends anything to Vault,
+        so a refused spec never reaches the spec's address. The context enforces the policy on every
+        request as well; declaring them just makes the refusal come first. Default: none declared.
+        """
+        return ()
 
     def explain_login_error(self, config: ConfigT, request: LoginRequest, status: int, errors: str) -> str | None:
         """Turn Vault's answer to a failed login into a message saying what to fix.

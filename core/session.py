@@ -18,6 +18,7 @@ from .health import HealthCache
 from .models import VaultConnectionSpec
 from .provider import LoginRequest
 from .tls import TLSVerify, check_ca_pem
+from .trust import check_address
 from .validation import ValidatedConnection
 from .vault import Health, TokenGrant, VaultClient, VaultHTTP
 
@@ -41,6 +42,7 @@ class VaultSession:
         """The client; the CA Secret is re-read at login and after any failure, not on every check."""
         if not (refresh or self._stale) and self._client is not None:
             return self._client
+        check_address(self.ctx.trust, self.spec.address)  # before the first request to it, and after a failure
         verify = await self._tls_verify()
         self._stale = False
         if self._client is None or verify is not self._verify:
@@ -57,6 +59,7 @@ class VaultSession:
             return True
         ref = tls.ca_secret_ref
         namespace = ref.namespace or self.ctx.operator_namespace
+        self.ctx.check_secret(namespace, ref.name, "spec.tls.caSecretRef")  # not a secret: no masking needed
         pem = await self.ctx.kube.read_secret(namespace, ref.name, ref.key)
         return check_ca_pem(pem, f"key {ref.key!r} of Secret {namespace}/{ref.name} (spec.tls.caSecretRef)")
 

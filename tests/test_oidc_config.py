@@ -45,11 +45,12 @@ def test_oidc_defaults(registry: ProviderRegistry) -> None:
     assert OIDCAuthProvider().mount(config) == "oidc"
 
 
-def test_oidc_audience_defaults_to_provider_url(registry: ProviderRegistry) -> None:
+def test_oidc_audience_is_vault_not_the_provider_url(registry: ProviderRegistry) -> None:
+    # providerURL is usually the cluster's issuer: a token for it would be a login to the API server.
     url = "https://oidc.eks.us-west-2.amazonaws.com/id/ABC"
     config = validate(registry, "oidc", {"role": "op", "providerURL": url})
     assert config.provider_url == url
-    assert config.requested_audiences == [url]
+    assert config.requested_audiences == ["vault"]
     explicit = validate(registry, "oidc", {"role": "op", "providerURL": url, "audiences": ["sts"]})
     assert explicit.requested_audiences == ["sts"]
 

@@ -37,7 +37,7 @@ def vault_jwt_fixture(openbao: OpenBaoServer, fake_kube: FakeKube) -> OpenBaoSer
     client.sys.enable_auth_method("oidc", path="oidc")
     client.auth.jwt.configure(path="oidc", oidc_discovery_url=fake_kube.url)
     ttls = {"token_ttl": "1h", "token_max_ttl": "24h"}
-    add_role(client, "oidc", [fake_kube.url], name="operator", bound_subject=SUBJECT, **ttls)
+    add_role(client, "oidc", ["vault"], name="operator", bound_subject=SUBJECT, **ttls)
     client.sys.enable_auth_method("jwt", path="jwt")
     client.auth.jwt.configure(
         path="jwt", jwt_validation_pubkeys=[fake_kube.tokens.public_key_pem], bound_issuer=fake_kube.url
@@ -68,7 +68,7 @@ def test_oidc_connection_becomes_active(
         "tokenSource": "TokenRequest",
         "tokenIssuer": fake_kube.url,
         "tokenSubject": SUBJECT,
-        "tokenAudiences": fake_kube.url,
+        "tokenAudiences": "vault",  # not providerURL: the issuer is the API server's own audience
     }
     looked_up = vault_jwt.client().auth.token.lookup_accessor(auth_status["tokenAccessor"])
     assert looked_up["data"]["meta"]["role"] == "operator"

@@ -55,16 +55,17 @@ def test_jwt_with_validation_pubkeys(vault: SendLogin, oidc_issuer: OIDCIssuer) 
     assert grant.accessor and grant.ttl == 60 and grant.renewable
 
 
-def test_oidc_with_discovery_url_and_provider_url_audience(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
+def test_oidc_with_discovery_url_and_issuer_audience(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     ctx = FakeAuthContext(oidc_issuer)
-    grant = login(vault, OIDCAuthProvider(), {"role": "op", "providerURL": oidc_issuer.url}, ctx)
+    block = {"role": "op", "providerURL": oidc_issuer.url, "audiences": [oidc_issuer.url]}
+    grant = login(vault, OIDCAuthProvider(), block, ctx)
     assert grant.accessor
     assert ctx.token_requests[0].audiences == [oidc_issuer.url]
 
 
-def test_provider_url_is_the_audience_verbatim(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
+def test_audience_is_compared_verbatim(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     # The issuer check ignores a trailing slash; Vault's audience check does not (bound_audiences is exact).
-    block = {"role": "op", "providerURL": oidc_issuer.url + "/"}
+    block = {"role": "op", "providerURL": oidc_issuer.url + "/", "audiences": [oidc_issuer.url + "/"]}
     message = denial(vault, OIDCAuthProvider(), block, FakeAuthContext(oidc_issuer))
     assert f"the token's audiences are [{oidc_issuer.url}/]" in message
 

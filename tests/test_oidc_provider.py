@@ -62,10 +62,10 @@ def test_a_fresh_token_for_every_login(oidc_issuer: OIDCIssuer) -> None:
     assert first.body["jwt"] != second.body["jwt"]
 
 
-def test_oidc_requests_provider_url_audience_and_checks_issuer(oidc_issuer: OIDCIssuer) -> None:
+def test_oidc_requests_the_vault_audience_and_checks_issuer(oidc_issuer: OIDCIssuer) -> None:
     ctx = FakeAuthContext(oidc_issuer)
     request = oidc_login({"role": "op", "providerURL": oidc_issuer.url + "/", "tokenDuration": "15m"}, ctx)
-    assert ctx.token_requests[0].audiences == [oidc_issuer.url + "/"]
+    assert ctx.token_requests[0].audiences == ["vault"]  # not providerURL: the cluster issuer's audience
     assert ctx.token_requests[0].duration_seconds == 900
     assert request.mount == "oidc"
 

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from vault_access_operator import AuthProvider, CredentialsError, LoginRequest, hookimpl
 from vault_access_operator.models import SecretKeySelector, SpecModel
+from vault_access_operator.provider import PlannedToken
 from vault_access_operator.testing.contract import ProviderContract, check_entry_point, check_provider
 from vault_access_operator.testing.recording import RecordingAuthContext
 
@@ -262,3 +263,19 @@ class TestExampleContractAsPytestClass(ProviderContract):
 
     def make_context(self) -> RecordingAuthContext:
         return RecordingAuthContext({("vault-access-operator-system", "approle", "secret-id"): "3f1c9d1e-secret"})
+
+
+async def _login_with_an_undeclared_token(self: Any, config: GoodConfig, ctx: Any) -> LoginRequest:
+    token = await ctx.request_service_account_token(ctx.operator_namespace, "other", ["vault"], 600)
+    return self.build(config, token.token)
+
+
+def test_tokens_a_login_requests_must_be_declared(plugin_of) -> None:
+    # The trust policy checks declared tokens before any I/O; an undeclared one would reach Vault's address first.
+    undeclared = variant_of("Undeclared", login_request=_login_with_an_undeclared_token)
+    breaks(plugin_of, undeclared, "login_request requested a token for vault-access-operator-system/other "
+           "(audiences ['vault'], 600s) that planned_tokens does not declare")
+    plan = PlannedToken("vault-access-operator-system", "other", ("vault",), 600)
+    declared = variant_of("Declared", login_request=_login_with_an_undeclared_token,
+                          planned_tokens=lambda self, config, ctx: [plan])
+    assert check_provider(declared, GOOD_SAMPLE, plugin=plugin_of(declared)).failures == []

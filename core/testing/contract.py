@@ -161,6 +161,28 @@ async def _check_login(report: ContractReport, wait: float) -> None:
         report.failures += [f"{where} contains a secret: {leak}" for leak in _leaks(ctx, text)]
     for status, errors in SAMPLE_DENIALS:
         _check_explain(report, request, status, errors)
+    _check_planned_tokens(report)
+
+
+def _check_planned_tokens(report: ContractReport) -> None:
+    """Every TokenRequest the login made is declared by planned_tokens (the trust policy checks those first)."""
+    if not isinstance(report.ctx, RecordingAuthContext):
+        return
+    assert report.provider is not None
+    try:
+        planned = {(p.namespace, p.name, tuple(p.audiences), int(p.seconds))
+                   for p in report.provider.planned_tokens(report.config, report.ctx)}
+    except Exception as error:
+        report.failures.append(f"planned_tokens raised {type(error).__name__}: {error}")
+        return
+    for call in report.ctx.token_requests:
+        made = (call.namespace, call.name, tuple(call.audiences), int(call.duration_seconds))
+        if made not in planned:
+            report.failures.append(
+                f"login_request requested a token for {made[0]}/{made[1]} (audiences {list(made[2])}, {made[3]}s) "
+                "that planned_tokens does not declare: declare it, so that the operator refuses a spec its "
+                "trust policy forbids before sending anything to Vault"
+            )
 
 
 def _check_explain(report: ContractReport, request: LoginRequest, status: int, errors: str) -> None:

@@ -44,9 +44,10 @@ class TokenAuthority:
     * ``minted``, ``minted_count``, ``minted_for(ns, name)``, ``review_count``.
     """
 
-    def __init__(self, issuer: str = DEFAULT_ISSUER, default_audiences: tuple[str, ...] = DEFAULT_AUDIENCES) -> None:
+    def __init__(self, issuer: str = DEFAULT_ISSUER, default_audiences: tuple[str, ...] | None = None) -> None:
         self.issuer = issuer
-        self.default_audiences = default_audiences
+        # Like kube-apiserver, whose --api-audiences default to the issuer (served by discovery).
+        self.default_audiences = default_audiences or (issuer,)
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = uuid.uuid4().hex
         self.forbid_requests = False

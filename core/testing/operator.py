@@ -15,6 +15,7 @@ from ..context import OperatorIdentity
 from ..handlers import build_registry
 from ..lifecycle import Backoff
 from ..registry import ProviderRegistry
+from ..trust import TrustPolicy
 
 
 @dataclasses.dataclass
@@ -46,12 +47,14 @@ def run_operator(
     peering_name: str | None = None,
     priority: int | None = None,
     configure: Callable[[kopf.OperatorSettings], None] | None = None,
+    trust: TrustPolicy | None = None,
 ) -> Iterator[RunningOperator]:
     """Start the operator against ``connection`` and stop it (cleanly) when the block ends.
 
     ``standalone``/``peering_name``/``priority`` are kopf's peering options (pass ``standalone=False``
     and a ``peering_name`` to run several replicas); ``configure`` adjusts kopf's settings before the
-    start (e.g. a short ``settings.peering.lifetime``).
+    start (e.g. a short ``settings.peering.lifetime``). ``trust`` is the operator's trust policy
+    (default: the safe defaults, as a fresh install has).
     """
     settings = _settings()
     if configure is not None:
@@ -62,6 +65,7 @@ def run_operator(
         kube_connection=connection,
         events_namespace=events_namespace,
         metrics_port=metrics_port,
+        trust=trust or TrustPolicy(),
     )
     app = OperatorApp(config, registry=registry)
     ready, stop = threading.Event(), threading.Event()

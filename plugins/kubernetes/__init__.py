@@ -1,8 +1,10 @@
 """``spec.auth.kubernetes``: log in with a service-account token (Vault's kubernetes auth).
 
 The JWT comes from the TokenRequest API for the chosen service account, with the requested
-audiences and lifetime, fresh for every login. When TokenRequest is forbidden for the
-operator's own account, the mounted token file is used instead.
+audiences and lifetime, fresh for every login, within the operator's trust policy (its own
+account, never the API server's audience, at most 1h by default: docs/security.md). When
+TokenRequest is forbidden for the operator's own account and the operator allows it
+(--allow-mounted-token), the mounted token file is used instead.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pydantic import Field
 from vault_access_operator import AuthContext, AuthProvider, LoginRequest, hookimpl
 from vault_access_operator.durations import Duration, at_least
 from vault_access_operator.models import Audiences, MountPath, RoleName, ServiceAccountRef, SpecModel, URLText
+from vault_access_operator.provider import PlannedToken
 
 MIN_TOKEN_SECONDS = 600  # the TokenRequest API's own minimum expirationSeconds
 
@@ -60,11 +63,14 @@ class KubernetesAuthProvider(AuthProvider[KubernetesAuthConfig]):
         namespace, _, name = account.rpartition("/")
         return namespace or ctx.operator_namespace, name
 
-    async def login_request(self, config: KubernetesAuthConfig, ctx: AuthContext) -> LoginRequest:
+    def planned_tokens(self, config: KubernetesAuthConfig, ctx: AuthContext) -> list[PlannedToken]:
         namespace, name = self.service_account(config, ctx)
-        token = await ctx.request_service_account_token(
-            namespace, name, config.audiences or ["vault"], int(config.token_duration)
-        )
+        return [PlannedToken(namespace, name, tuple(config.audiences or ["vault"]), int(config.token_duration))]
+
+    async def login_request(self, config: KubernetesAuthConfig, ctx: AuthContext) -> LoginRequest:
+        [plan] = self.planned_tokens(config, ctx)
+        namespace, name = plan.namespace, plan.name
+        token = await ctx.request_service_account_token(namespace, name, list(plan.audiences), plan.seconds)
         details = {"serviceAccount": f"{namespace}/{name}", "tokenSource": token.source}
         ignored = [
             f

@@ -1,7 +1,8 @@
 """``spec.auth.oidc``: a JWT login on Vault's oidc-type mount (no browser flow).
 
-The JWT is by default a service-account token from the TokenRequest API, requested for
-``providerURL`` as audience; or a token from a Secret, or a Google identity token. Its claims
+The JWT is by default a service-account token from the TokenRequest API, requested for the
+audience ``vault`` (not ``providerURL``: that is usually the cluster's own issuer, whose audience
+would make the token a login to the API server); or a token from a Secret, or a Google identity token. Its claims
 are checked against ``providerURL`` (the issuer) before it is sent. See docs/auth/oidc.md.
 
 Note: this package also holds the ``jwt`` plugin (``.jwt``); do not ``import jwt`` (PyJWT)
@@ -30,7 +31,8 @@ class OIDCAuthConfig(JWTLoginConfig):
         default=None,
         alias="providerURL",
         description="The OIDC issuer URL (the token's iss; a trailing slash is ignored). Checked against the "
-        'token before login, and the default audience. Default audiences: [providerURL], else ["vault"].',
+        'token before login. The default audience is "vault" (with source google: providerURL); never '
+        "providerURL for a service-account token, whose issuer's audience is the API server's.",
     )
     use_service_account_token: bool = Field(
         default=True,
@@ -52,7 +54,11 @@ class OIDCAuthConfig(JWTLoginConfig):
     )
 
     def default_audiences(self) -> list[str]:
-        return [self.provider_url] if self.provider_url else ["vault"]
+        # A Google identity token is for providerURL; a service-account token never is: the cluster's
+        # issuer is the API server's own audience, which would make the token a login to the cluster.
+        if self.source == "google" and self.provider_url:
+            return [self.provider_url]
+        return ["vault"]
 
     @property
     def expected_issuer_value(self) -> str | None:

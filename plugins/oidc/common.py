@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 from vault_access_operator import AuthContext, AuthProvider, ConfigError, CredentialsError, LoginRequest, Reason
 from vault_access_operator.durations import Duration
 from vault_access_operator.models import Audiences, MountPath, RoleName, SecretKeySelector, SpecModel, Text
+from vault_access_operator.provider import PlannedToken
 
 from .claims import ClaimError, Expectations, audiences_of, check_claims, decode_claims
 from .explain import explain
@@ -111,6 +112,13 @@ def reject(field: str, why: str) -> Any:
 
 class JWTLoginProvider(AuthProvider[ConfigT]):
     """Obtains a fresh JWT, checks its claims, and builds the ``{role, jwt}`` login."""
+
+    def planned_tokens(self, config: ConfigT, ctx: AuthContext) -> list[PlannedToken]:
+        if config.token_kind() != "serviceAccount":
+            return []
+        # Upstream logs in as the operator's own service account; so do we.
+        account = (ctx.operator_namespace, ctx.operator_service_account)
+        return [PlannedToken(*account, tuple(config.requested_audiences), int(config.token_duration))]
 
     async def login_request(self, config: ConfigT, ctx: AuthContext) -> LoginRequest:
         obtained = await self._obtain(config, ctx)

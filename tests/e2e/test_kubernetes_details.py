@@ -16,6 +16,7 @@ from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.operator import RunningOperator, run_operator
 from vault_access_operator.testing.proxy import CountingProxy
+from vault_access_operator.trust import TrustPolicy
 
 
 @pytest.fixture
@@ -26,7 +27,10 @@ def token_file_operator(fake_kube: FakeKube, vault_k8s: OpenBaoServer, tmp_path:
     path.write_text(token + "\n")
     fake_kube.forbid_token_requests = True
     identity = OperatorIdentity(namespace=OPERATOR_NS, service_account=OPERATOR_SA, token_file=str(path))
-    with run_operator(fake_kube.connection_info(), identity=identity, backoff=Backoff(0.2, 2.0)) as running:
+    # The fallback is an opt-in (the mounted token's audience is the API server's); apps/other may be asked for.
+    trust = TrustPolicy(allow_mounted_token=True, token_service_accounts=("apps/other",))
+    with run_operator(fake_kube.connection_info(), identity=identity, backoff=Backoff(0.2, 2.0),
+                      trust=trust) as running:
         yield running
 
 

@@ -5,7 +5,7 @@ tests/conftest.py belongs to the whole suite and is not touched by this plugin.
 
 OpenBao mounts (all roles ``op``: role_type=jwt, user_claim=sub, token_ttl 60s):
 * ``jwt``      jwt_validation_pubkeys = issuer key, bound_issuer = issuer URL, aud "vault"
-* ``oidc``     type oidc, oidc_discovery_url = issuer URL, aud = issuer URL (providerURL default)
+* ``oidc``     type oidc, oidc_discovery_url = issuer URL, aud = issuer URL (set in audiences)
 * ``jwks``     jwks_url = issuer /keys, bound_issuer = issuer URL, aud "vault"
 * ``google``   issuer key, bound_issuer https://accounts.google.com, aud GOOGLE_AUDIENCE
 * ``otherkey`` jwt_validation_pubkeys = some other key (signature failures), aud "vault"

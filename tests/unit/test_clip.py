@@ -43,7 +43,7 @@ def test_unknown_field_names_of_any_length_give_a_short_message() -> None:
     name = "eyJ" * 40_000
     with pytest.raises(ConfigError) as caught:
         validate_spec({"address": "https://v:8200", "auth": {"kubernetes": {"role": "r", name: 1}}}, registry)
-    assert caught.value.message.endswith("… (119800 more characters) is not a known field")
+    assert caught.value.message.endswith("...(120000 characters) is not a known field")
     assert len(caught.value.message) < 400
     with pytest.raises(PluginUnavailableError) as unknown:
         validate_spec({"address": "https://v:8200", "auth": {name: {"role": "r"}}}, registry)
