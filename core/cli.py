@@ -87,17 +87,17 @@ def run(
     if peering_name and priority is None:
         # kopf pauses every replica that shares the highest priority: give each pod its own.
         priority = random.SystemRandom().randint(1, 2**31 - 1)
-    flags = {
-        "secret_namespaces": secret_namespaces,
-        "token_service_accounts": token_service_accounts,
-        "api_audiences": api_audiences,
-        "max_token_lifetime": max_token_lifetime,
-        "allow_mounted_token": allow_mounted_token,
-        "vault_addresses": vault_addresses,
-    }
     try:
         config = OperatorConfig.from_env()
-        config.trust = trust_from_flags(config.trust, **flags)
+        config.trust = trust_from_flags(
+            config.trust,
+            secret_namespaces=secret_namespaces,
+            token_service_accounts=token_service_accounts,
+            api_audiences=api_audiences,
+            max_token_lifetime=max_token_lifetime,
+            allow_mounted_token=allow_mounted_token,
+            vault_addresses=vault_addresses,
+        )
     except ValueError as error:  # names the flag or the VAO_* variable
         raise click.UsageError(str(error)) from None
     config.metrics_port = metrics_port or None

@@ -112,6 +112,7 @@ class KubeClient:
                 return status, body
             if throttled == THROTTLE_RETRIES or retry_after is None or retry_after > THROTTLE_MAX_WAIT:
                 raise_for(status, body, what, retry_after=retry_after)
+                raise AssertionError("raise_for raises for every 429")
             await self._sleep(retry_after)
         raise AssertionError("unreachable")
 

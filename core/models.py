@@ -29,6 +29,7 @@ from .fields import (
 
 __all__ = [
     "Address",
+    "Audience",
     "Audiences",
     "MountPath",
     "Namespace",

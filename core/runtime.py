@@ -70,8 +70,8 @@ class ConnectionRuntime:
 
     async def run(self) -> None:
         """Run until cancelled. Never raises for Vault, plugin or spec problems."""
-        # A first attempt quicker than PENDING_GRACE writes only its outcome: one status write, not two
-        # (at a restart with 1,000 connections, 1,000 fewer writes and watch events).
+        # A first attempt quicker than PENDING_GRACE writes only its outcome: one status write and one
+        # watch event per connection, not two (bench/README.md).
         pending = asyncio.create_task(self._publish_pending_later())
         try:
             await self._run(pending)

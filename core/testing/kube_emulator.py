@@ -32,8 +32,8 @@ Key = tuple[kmock.resource, str | None, str]
 _SA = next(s for s in DEFAULT_RESOURCES if s.plural == "serviceaccounts")
 _NS = next(s for s in DEFAULT_RESOURCES if s.plural == "namespaces")
 # kmock finds a request's reaction by testing `request in view` for each registered one, which walks
-# the whole request history: O(requests so far) per request. In a 1,000-connection benchmark that was
-# about half of the emulator's CPU, and a restarted operator's five discovery GETs took seconds.
+# the whole request history: O(requests so far) per request, which dominated the emulator's CPU in the
+# benchmarks (bench/README.md).
 # Reads and discovery go straight to the fallbacks kmock would pick (no test adds reactions of its
 # own); the history is still recorded.
 _READS = {kmock.action.LIST: "_serve_list", kmock.action.WATCH: "_serve_watch", kmock.action.FETCH: "_serve_fetch"}

@@ -47,8 +47,8 @@ def json_patch(current: Obj, operations: list[Any]) -> Obj:
     """RFC 6902 on a stored object, which is never changed in place, without deep-copying it.
 
     Before each operation, the containers on the path it changes are copied (shallowly), so everything
-    else stays shared with ``current``. A deep copy of the object was half of the emulator's cost of a
-    status write.
+    else stays shared with ``current``: a deep copy of the object dominated the cost of a status write
+    (bench/README.md).
     """
     doc: Any = current
     for operation in operations:
