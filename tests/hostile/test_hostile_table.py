@@ -14,8 +14,6 @@ import importlib
 import json
 import logging
 import pkgutil
-import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +22,7 @@ import pytest
 import tests.hostile
 from tests.conftest import OPERATOR_NS, OPERATOR_SA, trust_the_operator
 from tests.hostile.case import HostileCase
+from tests.support.listener import Listener
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.testing.kube import FakeKube
@@ -44,52 +43,6 @@ def _all_cases() -> list[HostileCase]:
     return cases
 
 
-class Listener:
-    """A TCP listener standing in for a Vault address of the attacker's choosing: records every byte."""
-
-    def __init__(self) -> None:
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self._server.settimeout(0.2)
-        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
-        self.connections = 0
-        self.received = bytearray()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="hostile-listener", daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                client, _ = self._server.accept()
-            except TimeoutError:
-                continue
-            with self._lock:
-                self.connections += 1
-            threading.Thread(target=self._drain, args=(client,), daemon=True).start()
-
-    def _drain(self, client: socket.socket) -> None:
-        client.settimeout(2.0)
-        with client:
-            try:
-                while chunk := client.recv(65536):
-                    with self._lock:
-                        self.received.extend(chunk)
-                    if b"\r\n\r\n" in chunk:  # answer like a broken Vault, so the caller does not hang
-                        client.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")
-            except OSError:
-                pass
-
-    def snapshot(self) -> tuple[int, bytes]:
-        with self._lock:
-            return self.connections, bytes(self.received)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self._server.close()
-
-
 class LogCapture(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -104,8 +57,7 @@ def stack() -> Iterator[dict[str, Any]]:
     capture = LogCapture()
     root = logging.getLogger()
     root.addHandler(capture)  # before the operator starts, so its redaction filter is attached here too
-    listener = Listener()
-    with FakeKube() as kube, OpenBaoServer("dev") as vault:
+    with Listener() as listener, FakeKube() as kube, OpenBaoServer("dev") as vault:
         kube.create_service_account(OPERATOR_NS, OPERATOR_SA)
         trust_the_operator(vault, kube)
         identity = OperatorIdentity(namespace=OPERATOR_NS, service_account=OPERATOR_SA, token_file="/nonexistent")
@@ -114,7 +66,6 @@ def stack() -> Iterator[dict[str, Any]]:
             kube.create_vaultconnection(CANARY, canary)
             wait_for(lambda: _status(kube, CANARY).get("phase") == "Active", timeout=30, message="canary never Active")
             yield {"kube": kube, "vault": vault, "listener": listener, "operator": operator, "logs": capture}
-    listener.close()
     root.removeHandler(capture)
 
 
@@ -183,7 +134,7 @@ def test_hostile_input(stack: dict[str, Any], case: HostileCase) -> None:
     name = f"hostile-{CASES.index(case)}"
     secret_values = _create_secrets(kube, case.secrets)
     spec = _substitute(case.spec, {"{listener}": listener.url, "{vault}": stack["vault"].url})
-    seen_before, _ = listener.snapshot()
+    seen_before = len(listener.received)
     checks_before = _canary_checks(operator)
     log_start = len(stack["logs"].lines)
 
@@ -206,7 +157,7 @@ def test_hostile_input(stack: dict[str, Any], case: HostileCase) -> None:
         kube.delete_vaultconnection(name)
         wait_for(lambda: kube.get_vaultconnection(name) is None, timeout=10, message=f"{name} not deleted")
 
-    seen_after, received = listener.snapshot()
+    seen_after, received = len(listener.received), listener.data
     if case.listener_silent:
         assert seen_after == seen_before, f"{case.id}: the spec's address was contacted"
     exposed = {
