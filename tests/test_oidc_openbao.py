@@ -14,11 +14,11 @@ import pytest
 from tests.support.oidc_context import FakeAuthContext
 from tests.support.oidc_fixtures import jwt_bao_fixture, oidc_issuer_fixture  # noqa: F401  (fixtures)
 from tests.support.oidc_issuer import OIDCIssuer
-from tests.support.openbao import OpenBaoServer
 from vault_access_operator import AuthProvider, LoginDeniedError, LoginRequest
 from vault_access_operator.plugins.oidc import OIDCAuthProvider
 from vault_access_operator.plugins.oidc.jwt import JWTAuthProvider
 from vault_access_operator.testing import send_login
+from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.vault import TokenGrant
 
 SECRET = ("vao-system", "jwt", "token")
