@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from vault_access_operator.testing.kube_resources import VAULTCONNECTIONS
+from vault_access_operator_devkit.kube_resources import VAULTCONNECTIONS
 
 _local = threading.local()
 

@@ -30,10 +30,10 @@ from tests.support.aws_moto import MotoAws, allow_unsigned_web_identity, shared_
 from tests.support.aws_vault_double import AwsVaultDouble
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import run_operator
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import run_operator
+from vault_access_operator_devkit.waiting import wait_for
 
 NS, SA = "vault-access-operator-system", "vault-access-operator-controller-manager"
 

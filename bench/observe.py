@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from vault_access_operator.testing.kube import FakeKube
-from vault_access_operator.testing.kube_resources import VAULTCONNECTIONS, ResourceSpec
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.kube_resources import VAULTCONNECTIONS, ResourceSpec
 
 
 class StatusWatcher:

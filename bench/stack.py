@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from vault_access_operator.testing import vault_setup
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.process import kill_on_exit, terminate
+from vault_access_operator_devkit import vault_setup
+from vault_access_operator_devkit.kube import FakeKube
 
 from .openbao import AuditedOpenBao
 from .procstat import ProcSample, sample

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import sys
 
 import click
 import kopf
 
 from .app import OperatorApp, OperatorConfig
+from .cli_extensions import ExtensibleGroup
 from .handlers import build_registry
 from .registry import load_providers
 from .startup import prepare
@@ -18,7 +18,7 @@ from .trust_config import trust_from_flags
 from .tuning import event_loop_factory, tune_garbage_collector
 
 
-@click.group()
+@click.group(cls=ExtensibleGroup)  # `demo` comes from the devkit (cli_extensions.py)
 @click.version_option(package_name="vault-access-operator")
 def main() -> None:
     """Declarative, pluggable login to HashiCorp Vault and OpenBao for Kubernetes."""
@@ -156,12 +156,3 @@ def api_docs() -> None:
 
     click.echo(render_api_reference(), nl=False)
 
-
-@main.command()
-@click.option("--timeout", type=float, default=60.0, help="Seconds to wait for the connection to turn Active.")
-@click.option("--keep-running", is_flag=True, help="Keep the demo running until Ctrl-C.")
-def demo(timeout: float, keep_running: bool) -> None:
-    """Start a local OpenBao and an in-process Kubernetes API, and watch a VaultConnection turn Active."""
-    from .demo import run_demo
-
-    sys.exit(run_demo(timeout=timeout, keep_running=keep_running))

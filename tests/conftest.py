@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, settings
 
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
-from vault_access_operator.testing import vault_setup
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator, run_operator
 from vault_access_operator.testing.tls import TLSMaterial
+from vault_access_operator_devkit import vault_setup
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator, run_operator
 
 # Hypothesis on shared, noisy machines (CI, a busy laptop): no per-example deadline and no health check
 # that times data generation, whose failures say "the machine was busy", not "the code is wrong". Loaded

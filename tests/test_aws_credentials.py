@@ -15,13 +15,13 @@ import botocore.credentials
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.support.aws_context import FakeAuthContext
 from tests.support.aws_helpers import AwsEnv, vault_login
 from tests.support.aws_moto import ACCOUNT, MotoAws
 from tests.support.aws_vault_double import AwsVaultDouble
 from vault_access_operator import CredentialsError, CredentialSourceUnreachableError, Reason
 from vault_access_operator.plugins.aws_iam import AwsAuthConfig, AwsAuthProvider
 from vault_access_operator.plugins.aws_iam.credentials import SourceKey
+from vault_access_operator.testing import RecordingAuthContext
 from vault_access_operator.testing.ports import free_port
 
 pytest_plugins = ["tests.support.aws_fixtures"]
@@ -51,14 +51,15 @@ def clock_ahead(monkeypatch: pytest.MonkeyPatch, credentials: Any, minutes: int 
     monkeypatch.setattr(credentials, "_time_fetcher", later)
 
 
-def assert_no_secret(ctx: FakeAuthContext, *texts: str, secrets: tuple[str, ...]) -> None:
+def assert_no_secret(ctx: RecordingAuthContext, *texts: str, secrets: tuple[str, ...]) -> None:
     for secret in secrets:
-        assert ctx.is_remembered(secret), "every credential is registered for redaction"
+        assert secret in ctx.remembered, "every credential is registered for redaction"
         for text in texts:
             assert secret not in text
 
 
-async def login(provider: AwsAuthProvider, cfg: AwsAuthConfig, ctx: FakeAuthContext, double: AwsVaultDouble) -> Any:
+async def login(provider: AwsAuthProvider, cfg: AwsAuthConfig, ctx: RecordingAuthContext,
+                double: AwsVaultDouble) -> Any:
     request = await provider.login_request(cfg, ctx)
     grant = await asyncio.to_thread(vault_login, double.url, request)
     assert grant.token and grant.renewable
@@ -66,7 +67,7 @@ async def login(provider: AwsAuthProvider, cfg: AwsAuthConfig, ctx: FakeAuthCont
 
 
 async def test_iam_user_keys(aws_env: AwsEnv, moto_aws: MotoAws, vault_double: AwsVaultDouble,
-                             aws_ctx: FakeAuthContext) -> None:
+                             aws_ctx: RecordingAuthContext) -> None:
     access_key, secret_key = moto_aws.create_user("alice")
     vault_double.add_role("op", bound_iam_principal_arn=f"arn:aws:iam::{ACCOUNT}:user/alice")
     moto_aws.signatures(True)
@@ -82,7 +83,7 @@ async def test_iam_user_keys(aws_env: AwsEnv, moto_aws: MotoAws, vault_double: A
 
 async def test_irsa_web_identity_and_refresh(aws_env: AwsEnv, moto_aws: MotoAws,
                                              vault_double: AwsVaultDouble,
-                                             aws_ctx: FakeAuthContext,
+                                             aws_ctx: RecordingAuthContext,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     role_arn = moto_aws.create_role(ROLE_NAME)
     vault_double.add_role("op", bound_iam_principal_arn=role_arn)
@@ -108,7 +109,7 @@ async def test_irsa_web_identity_and_refresh(aws_env: AwsEnv, moto_aws: MotoAws,
 
 async def test_chained_role_arn_with_external_id(aws_env: AwsEnv, moto_aws: MotoAws,
                                                  vault_double: AwsVaultDouble,
-                                                 aws_ctx: FakeAuthContext,
+                                                 aws_ctx: RecordingAuthContext,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     base_arn = moto_aws.create_role(ROLE_NAME, policy={"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]})
@@ -140,7 +141,7 @@ async def test_chained_role_arn_with_external_id(aws_env: AwsEnv, moto_aws: Moto
 
 async def test_eks_pod_identity_container_credentials(aws_env: AwsEnv, moto_aws: MotoAws,
                                                       vault_double: AwsVaultDouble,
-                                                      aws_ctx: FakeAuthContext,
+                                                      aws_ctx: RecordingAuthContext,
                                                       httpserver: HTTPServer) -> None:
     role_arn = moto_aws.create_role("pod-identity-role")
     vault_double.add_role("op", bound_iam_principal_arn=role_arn)
@@ -165,7 +166,7 @@ async def test_eks_pod_identity_container_credentials(aws_env: AwsEnv, moto_aws:
 # -- failures before login: what was looked for, and what to fix --------------------------
 
 
-async def test_no_credentials_found(aws_env: AwsEnv, aws_ctx: FakeAuthContext) -> None:
+async def test_no_credentials_found(aws_env: AwsEnv, aws_ctx: RecordingAuthContext) -> None:
     aws_env.set(AWS_REGION="eu-west-1")
     with pytest.raises(CredentialsError) as missing:
         await AwsAuthProvider().login_request(config(), aws_ctx)
@@ -177,7 +178,7 @@ async def test_no_credentials_found(aws_env: AwsEnv, aws_ctx: FakeAuthContext) -
     assert "eks.amazonaws.com/role-arn" in message
 
 
-async def test_token_file_without_role_arn_is_refused(aws_env: AwsEnv, aws_ctx: FakeAuthContext) -> None:
+async def test_token_file_without_role_arn_is_refused(aws_env: AwsEnv, aws_ctx: RecordingAuthContext) -> None:
     token = aws_env.tmp_path / "token"
     token.write_text("x")
     aws_env.set(AWS_WEB_IDENTITY_TOKEN_FILE=str(token), AWS_REGION="eu-west-1",
@@ -186,14 +187,14 @@ async def test_token_file_without_role_arn_is_refused(aws_env: AwsEnv, aws_ctx: 
         await AwsAuthProvider().login_request(config(), aws_ctx)
 
 
-async def test_missing_token_file(aws_env: AwsEnv, aws_ctx: FakeAuthContext) -> None:
+async def test_missing_token_file(aws_env: AwsEnv, aws_ctx: RecordingAuthContext) -> None:
     aws_env.set(AWS_WEB_IDENTITY_TOKEN_FILE="/nonexistent/token", AWS_ROLE_ARN=f"arn:aws:iam::{ACCOUNT}:role/x",
                 AWS_REGION="eu-west-1", AWS_ENDPOINT_URL_STS=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(CredentialsError, match="cannot read the web identity token file /nonexistent/token"):
         await AwsAuthProvider().login_request(config(), aws_ctx)
 
 
-async def test_web_identity_rejected_by_sts(aws_env: AwsEnv, aws_ctx: FakeAuthContext,
+async def test_web_identity_rejected_by_sts(aws_env: AwsEnv, aws_ctx: RecordingAuthContext,
                                             httpserver: HTTPServer) -> None:
     httpserver.expect_request("/", method="POST").respond_with_data(
         '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
@@ -210,7 +211,7 @@ async def test_web_identity_rejected_by_sts(aws_env: AwsEnv, aws_ctx: FakeAuthCo
         rejected.value.message)
 
 
-async def test_sts_unreachable_for_irsa(aws_env: AwsEnv, aws_ctx: FakeAuthContext) -> None:
+async def test_sts_unreachable_for_irsa(aws_env: AwsEnv, aws_ctx: RecordingAuthContext) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
     aws_env.irsa(f"arn:aws:iam::{ACCOUNT}:role/{ROLE_NAME}", closed)
     with pytest.raises(CredentialSourceUnreachableError) as unreachable:
@@ -220,7 +221,7 @@ async def test_sts_unreachable_for_irsa(aws_env: AwsEnv, aws_ctx: FakeAuthContex
 
 
 async def test_sts_endpoint_used_for_role_hop(aws_env: AwsEnv, moto_aws: MotoAws,
-                                              aws_ctx: FakeAuthContext) -> None:
+                                              aws_ctx: RecordingAuthContext) -> None:
     access_key, secret_key = moto_aws.create_user("alice")
     aws_env.keys(access_key, secret_key)
     vpce = f"http://127.0.0.1:{free_port()}"
@@ -229,7 +230,7 @@ async def test_sts_endpoint_used_for_role_hop(aws_env: AwsEnv, moto_aws: MotoAws
         await AwsAuthProvider().login_request(cfg, aws_ctx)
 
 
-async def test_partial_static_keys(aws_env: AwsEnv, aws_ctx: FakeAuthContext) -> None:
+async def test_partial_static_keys(aws_env: AwsEnv, aws_ctx: RecordingAuthContext) -> None:
     aws_env.set(AWS_ACCESS_KEY_ID="AKIAPARTIALEXAMPLE01", AWS_REGION="eu-west-1")
     with pytest.raises(CredentialsError) as partial:
         await AwsAuthProvider().login_request(config(), aws_ctx)

@@ -13,12 +13,12 @@ import pytest
 import requests
 from botocore.credentials import ReadOnlyCredentials
 
-from tests.support.aws_context import FakeAuthContext
 from tests.support.aws_helpers import AwsEnv, login_and_explain, vault_login
 from tests.support.aws_moto import ACCOUNT, MotoAws
 from tests.support.aws_vault_double import AwsVaultDouble
 from tests.support.aws_vault_login import go_canonical
 from vault_access_operator.plugins.aws_iam import AwsAuthConfig, AwsAuthProvider, sign_get_caller_identity
+from vault_access_operator.testing import RecordingAuthContext
 from vault_access_operator.testing.openbao import OpenBaoServer
 
 pytest_plugins = ["tests.support.aws_fixtures"]
@@ -80,7 +80,7 @@ def test_success_answers_like_vault(moto_aws: MotoAws, vault_double: AwsVaultDou
 @pytest.mark.asyncio
 async def test_real_openbao_tokens_behind_the_double(aws_env: AwsEnv, moto_aws: MotoAws,
                                                      vault_double_bao: AwsVaultDouble, openbao: OpenBaoServer,
-                                                     aws_ctx: FakeAuthContext) -> None:
+                                                     aws_ctx: RecordingAuthContext) -> None:
     # Configure through Vault's HTTP API, as the guide's `vault write` commands do.
     admin = hvac.Client(url=vault_double_bao.url, token=openbao.root_token)
     admin.sys.create_or_update_policy("vault-access-operator", 'path "sys/policies/acl" { capabilities = ["list"] }')

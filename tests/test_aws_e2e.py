@@ -13,9 +13,9 @@ from tests.e2e.helpers import wait_status
 from tests.support.aws_helpers import AwsEnv
 from tests.support.aws_moto import ACCOUNT, MotoAws
 from tests.support.aws_vault_double import AwsVaultDouble
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator
 
 pytest_plugins = ["tests.support.aws_fixtures"]
 ROLE = "vault-access-operator-role"

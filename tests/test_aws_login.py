@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from tests.support.aws_context import FakeAuthContext
 from tests.support.aws_helpers import AwsEnv, login_and_explain, vault_login
 from tests.support.aws_moto import ACCOUNT, MotoAws
 from tests.support.aws_vault_double import AwsVaultDouble
 from vault_access_operator.plugins.aws_iam import AwsAuthConfig, AwsAuthProvider
+from vault_access_operator.testing import RecordingAuthContext
 from vault_access_operator.testing.ports import free_port
 
 pytest_plugins = ["tests.support.aws_fixtures"]
@@ -46,7 +46,8 @@ def irsa(aws_env: AwsEnv, moto_aws: MotoAws) -> str:
     return role_arn
 
 
-async def test_server_id_header_accepted(alice: str, vault_double: AwsVaultDouble, aws_ctx: FakeAuthContext) -> None:
+async def test_server_id_header_accepted(alice: str, vault_double: AwsVaultDouble,
+                                         aws_ctx: RecordingAuthContext) -> None:
     vault_double.configure(iam_server_id_header_value=SERVER_ID)
     vault_double.add_role("op", bound_iam_principal_arn=alice)
     request = await AwsAuthProvider().login_request(config(iamServerIdHeaderValue=SERVER_ID), aws_ctx)
@@ -54,7 +55,8 @@ async def test_server_id_header_accepted(alice: str, vault_double: AwsVaultDoubl
     assert request.details["iamServerIdHeaderValue"] == SERVER_ID
 
 
-async def test_server_id_header_missing(alice: str, vault_double: AwsVaultDouble, aws_ctx: FakeAuthContext) -> None:
+async def test_server_id_header_missing(alice: str, vault_double: AwsVaultDouble,
+                                         aws_ctx: RecordingAuthContext) -> None:
     vault_double.configure(iam_server_id_header_value=SERVER_ID)
     vault_double.add_role("op", bound_iam_principal_arn=alice)
     _, message = await login_and_explain(AwsAuthProvider(), config(), aws_ctx, vault_double.url)
@@ -63,7 +65,8 @@ async def test_server_id_header_missing(alice: str, vault_double: AwsVaultDouble
     assert "spec.auth.aws.iamServerIdHeaderValue" in message
 
 
-async def test_server_id_header_mismatch(alice: str, vault_double: AwsVaultDouble, aws_ctx: FakeAuthContext) -> None:
+async def test_server_id_header_mismatch(alice: str, vault_double: AwsVaultDouble,
+                                         aws_ctx: RecordingAuthContext) -> None:
     vault_double.configure(iam_server_id_header_value=SERVER_ID)
     vault_double.add_role("op", bound_iam_principal_arn=alice)
     cfg = config(iamServerIdHeaderValue="vault.old.example.com")
@@ -74,7 +77,7 @@ async def test_server_id_header_mismatch(alice: str, vault_double: AwsVaultDoubl
 
 
 async def test_role_not_found_suggests_the_binding(irsa: str, vault_double: AwsVaultDouble,
-                                                   aws_ctx: FakeAuthContext) -> None:
+                                                   aws_ctx: RecordingAuthContext) -> None:
     _, message = await login_and_explain(AwsAuthProvider(), config(), aws_ctx, vault_double.url)
     assert message.startswith("access denied: there is no role 'op' at auth/aws")
     assert "entry for role op not found" in message
@@ -83,7 +86,7 @@ async def test_role_not_found_suggests_the_binding(irsa: str, vault_double: AwsV
 
 @pytest.mark.parametrize("who", ["user", "irsa"])
 async def test_principal_not_bound(who: str, request: pytest.FixtureRequest, vault_double: AwsVaultDouble,
-                                   aws_ctx: FakeAuthContext) -> None:
+                                   aws_ctx: RecordingAuthContext) -> None:
     request.getfixturevalue("alice" if who == "user" else "irsa")
     vault_double.add_role("op", bound_iam_principal_arn=f"arn:aws:iam::{ACCOUNT}:role/someone-else")
     _, message = await login_and_explain(AwsAuthProvider(), config(), aws_ctx, vault_double.url)
@@ -95,7 +98,7 @@ async def test_principal_not_bound(who: str, request: pytest.FixtureRequest, vau
 
 
 async def test_signing_region_differs_from_vaults_sts(alice: str, vault_double: AwsVaultDouble,
-                                                      aws_ctx: FakeAuthContext) -> None:
+                                                      aws_ctx: RecordingAuthContext) -> None:
     vault_double.configure(sts_region="us-east-1")  # Vault's default: the global endpoint, us-east-1
     vault_double.add_role("op", bound_iam_principal_arn=alice)
     _, message = await login_and_explain(AwsAuthProvider(), config(), aws_ctx, vault_double.url)
@@ -107,7 +110,7 @@ async def test_signing_region_differs_from_vaults_sts(alice: str, vault_double: 
     await asyncio.to_thread(vault_login, vault_double.url, request)
 
 
-async def test_vault_cannot_reach_sts(alice: str, vault_double: AwsVaultDouble, aws_ctx: FakeAuthContext) -> None:
+async def test_vault_cannot_reach_sts(alice: str, vault_double: AwsVaultDouble, aws_ctx: RecordingAuthContext) -> None:
     vault_double.configure(sts_endpoint=f"http://127.0.0.1:{free_port()}")
     vault_double.add_role("op", bound_iam_principal_arn=alice)
     _, message = await login_and_explain(AwsAuthProvider(), config(), aws_ctx, vault_double.url)
@@ -116,13 +119,13 @@ async def test_vault_cannot_reach_sts(alice: str, vault_double: AwsVaultDouble, 
 
 
 async def test_role_of_the_other_auth_type(alice: str, vault_double: AwsVaultDouble,
-                                           aws_ctx: FakeAuthContext) -> None:
+                                           aws_ctx: RecordingAuthContext) -> None:
     vault_double.add_role("op", auth_type="ec2")
     _, message = await login_and_explain(AwsAuthProvider(), config(), aws_ctx, vault_double.url)
     assert message.startswith("access denied: the Vault role 'op' at auth/aws is not an auth_type=iam role")
 
 
-async def test_messages_carry_no_secrets(alice: str, vault_double: AwsVaultDouble, aws_ctx: FakeAuthContext,
+async def test_messages_carry_no_secrets(alice: str, vault_double: AwsVaultDouble, aws_ctx: RecordingAuthContext,
                                          aws_env: AwsEnv) -> None:
     secret = os.environ["AWS_SECRET_ACCESS_KEY"]
     vault_double.add_role("op", bound_iam_principal_arn="arn:aws:iam::000000000000:user/nobody")
@@ -130,4 +133,4 @@ async def test_messages_carry_no_secrets(alice: str, vault_double: AwsVaultDoubl
     signature = vault_double.logins[-1]["iam_request_headers"]
     for text in (message, str(request.details), repr(request)):
         assert secret not in text and signature not in text
-    assert aws_ctx.is_remembered(secret) and aws_ctx.is_remembered(signature)
+    assert secret in aws_ctx.remembered and signature in aws_ctx.remembered

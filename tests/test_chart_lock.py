@@ -72,7 +72,7 @@ def direct_entries() -> set[str]:
 
 
 def test_only_runtime_dependencies_are_locked_directly() -> None:
-    """Not the test or demo extras: what the project asks for directly is its runtime dependencies
+    """Not the test or testing extras: what the project asks for directly is its runtime dependencies
     (cryptography, say, is in both an extra and the lock, but only because kopf needs it)."""
     assert direct_entries() == {canonicalize_name(r.name) for r in runtime_requirements()}
     assert canonicalize_name(str(project()["name"])) not in lock_entries()

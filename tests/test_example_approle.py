@@ -12,10 +12,10 @@ import pytest
 
 from tests.conftest import OPERATOR_NS
 from tests.e2e.helpers import condition, status_of, wait_phase
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator
+from vault_access_operator_devkit.waiting import wait_for
 
 INSTALL_HINT = "pip install -e examples/vault-access-operator-approle (./dev test does it)"
 

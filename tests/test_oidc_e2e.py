@@ -15,9 +15,9 @@ import pytest
 from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import wait_status
 from tests.support.oidc_fixtures import add_role
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator
 
 SUBJECT = f"system:serviceaccount:{OPERATOR_NS}:{OPERATOR_SA}"
 

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.support.oidc_context import FakeAuthContext
+from tests.support.oidc_context import oidc_context
 from tests.support.oidc_fixtures import jwt_bao_fixture, oidc_issuer_fixture  # noqa: F401  (fixtures)
 from tests.support.oidc_issuer import OIDCIssuer
-from tests.support.openbao import OpenBaoServer
 from vault_access_operator import AuthProvider, LoginDeniedError, LoginRequest
 from vault_access_operator.plugins.oidc import OIDCAuthProvider
 from vault_access_operator.plugins.oidc.jwt import JWTAuthProvider
-from vault_access_operator.testing import send_login
+from vault_access_operator.testing import RecordingAuthContext, send_login
+from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.vault import TokenGrant
 
 SECRET = ("vao-system", "jwt", "token")
@@ -30,16 +30,17 @@ def vault_fixture(jwt_bao: OpenBaoServer) -> SendLogin:
     return functools.partial(send_login, jwt_bao.url)
 
 
-def build(provider: AuthProvider[Any], block: dict[str, Any], ctx: FakeAuthContext) -> Any:
+def build(provider: AuthProvider[Any], block: dict[str, Any], ctx: RecordingAuthContext) -> Any:
     config = provider.config_model.model_validate(block)
     return config, asyncio.run(provider.login_request(config, ctx))
 
 
-def login(vault: SendLogin, provider: AuthProvider[Any], block: dict[str, Any], ctx: FakeAuthContext) -> TokenGrant:
+def login(vault: SendLogin, provider: AuthProvider[Any], block: dict[str, Any],
+          ctx: RecordingAuthContext) -> TokenGrant:
     return vault(build(provider, block, ctx)[1])
 
 
-def denial(vault: SendLogin, provider: AuthProvider[Any], block: dict[str, Any], ctx: FakeAuthContext) -> str:
+def denial(vault: SendLogin, provider: AuthProvider[Any], block: dict[str, Any], ctx: RecordingAuthContext) -> str:
     config, request = build(provider, block, ctx)
     with pytest.raises(LoginDeniedError) as caught:
         vault(request)
@@ -51,22 +52,22 @@ def denial(vault: SendLogin, provider: AuthProvider[Any], block: dict[str, Any],
 
 
 def test_jwt_with_validation_pubkeys(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
-    grant = login(vault, JWTAuthProvider(), {"role": "op"}, FakeAuthContext(oidc_issuer))
+    grant = login(vault, JWTAuthProvider(), {"role": "op"}, oidc_context(oidc_issuer))
     assert grant.accessor and grant.ttl == 60 and grant.renewable
 
 
 def test_oidc_with_discovery_url_and_issuer_audience(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
-    ctx = FakeAuthContext(oidc_issuer)
+    ctx = oidc_context(oidc_issuer)
     block = {"role": "op", "providerURL": oidc_issuer.url, "audiences": [oidc_issuer.url]}
     grant = login(vault, OIDCAuthProvider(), block, ctx)
     assert grant.accessor
-    assert ctx.token_requests[0].audiences == [oidc_issuer.url]
+    assert ctx.token_requests[0].audiences == (oidc_issuer.url,)
 
 
 def test_audience_is_compared_verbatim(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     # The issuer check ignores a trailing slash; Vault's audience check does not (bound_audiences is exact).
     block = {"role": "op", "providerURL": oidc_issuer.url + "/", "audiences": [oidc_issuer.url + "/"]}
-    message = denial(vault, OIDCAuthProvider(), block, FakeAuthContext(oidc_issuer))
+    message = denial(vault, OIDCAuthProvider(), block, oidc_context(oidc_issuer))
     assert f"the token's audiences are [{oidc_issuer.url}/]" in message
 
 
@@ -75,25 +76,25 @@ def test_jwt_with_jwks_url_and_expectations(vault: SendLogin, oidc_issuer: OIDCI
         "role": "op", "authPath": "jwks", "expectedIssuer": oidc_issuer.url, "expectedAudience": "vault",
         "userClaim": "sub",
     }
-    assert login(vault, JWTAuthProvider(), block, FakeAuthContext(oidc_issuer)).accessor
+    assert login(vault, JWTAuthProvider(), block, oidc_context(oidc_issuer)).accessor
 
 
 def test_jwt_from_a_secret(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
-    ctx = FakeAuthContext(oidc_issuer, secrets={SECRET: oidc_issuer.mint(sub="ci-pipeline") + "\n"})
+    ctx = oidc_context(oidc_issuer, secrets={SECRET: oidc_issuer.mint(sub="ci-pipeline") + "\n"})
     block = {"role": "op", "jwtSecretRef": {"name": "jwt", "key": "token"}}
     assert login(vault, JWTAuthProvider(), block, ctx).accessor
     assert not ctx.token_requests
 
 
 def test_oidc_from_a_secret_when_service_account_token_is_off(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
-    ctx = FakeAuthContext(oidc_issuer, secrets={SECRET: oidc_issuer.mint(audiences=[oidc_issuer.url])})
+    ctx = oidc_context(oidc_issuer, secrets={SECRET: oidc_issuer.mint(audiences=[oidc_issuer.url])})
     block = {"role": "op", "useServiceAccountToken": False, "jwtSecretRef": {"name": "jwt", "key": "token"}}
     assert login(vault, OIDCAuthProvider(), block, ctx).accessor
 
 
 def test_wrong_audience(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     block = {"role": "op", "audiences": ["sts.amazonaws.com"]}
-    message = denial(vault, JWTAuthProvider(), block, FakeAuthContext(oidc_issuer))
+    message = denial(vault, JWTAuthProvider(), block, oidc_context(oidc_issuer))
     assert "Vault refused the JWT login for role 'op' at auth/jwt: error validating token: invalid audience (aud) " in (
         message
     )
@@ -105,7 +106,7 @@ def test_expired_by_vaults_clock(vault: SendLogin, oidc_issuer: OIDCIssuer) -> N
     real = time.time()
     token = oidc_issuer.mint(now=real - 7200, ttl=3600)
     late = datetime.datetime.fromtimestamp(real - 7000, datetime.UTC)
-    ctx = FakeAuthContext(oidc_issuer, secrets={SECRET: token}, clock=lambda: late)
+    ctx = oidc_context(oidc_issuer, secrets={SECRET: token}, now=late)
     message = denial(vault, JWTAuthProvider(), {"role": "op", "jwtSecretRef": {"name": "jwt", "key": "token"}}, ctx)
     assert "invalid expiration time (exp) claim: token is expired" in message
     assert "supply a fresh token, and check that the clocks of Vault and the issuer agree" in message
@@ -113,7 +114,7 @@ def test_expired_by_vaults_clock(vault: SendLogin, oidc_issuer: OIDCIssuer) -> N
 
 
 def test_wrong_issuer(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
-    ctx = FakeAuthContext(oidc_issuer, token_issuer="https://kubernetes.default.svc")
+    ctx = oidc_context(oidc_issuer, token_issuer="https://kubernetes.default.svc")
     message = denial(vault, JWTAuthProvider(), {"role": "op"}, ctx)
     assert "error validating token: invalid issuer (iss) claim" in message
     assert "the token's issuer is https://kubernetes.default.svc: set bound_issuer on auth/jwt/config" in message
@@ -121,14 +122,14 @@ def test_wrong_issuer(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
 
 def test_unknown_role(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
     block = {"role": "nope", "providerURL": oidc_issuer.url}
-    message = denial(vault, OIDCAuthProvider(), block, FakeAuthContext(oidc_issuer))
+    message = denial(vault, OIDCAuthProvider(), block, oidc_context(oidc_issuer))
     assert 'role "nope" could not be found' in message
     assert "create the role (vault write auth/oidc/role/nope role_type=jwt" in message
     assert "or fix spec.auth.oidc.role" in message
 
 
 def test_unknown_signing_key(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
-    message = denial(vault, JWTAuthProvider(), {"role": "op", "authPath": "otherkey"}, FakeAuthContext(oidc_issuer))
+    message = denial(vault, JWTAuthProvider(), {"role": "op", "authPath": "otherkey"}, oidc_context(oidc_issuer))
     assert "no known key successfully validated the token signature" in message
     assert f"Vault has no key that verifies this token from {oidc_issuer.url}" in message
 
@@ -143,12 +144,12 @@ def test_unknown_signing_key(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
 def test_mount_configuration_problems(
     vault: SendLogin, oidc_issuer: OIDCIssuer, mount: str, vault_says: str, fix: str
 ) -> None:
-    message = denial(vault, JWTAuthProvider(), {"role": "op", "authPath": mount}, FakeAuthContext(oidc_issuer))
+    message = denial(vault, JWTAuthProvider(), {"role": "op", "authPath": mount}, oidc_context(oidc_issuer))
     assert vault_says in message and fix in message
 
 
 def test_mount_not_enabled(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
-    message = denial(vault, JWTAuthProvider(), {"role": "op", "authPath": "nosuch"}, FakeAuthContext(oidc_issuer))
+    message = denial(vault, JWTAuthProvider(), {"role": "op", "authPath": "nosuch"}, oidc_context(oidc_issuer))
     assert "at auth/nosuch: permission denied. Fix: Vault answers this when no auth method is enabled" in message
     assert "'vault auth enable -path=nosuch jwt', or fix spec.auth.jwt.authPath" in message
 
@@ -165,7 +166,7 @@ def test_mount_not_enabled(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
 def test_role_settings_the_token_does_not_meet(
     vault: SendLogin, oidc_issuer: OIDCIssuer, role: str, vault_says: str, fix: str
 ) -> None:
-    message = denial(vault, JWTAuthProvider(), {"role": role}, FakeAuthContext(oidc_issuer))
+    message = denial(vault, JWTAuthProvider(), {"role": role}, oidc_context(oidc_issuer))
     assert vault_says in message and fix in message
 
 
@@ -173,4 +174,4 @@ def test_user_claim_is_caught_before_vault_sees_the_token(vault: SendLogin, oidc
     from vault_access_operator import ConfigError
 
     with pytest.raises(ConfigError, match=r"has no 'email' claim \(spec.auth.jwt.userClaim\)"):
-        build(JWTAuthProvider(), {"role": "email", "userClaim": "email"}, FakeAuthContext(oidc_issuer))
+        build(JWTAuthProvider(), {"role": "email", "userClaim": "email"}, oidc_context(oidc_issuer))

@@ -8,25 +8,26 @@ from typing import Any
 
 import pytest
 
-from tests.support.oidc_context import FakeAuthContext
+from tests.support.oidc_context import oidc_context
 from tests.support.oidc_fixtures import oidc_issuer_fixture  # noqa: F401  (provides oidc_issuer)
 from tests.support.oidc_issuer import OIDCIssuer
 from vault_access_operator import ConfigError, CredentialsError, LoginRequest, Reason, SecretNotFoundError
 from vault_access_operator.plugins.oidc import OIDCAuthConfig, OIDCAuthProvider
 from vault_access_operator.plugins.oidc.jwt import JWTAuthConfig, JWTAuthProvider
+from vault_access_operator.testing import RecordingAuthContext
 
 SECRET = ("vao-system", "jwt", "token")
 
 
-def jwt_login(config: dict[str, Any], ctx: FakeAuthContext) -> LoginRequest:
+def jwt_login(config: dict[str, Any], ctx: RecordingAuthContext) -> LoginRequest:
     return asyncio.run(JWTAuthProvider().login_request(JWTAuthConfig.model_validate(config), ctx))
 
 
-def oidc_login(config: dict[str, Any], ctx: FakeAuthContext) -> LoginRequest:
+def oidc_login(config: dict[str, Any], ctx: RecordingAuthContext) -> LoginRequest:
     return asyncio.run(OIDCAuthProvider().login_request(OIDCAuthConfig.model_validate(config), ctx))
 
 
-def assert_no_token(ctx: FakeAuthContext, *texts: object) -> None:
+def assert_no_token(ctx: RecordingAuthContext, *texts: object) -> None:
     for token in ctx.remembered:
         for text in texts:
             assert token not in str(text)
@@ -39,11 +40,12 @@ def failure(kind: type[Exception], call: Any, *args: Any) -> Any:
 
 
 def test_jwt_defaults_request_an_operator_token(oidc_issuer: OIDCIssuer) -> None:
-    ctx = FakeAuthContext(oidc_issuer)
+    ctx = oidc_context(oidc_issuer)
     request = jwt_login({"role": "op"}, ctx)
     (call,) = ctx.token_requests
-    assert (call.namespace, call.name, call.audiences, call.duration_seconds) == ("vao-system", "vao", ["vault"], 3600)
-    assert (request.mount, request.path, dict(request.body)) == ("jwt", "login", {"role": "op", "jwt": ctx.minted[0]})
+    assert (call.namespace, call.name, call.audiences, call.duration_seconds) == ("vao-system", "vao", ("vault",), 3600)
+    (minted,) = ctx.handed_out
+    assert (request.mount, request.path, dict(request.body)) == ("jwt", "login", {"role": "op", "jwt": minted})
     assert request.details == {
         "serviceAccount": "vao-system/vao",
         "tokenSource": "TokenRequest",
@@ -51,27 +53,27 @@ def test_jwt_defaults_request_an_operator_token(oidc_issuer: OIDCIssuer) -> None
         "tokenSubject": "system:serviceaccount:vao-system:vao",
         "tokenAudiences": "vault",
     }
-    assert ctx.minted[0] in ctx.remembered
+    assert minted in ctx.remembered
     assert_no_token(ctx, request, request.details)
 
 
 def test_a_fresh_token_for_every_login(oidc_issuer: OIDCIssuer) -> None:
-    ctx = FakeAuthContext(oidc_issuer)
+    ctx = oidc_context(oidc_issuer)
     first, second = jwt_login({"role": "op"}, ctx), jwt_login({"role": "op"}, ctx)
     assert len(ctx.token_requests) == 2
     assert first.body["jwt"] != second.body["jwt"]
 
 
 def test_oidc_requests_the_vault_audience_and_checks_issuer(oidc_issuer: OIDCIssuer) -> None:
-    ctx = FakeAuthContext(oidc_issuer)
+    ctx = oidc_context(oidc_issuer)
     request = oidc_login({"role": "op", "providerURL": oidc_issuer.url + "/", "tokenDuration": "15m"}, ctx)
-    assert ctx.token_requests[0].audiences == ["vault"]  # not providerURL: the cluster issuer's audience
+    assert ctx.token_requests[0].audiences == ("vault",)  # not providerURL: the cluster issuer's audience
     assert ctx.token_requests[0].duration_seconds == 900
     assert request.mount == "oidc"
 
 
 def test_oidc_issuer_mismatch_of_a_minted_token_is_a_spec_error(oidc_issuer: OIDCIssuer) -> None:
-    ctx = FakeAuthContext(oidc_issuer, token_issuer="https://kubernetes.default.svc")
+    ctx = oidc_context(oidc_issuer, token_issuer="https://kubernetes.default.svc")
     error = failure(ConfigError, oidc_login, {"role": "op", "providerURL": "https://oidc.eks.example/id/X"}, ctx)
     assert "was issued by 'https://kubernetes.default.svc', not by 'https://oidc.eks.example/id/X'" in error.message
     assert "(spec.auth.oidc.providerURL): set providerURL to the token's issuer" in error.message
@@ -80,7 +82,7 @@ def test_oidc_issuer_mismatch_of_a_minted_token_is_a_spec_error(oidc_issuer: OID
 
 def test_secret_token_is_stripped_and_read_from_the_operator_namespace(oidc_issuer: OIDCIssuer) -> None:
     token = oidc_issuer.mint(sub="ci", audiences=["vault"])
-    ctx = FakeAuthContext(oidc_issuer, secrets={SECRET: f"  {token}\n"})
+    ctx = oidc_context(oidc_issuer, secrets={SECRET: f"  {token}\n"})
     request = jwt_login({"role": "op", "jwtSecretRef": {"name": "jwt", "key": "token"}}, ctx)
     assert request.body["jwt"] == token
     assert token in ctx.remembered
@@ -90,15 +92,15 @@ def test_secret_token_is_stripped_and_read_from_the_operator_namespace(oidc_issu
 
 
 def test_token_duration_with_a_secret_is_reported_as_ignored(oidc_issuer: OIDCIssuer) -> None:
-    ctx = FakeAuthContext(oidc_issuer, secrets={SECRET: oidc_issuer.mint()})
+    ctx = oidc_context(oidc_issuer, secrets={SECRET: oidc_issuer.mint()})
     config = {"role": "op", "tokenDuration": "2h", "jwtSecretRef": {"name": "jwt", "key": "token"}}
     assert jwt_login(config, ctx).details["ignoredFields"].startswith("tokenDuration (only used for service-account")
 
 
 def test_missing_and_empty_secrets(oidc_issuer: OIDCIssuer) -> None:
     config = {"role": "op", "jwtSecretRef": {"name": "jwt", "key": "token", "namespace": "apps"}}
-    failure(SecretNotFoundError, jwt_login, config, FakeAuthContext(oidc_issuer))
-    ctx = FakeAuthContext(oidc_issuer, secrets={("apps", "jwt", "token"): " \n"})
+    failure(SecretNotFoundError, jwt_login, config, oidc_context(oidc_issuer))
+    ctx = oidc_context(oidc_issuer, secrets={("apps", "jwt", "token"): " \n"})
     error = failure(CredentialsError, jwt_login, config, ctx)
     assert error.message == "key 'token' of Secret apps/jwt (jwtSecretRef) is empty: store the JWT there"
 
@@ -110,7 +112,7 @@ def test_missing_and_empty_secrets(oidc_issuer: OIDCIssuer) -> None:
 def test_expired_or_expiring_secret_token_is_not_sent(oidc_issuer: OIDCIssuer, ttl: int, expected: str) -> None:
     now = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
     token = oidc_issuer.mint(now=now.timestamp() - 600, ttl=600 + ttl)
-    ctx = FakeAuthContext(oidc_issuer, secrets={SECRET: token}, clock=lambda: now)
+    ctx = oidc_context(oidc_issuer, secrets={SECRET: token}, now=now)
     error = failure(CredentialsError, jwt_login, {"role": "op", "jwtSecretRef": {"name": "jwt", "key": "token"}}, ctx)
     assert error.reason == Reason.CREDENTIALS_REJECTED and error.retryable
     assert expected in error.message and "key 'token' of Secret vao-system/jwt" in error.message
@@ -118,7 +120,7 @@ def test_expired_or_expiring_secret_token_is_not_sent(oidc_issuer: OIDCIssuer, t
 
 
 def test_secret_that_is_not_a_jwt(oidc_issuer: OIDCIssuer) -> None:
-    ctx = FakeAuthContext(oidc_issuer, secrets={SECRET: "hunter2-is-not-a-token"})
+    ctx = oidc_context(oidc_issuer, secrets={SECRET: "hunter2-is-not-a-token"})
     error = failure(CredentialsError, jwt_login, {"role": "op", "jwtSecretRef": {"name": "jwt", "key": "token"}}, ctx)
     assert error.message.startswith("the token from key 'token' of Secret vao-system/jwt is not a JWT")
     assert_no_token(ctx, error)
@@ -126,7 +128,7 @@ def test_secret_that_is_not_a_jwt(oidc_issuer: OIDCIssuer) -> None:
 
 def test_expected_issuer_and_audience_with_a_secret_token(oidc_issuer: OIDCIssuer) -> None:
     ref = {"name": "jwt", "key": "token"}
-    ctx = FakeAuthContext(oidc_issuer, secrets={SECRET: oidc_issuer.mint(audiences=["sts"])})
+    ctx = oidc_context(oidc_issuer, secrets={SECRET: oidc_issuer.mint(audiences=["sts"])})
     error = failure(CredentialsError, jwt_login, {"role": "op", "jwtSecretRef": ref, "expectedAudience": "vault"}, ctx)
     assert "has audiences ['sts'], which do not include 'vault' (spec.auth.jwt.expectedAudience)" in error.message
     error = failure(CredentialsError, jwt_login, {"role": "op", "jwtSecretRef": ref, "audiences": ["vault"]}, ctx)
@@ -140,14 +142,14 @@ def test_expected_issuer_and_audience_with_a_secret_token(oidc_issuer: OIDCIssue
 
 
 def test_user_and_groups_claims_are_checked(oidc_issuer: OIDCIssuer) -> None:
-    ctx = FakeAuthContext(oidc_issuer, extra_claims={"kubernetes.io": {"namespace": "vao-system"}})
+    ctx = oidc_context(oidc_issuer, extra_claims={"kubernetes.io": {"namespace": "vao-system"}})
     jwt_login({"role": "op", "userClaim": "sub", "groupsClaim": "/kubernetes.io/namespace"}, ctx)
     error = failure(ConfigError, jwt_login, {"role": "op", "groupsClaim": "groups"}, ctx)
     assert "has no 'groups' claim (spec.auth.jwt.groupsClaim): Vault's role would refuse it" in error.message
 
 
 def test_mounted_token_fallback_with_the_wrong_audience(oidc_issuer: OIDCIssuer) -> None:
-    ctx = FakeAuthContext(
+    ctx = oidc_context(
         oidc_issuer, source="/var/run/secrets/kubernetes.io/serviceaccount/token",
         token_audiences=["https://kubernetes.default.svc"],
     )
@@ -157,7 +159,7 @@ def test_mounted_token_fallback_with_the_wrong_audience(oidc_issuer: OIDCIssuer)
 
 
 def test_login_request_repr_hides_the_token(oidc_issuer: OIDCIssuer) -> None:
-    ctx = FakeAuthContext(oidc_issuer)
+    ctx = oidc_context(oidc_issuer)
     request = jwt_login({"role": "op"}, ctx)
     assert_no_token(ctx, repr(request), str(request.details))
 
@@ -173,7 +175,7 @@ def test_login_request_repr_hides_the_token(oidc_issuer: OIDCIssuer) -> None:
     ],
 )
 def test_explain_names_the_setting(oidc_issuer: OIDCIssuer, vault_says: str, fix: str) -> None:
-    ctx = FakeAuthContext(oidc_issuer)
+    ctx = oidc_context(oidc_issuer)
     request = jwt_login({"role": "op"}, ctx)
     config = JWTAuthConfig.model_validate({"role": "op"})
     message = JWTAuthProvider().explain_login_error(config, request, 400, vault_says)

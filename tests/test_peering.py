@@ -19,10 +19,10 @@ from tests.e2e.helpers import k8s_spec, status_of, wait_phase
 from tests.test_chart import container, one, render
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator, run_operator
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator, run_operator
+from vault_access_operator_devkit.waiting import wait_for
 
 CHART_VALUES = {"replicaCount": 2}
 PEERING = "vault-access-operator"  # the chart's default peering.name

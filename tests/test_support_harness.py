@@ -14,11 +14,11 @@ import requests
 from kopf.testing import KopfRunner
 
 from tests.support import _kopf_smoke_operator as smoke
-from vault_access_operator.testing import vault_setup
-from vault_access_operator.testing.kube import FakeKube, KubeAPIError
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.tls import TLSMaterial, make_ca_pem
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit import vault_setup
+from vault_access_operator_devkit.kube import FakeKube, KubeAPIError
+from vault_access_operator_devkit.waiting import wait_for
 
 VC = "vaultconnections"
 

@@ -1,8 +1,9 @@
 """Type-check the package as it is installed: ``.venv/bin/python -m tests.typecheck``.
 
 mypy cannot see through the editable install's import hook, and core/ and plugins/ are not laid out
-as ``vault_access_operator`` on disk; a tree of links under .mypy_cache gives it that layout. Settings
-are pyproject.toml's [tool.mypy]. Paths in the output are the repository's (core/..., plugins/...).
+as ``vault_access_operator`` on disk; a tree of links under .mypy_cache gives it that layout, next to the
+development kit (devkit/vault_access_operator_devkit). Settings are pyproject.toml's [tool.mypy]. Paths
+in the output are the repository's (core/..., plugins/..., devkit/...).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".mypy_cache"
 PACKAGE = "vault_access_operator"
+DEVKIT = "vault_access_operator_devkit"
 
 
 def link_tree() -> Path:
-    """``<cache>/src/vault_access_operator``: links to core/'s entries, with plugins/ as its ``plugins``."""
+    """``<cache>/src/vault_access_operator``: links to core/'s entries, with plugins/ as its ``plugins``;
+    ``<cache>/src/vault_access_operator_devkit``: a link to the devkit's package."""
     source = CACHE / "src"
     shutil.rmtree(source, ignore_errors=True)
     package = source / PACKAGE
@@ -27,15 +30,17 @@ def link_tree() -> Path:
         if entry.name != "__pycache__":
             (package / entry.name).symlink_to(entry)
     (package / "plugins").symlink_to(ROOT / "plugins")
+    (source / DEVKIT).symlink_to(ROOT / "devkit" / DEVKIT)
     return source
 
 
 def run_mypy() -> subprocess.CompletedProcess[str]:
     source = link_tree()
     command = [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
-               "--cache-dir", str(CACHE), "-p", PACKAGE]
+               "--cache-dir", str(CACHE), "-p", PACKAGE, "-p", DEVKIT]
     result = subprocess.run(command, cwd=source, capture_output=True, text=True)
-    output = result.stdout.replace(f"{PACKAGE}/plugins/", "plugins/").replace(f"{PACKAGE}/", "core/")
+    output = (result.stdout.replace(f"{DEVKIT}/", f"devkit/{DEVKIT}/")
+              .replace(f"{PACKAGE}/plugins/", "plugins/").replace(f"{PACKAGE}/", "core/"))
     return subprocess.CompletedProcess(result.args, result.returncode, output, result.stderr)
 
 

@@ -1,7 +1,8 @@
 """Test helpers for the operator and for plugin authors (public API, see docs/plugins.md).
 
-Importable without the demo extra: the contract check, a recording login context and login
-helpers. The real servers (``.openbao``, ``.kube``) and ``.operator`` need ``vault-access-operator[demo]``.
+Importable without extras: the contract check, a recording login context and login helpers. The
+real OpenBao server (``.openbao``, ``.pytest_plugin``) needs ``vault-access-operator[testing]``. The
+Kubernetes API emulator and the operator runner are not here: they are the development kit (devkit/).
 """
 
 from .contract import ContractReport, ProviderContract, check_entry_point, check_provider, check_provider_async

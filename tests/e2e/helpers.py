@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from vault_access_operator.testing.kube import FakeKube
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.waiting import wait_for
 
 
 def status_of(kube: FakeKube, name: str) -> dict[str, Any]:

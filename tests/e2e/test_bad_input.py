@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator
 from vault_access_operator.testing.tls import TLSMaterial, make_ca_pem
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator
+from vault_access_operator_devkit.waiting import wait_for
 
 NS = "vault-access-operator-system"
 BAD_SPECS: list[tuple[str, dict[str, Any], str, str]] = [
@@ -102,7 +102,7 @@ def test_right_ca_verifies_vault(
     operator: RunningOperator,
 ) -> None:
     from tests.conftest import OPERATOR_SA
-    from vault_access_operator.testing import vault_setup
+    from vault_access_operator_devkit import vault_setup
 
     client = openbao_tls.client()
     vault_setup.enable_kubernetes_auth(client, fake_kube.url)

@@ -6,9 +6,9 @@ import time
 from collections import Counter
 
 from tests.e2e.helpers import k8s_spec, wait_phase
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator
 
 
 def test_connection_becomes_active_with_every_status_field(

@@ -12,11 +12,11 @@ from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import k8s_spec, wait_phase
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator, run_operator
-from vault_access_operator.testing.proxy import CountingProxy
 from vault_access_operator.trust import TrustPolicy
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator, run_operator
+from vault_access_operator_devkit.proxy import CountingProxy
 
 
 @pytest.fixture

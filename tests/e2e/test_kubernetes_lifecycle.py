@@ -13,11 +13,11 @@ from tests.conftest import OPERATOR_NS, OPERATOR_SA, trust_the_operator
 from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
 from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.redact import REDACTOR
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator
-from vault_access_operator.testing.proxy import CountingProxy
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator
+from vault_access_operator_devkit.proxy import CountingProxy
+from vault_access_operator_devkit.waiting import wait_for
 
 
 def connect_with_ttl(kube: FakeKube, openbao: OpenBaoServer, name: str, ttl: str, max_ttl: str) -> dict[str, Any]:
@@ -125,7 +125,7 @@ def test_sealed_vault_shows_sealed_and_recovers_after_unseal(
 
 
 def test_operator_restart_logs_in_again(fake_kube: FakeKube, vault_k8s: OpenBaoServer, operator_identity) -> None:
-    from vault_access_operator.testing.operator import run_operator
+    from vault_access_operator_devkit.operator import run_operator
 
     fake_kube.create_vaultconnection("restart", k8s_spec(vault_k8s.url, interval="1s"))
     with run_operator(fake_kube.connection_info(), identity=operator_identity, backoff=Backoff(0.2, 2.0)):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pytest_httpserver import HTTPServer
 
 from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator
+from vault_access_operator_devkit.waiting import wait_for
 
 SHORT = 4096 + 64
 

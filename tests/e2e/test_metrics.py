@@ -10,11 +10,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.helpers import k8s_spec, wait_phase
 from vault_access_operator.lifecycle import Backoff
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator, run_operator
 from vault_access_operator.testing.ports import free_port
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator, run_operator
+from vault_access_operator_devkit.waiting import wait_for
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import k8s_spec, wait_phase
 from vault_access_operator.cli import main
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
+from vault_access_operator_devkit.kube import FakeKube
 
 
 def test_run_command_works_outside_a_cluster_with_a_kubeconfig(

@@ -16,10 +16,10 @@ from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
 from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.registry import load_providers
 from vault_access_operator.runtime import PENDING_GRACE
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator, run_operator
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator, run_operator
+from vault_access_operator_devkit.waiting import wait_for
 
 
 def test_no_token_or_jwt_reaches_logs_events_or_status(

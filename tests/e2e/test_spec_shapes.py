@@ -7,10 +7,10 @@ import json
 
 from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
 from tests.e2e.test_bad_input import assert_reported
-from vault_access_operator.testing.kube import FakeKube
-from vault_access_operator.testing.kube_resources import VAULTCONNECTIONS
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.kube_resources import VAULTCONNECTIONS
+from vault_access_operator_devkit.operator import RunningOperator
 
 NS = "vault-access-operator-system"
 

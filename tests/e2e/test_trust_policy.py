@@ -18,13 +18,13 @@ from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
 from tests.support.listener import Listener
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
-from vault_access_operator.testing import vault_setup
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator, run_operator
-from vault_access_operator.testing.proxy import CountingProxy
-from vault_access_operator.testing.waiting import wait_for
 from vault_access_operator.trust import TrustPolicy
+from vault_access_operator_devkit import vault_setup
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator, run_operator
+from vault_access_operator_devkit.proxy import CountingProxy
+from vault_access_operator_devkit.waiting import wait_for
 
 LEGACY_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6a3ViZS1zeXN0ZW06YWRtaW4ifQ.c2lnbmF0dXJl"
 

@@ -12,9 +12,9 @@ from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import k8s_spec, wait_phase
 from tests.e2e.test_trust_policy import LEGACY_TOKEN, wait_refused
 from tests.support.listener import Listener
-from vault_access_operator.testing import vault_setup
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
+from vault_access_operator_devkit import vault_setup
+from vault_access_operator_devkit.kube import FakeKube
 
 
 def test_the_run_command_takes_the_policy_from_flags_and_env(

@@ -11,11 +11,11 @@ from tests.conftest import trust_the_operator
 from vault_access_operator import handlers
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator, run_operator
 from vault_access_operator.testing.process import terminate
-from vault_access_operator.testing.proxy import CountingProxy
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator, run_operator
+from vault_access_operator_devkit.proxy import CountingProxy
 
 #: The operator's backoff in this suite; request bounds during outages are derived from it.
 BACKOFF = Backoff(base=0.2, cap=2.0, login_floor=0.5)  # a 0.5 s login floor: tokens of 1 s and up are usable

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from vault_access_operator.testing.kube import FakeKube
-from vault_access_operator.testing.kube_resources import VAULTCONNECTIONS
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.kube_resources import VAULTCONNECTIONS
+from vault_access_operator_devkit.waiting import wait_for
 
 Status = dict[str, Any]
 

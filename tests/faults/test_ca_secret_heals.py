@@ -11,10 +11,10 @@ import pytest
 from tests.conftest import OPERATOR_NS, trust_the_operator
 from tests.e2e.helpers import condition, k8s_spec, wait_status
 from tests.faults.conftest import BACKOFF
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator
 from vault_access_operator.testing.tls import TLSMaterial, make_ca_pem
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from vault_access_operator.errors import Reason
 from vault_access_operator.kube import THROTTLE_MAX_WAIT, THROTTLE_RETRIES, KubeClient, KubeError
 from vault_access_operator.kube_errors import parse_retry_after
 from vault_access_operator.reporting import _AUTH_REASONS
-from vault_access_operator.testing.kube import FakeKube
+from vault_access_operator_devkit.kube import FakeKube
 
 T = TypeVar("T")
 NS, SECRET = "default", "vault-ca"

@@ -7,10 +7,10 @@ import pytest
 
 from tests.conftest import OPERATOR_NS, trust_the_operator
 from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase, wait_status
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator
 from vault_access_operator.testing.tls import TLSMaterial
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator
 
 
 @pytest.mark.parametrize(("code", "headers", "reason", "text"), [

@@ -11,10 +11,10 @@ import time
 import pytest
 
 from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator
+from vault_access_operator_devkit.waiting import wait_for
 
 INTERVAL = 2.0  # healthCheckInterval of these tests, seconds
 

@@ -8,10 +8,10 @@ from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import k8s_spec, status_of, wait_phase
 from tests.faults.helpers import is_phase, wait_all
 from vault_access_operator.handlers import FINALIZER
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator
+from vault_access_operator_devkit.waiting import wait_for
 
 VAULTCONNECTIONS_PATH = r"^/apis/vault\.platform\.io/v1alpha1/vaultconnections$"  # list and watch
 

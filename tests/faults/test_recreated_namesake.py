@@ -17,7 +17,7 @@ from tests.faults.test_state_pruning import until
 from vault_access_operator.app import OperatorApp, OperatorConfig
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.kube import KubeClient
-from vault_access_operator.testing.kube import FakeKube
+from vault_access_operator_devkit.kube import FakeKube
 
 NAME = "vc"
 

@@ -14,9 +14,9 @@ from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import condition, k8s_spec, status_of, wait_status
 from tests.faults.conftest import BACKOFF
 from tests.support.counting_vault import CountingVault
-from vault_access_operator.testing.kube import FakeKube
-from vault_access_operator.testing.kube_resources import VAULTCONNECTIONS
-from vault_access_operator.testing.operator import RunningOperator
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.kube_resources import VAULTCONNECTIONS
+from vault_access_operator_devkit.operator import RunningOperator
 
 WINDOW = 6.0  # seconds of a failing Vault that are counted
 

@@ -14,8 +14,8 @@ from vault_access_operator.kube import KubeClient
 from vault_access_operator.manager import ConnectionManager
 from vault_access_operator.registry import load_providers
 from vault_access_operator.runtime import RuntimeDeps
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.ports import free_port
+from vault_access_operator_devkit.kube import FakeKube
 
 CONNECTIONS = 200
 

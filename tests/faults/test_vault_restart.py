@@ -8,9 +8,9 @@ from collections import Counter
 from tests.e2e.helpers import k8s_spec
 from tests.faults.conftest import BACKOFF, KillableOpenBao
 from tests.faults.helpers import all_objects, is_phase, wait_all
-from vault_access_operator.testing.kube import FakeKube
-from vault_access_operator.testing.operator import RunningOperator
-from vault_access_operator.testing.proxy import CountingProxy
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator
+from vault_access_operator_devkit.proxy import CountingProxy
 
 CONNECTIONS = 50
 INTERVAL = 1.0  # healthCheckInterval, seconds

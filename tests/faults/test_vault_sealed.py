@@ -7,9 +7,9 @@ import time
 from tests.e2e.helpers import condition, k8s_spec
 from tests.faults.conftest import BACKOFF, KillableOpenBao
 from tests.faults.helpers import is_phase, wait_all
-from vault_access_operator.testing.kube import FakeKube
-from vault_access_operator.testing.operator import RunningOperator
-from vault_access_operator.testing.proxy import CountingProxy
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator
+from vault_access_operator_devkit.proxy import CountingProxy
 
 SEALED_FOR = 4.0  # seconds
 

@@ -25,10 +25,10 @@ from tests.hostile.case import HostileCase
 from tests.support.listener import Listener
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator, run_operator
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator, run_operator
+from vault_access_operator_devkit.waiting import wait_for
 
 CANARY = "canary"
 

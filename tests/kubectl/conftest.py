@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from vault_access_operator.testing.kube import FakeKube
+from vault_access_operator_devkit.kube import FakeKube
 
 INSTALL_HINT = ("kubectl is not installed and could not be installed: install Debian's kubernetes-client "
                 "package (as root: apt-get update && apt-get install -y kubernetes-client)")

@@ -7,8 +7,8 @@ import shlex
 from pathlib import Path
 
 from tests.kubectl.conftest import Kubectl
-from vault_access_operator.demo import NAMESPACE, _table, apply_crds, apply_sample, kubectl_hints, sample
-from vault_access_operator.testing.kube import FakeKube
+from vault_access_operator_devkit.demo import NAMESPACE, _table, apply_crds, apply_sample, kubectl_hints, sample
+from vault_access_operator_devkit.kube import FakeKube
 
 
 def test_every_printed_command_runs(kubectl: Kubectl, fake_kube: FakeKube, tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.kubectl.conftest import Kubectl
-from vault_access_operator.testing.kube import FakeKube
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.waiting import wait_for
 
 CONNECTION = """apiVersion: vault.platform.io/v1alpha1
 kind: VaultConnection

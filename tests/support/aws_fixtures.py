@@ -13,11 +13,12 @@ import pytest
 import pytest_asyncio
 from pytest_httpserver import HTTPServer
 
-from tests.support.aws_context import FakeAuthContext, isolate_aws_env
+from tests.support.aws_context import aws_context, isolate_aws_env
 from tests.support.aws_helpers import AwsEnv, FakeImds
 from tests.support.aws_moto import ACCOUNT, MotoAws, allow_unsigned_web_identity, shared_moto
 from tests.support.aws_vault_double import AwsVaultDouble
 from tests.support.aws_vault_ec2 import identity_document, sign_document
+from vault_access_operator.testing import RecordingAuthContext
 from vault_access_operator.testing.openbao import OpenBaoServer
 
 
@@ -38,8 +39,8 @@ def moto_aws() -> Iterator[MotoAws]:
 
 
 @pytest_asyncio.fixture
-async def aws_ctx() -> AsyncIterator[FakeAuthContext]:
-    ctx = FakeAuthContext()
+async def aws_ctx() -> AsyncIterator[RecordingAuthContext]:
+    ctx = aws_context()
     yield ctx
     await ctx.aclose()
 

@@ -12,10 +12,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
-from tests.support.aws_context import FakeAuthContext
 from vault_access_operator import LoginDeniedError, LoginRequest
 from vault_access_operator.plugins.aws_iam import AwsAuthConfig, AwsAuthProvider
-from vault_access_operator.testing import send_login
+from vault_access_operator.testing import RecordingAuthContext, send_login
 from vault_access_operator.vault import TokenGrant
 
 IRSA_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJl"
@@ -77,7 +76,7 @@ def vault_login(address: str, request: LoginRequest) -> TokenGrant:
     return send_login(address, request)
 
 
-async def login_and_explain(provider: AwsAuthProvider, config: AwsAuthConfig, ctx: FakeAuthContext,
+async def login_and_explain(provider: AwsAuthProvider, config: AwsAuthConfig, ctx: RecordingAuthContext,
                             address: str) -> tuple[LoginRequest, str]:
     """Log in expecting Vault to refuse; returns the request and the provider's explanation."""
     request = await provider.login_request(config, ctx)

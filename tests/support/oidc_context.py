@@ -1,89 +1,61 @@
-"""A test AuthContext: TokenRequest mints JWTs with an OIDCIssuer's key; Secrets from a dict.
-
-It records what the provider asked for (token requests, secret reads, remembered secrets),
-so tests can check audiences, durations and that every JWT was registered for redaction.
-"""
+"""The plugin kit's RecordingAuthContext set up for the oidc/jwt tests: TokenRequest mints real JWTs
+signed by an OIDCIssuer's key, so OpenBao can verify them. What the provider asked for is recorded
+(``token_requests``, ``secret_reads``, ``remembered``, ``handed_out``)."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
 
 from tests.support.oidc_issuer import OIDCIssuer
-from vault_access_operator import SecretNotFoundError, ServiceAccountToken
+from vault_access_operator import ServiceAccountToken
+from vault_access_operator.testing import RecordingAuthContext
+
+OPERATOR_NAMESPACE, OPERATOR_ACCOUNT = "vao-system", "vao"
+SecretKey = tuple[str, str, str]
 
 
-@dataclasses.dataclass
-class TokenRequestCall:
-    namespace: str
-    name: str
-    audiences: list[str]
-    duration_seconds: int
+class MountedTokenContext(RecordingAuthContext):
+    """Tokens from the mounted file instead of TokenRequest (the kit's context always says TokenRequest)."""
 
-
-class FakeAuthContext:
-    """Satisfies the AuthContext protocol without Kubernetes."""
-
-    connection_name = "test-connection"
-    operator_namespace = "vao-system"
-    operator_service_account = "vao"
-
-    def __init__(
-        self,
-        issuer: OIDCIssuer,
-        secrets: dict[tuple[str, str, str], str] | None = None,
-        clock: Callable[[], datetime.datetime] | None = None,
-        token_issuer: str | None = None,
-        source: str = "TokenRequest",
-        extra_claims: dict[str, Any] | None = None,
-        token_audiences: Sequence[str] | None = None,
-    ) -> None:
-        self.issuer = issuer
-        self.secrets = dict(secrets or {})
-        self.clock = clock or (lambda: datetime.datetime.now(datetime.UTC))
-        self.token_issuer = token_issuer  # mint with another iss (issuer-mismatch tests)
+    def __init__(self, source: str, **options: Any) -> None:
+        super().__init__(**options)
         self.source = source
-        self.extra_claims = dict(extra_claims or {})
-        self.token_audiences = token_audiences  # mint for other audiences (the mounted-token fallback)
-        self.token_requests: list[TokenRequestCall] = []
-        self.minted: list[str] = []
-        self.remembered: set[str] = set()
-        self.logger = logging.getLogger("tests.oidc.ctx")
 
-    def now(self) -> datetime.datetime:
-        return self.clock()
+    async def request_service_account_token(self, namespace: str, name: str, audiences: Sequence[str],
+                                            duration_seconds: int) -> ServiceAccountToken:
+        token = await super().request_service_account_token(namespace, name, audiences, duration_seconds)
+        return dataclasses.replace(token, source=self.source)
 
-    async def read_secret(self, namespace: str, name: str, key: str) -> str:
-        try:
-            value = self.secrets[(namespace, name, key)]
-        except KeyError:
-            raise SecretNotFoundError(f"Secret {namespace}/{name} has no key {key!r}") from None
-        self.remembered.add(value)
-        return value
 
-    async def request_service_account_token(
-        self, namespace: str, name: str, audiences: Sequence[str], duration_seconds: int
-    ) -> ServiceAccountToken:
-        self.token_requests.append(TokenRequestCall(namespace, name, list(audiences), duration_seconds))
-        token = self.issuer.mint(
-            sub=f"system:serviceaccount:{namespace}:{name}",
-            audiences=self.token_audiences or audiences,
-            ttl=duration_seconds,
-            issuer=self.token_issuer,
-            **self.extra_claims,
-        )
-        self.minted.append(token)
-        self.remembered.add(token)
-        expires = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=duration_seconds)
-        return ServiceAccountToken(token=token, expires_at=expires, source=self.source)
+def no_http_session() -> aiohttp.ClientSession:
+    raise AssertionError("the oidc/jwt plugins do not use the shared HTTP session")
 
-    def http_session(self) -> aiohttp.ClientSession:
-        raise AssertionError("the oidc/jwt plugins do not use the shared HTTP session")
 
-    def remember_secret(self, value: str) -> None:
-        self.remembered.add(value)
+def oidc_context(
+    issuer: OIDCIssuer,
+    secrets: dict[SecretKey, str] | None = None,
+    now: datetime.datetime | None = None,
+    token_issuer: str | None = None,
+    extra_claims: dict[str, Any] | None = None,
+    token_audiences: Sequence[str] | None = None,
+    source: str = "TokenRequest",
+) -> RecordingAuthContext:
+    """``token_issuer``: mint with another ``iss`` (issuer mismatch); ``token_audiences``: for other audiences
+    than asked (the mounted token's); ``now``: the context's clock (default: the wall clock, as the
+    issuer signs with it)."""
+
+    def mint(namespace: str, name: str, audiences: Sequence[str], seconds: int) -> str:
+        return issuer.mint(sub=f"system:serviceaccount:{namespace}:{name}", audiences=token_audiences or audiences,
+                           ttl=seconds, issuer=token_issuer, **(extra_claims or {}))
+
+    options: dict[str, Any] = {
+        "secrets": secrets, "service_account_tokens": mint, "now": now or datetime.datetime.now(datetime.UTC),
+        "operator_namespace": OPERATOR_NAMESPACE, "operator_service_account": OPERATOR_ACCOUNT,
+        "http_session": no_http_session,
+    }
+    return RecordingAuthContext(**options) if source == "TokenRequest" else MountedTokenContext(source, **options)

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.support.oidc_issuer import OIDCIssuer
-from tests.support.openbao import OpenBaoServer
+from vault_access_operator.testing.openbao import OpenBaoServer
 
 GOOGLE_ISSUER = "https://accounts.google.com"
 GOOGLE_AUDIENCE = "https://vault.example/google"

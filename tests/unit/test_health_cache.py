@@ -10,8 +10,8 @@ import pytest
 from vault_access_operator.errors import VaultUnavailableError
 from vault_access_operator.health import HealthCache
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.proxy import CountingProxy
 from vault_access_operator.vault import VaultClient, VaultHTTP
+from vault_access_operator_devkit.proxy import CountingProxy
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vault_access_operator.testing.kube_patch import json_patch
+from vault_access_operator_devkit.kube_patch import json_patch
 
 STORED: dict[str, Any] = {
     "metadata": {"name": "vc", "finalizers": ["a", "b"], "labels": {"x": "1"}},

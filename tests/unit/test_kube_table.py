@@ -6,8 +6,8 @@ import datetime
 
 import pytest
 
-from vault_access_operator.testing.kube_crds import unknown_fields
-from vault_access_operator.testing.kube_table import human_age, jsonpath, printer_columns, table, wants_table
+from vault_access_operator_devkit.kube_crds import unknown_fields
+from vault_access_operator_devkit.kube_table import human_age, jsonpath, printer_columns, table, wants_table
 
 NOW = datetime.datetime(2026, 1, 10, tzinfo=datetime.UTC)
 

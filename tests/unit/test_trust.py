@@ -15,7 +15,6 @@ from vault_access_operator.errors import Reason
 from vault_access_operator.kube import KubeClient
 from vault_access_operator.models import VaultConnectionSpec
 from vault_access_operator.session import VaultSession
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.trust import (
     TrustPolicy,
     TrustPolicyError,
@@ -26,6 +25,7 @@ from vault_access_operator.trust import (
     normalise_address,
 )
 from vault_access_operator.trust_config import discover_api_audiences, policy_from_env, trust_from_flags
+from vault_access_operator_devkit.kube import FakeKube
 
 OWN = ("ops", "vao")
 DEFAULT = TrustPolicy()

@@ -69,7 +69,7 @@ def test_one_pool_for_every_client() -> None:
 
 
 def test_the_running_operator_does_not_need_the_demo_extras() -> None:
-    # hvac, kmock and requests-based helpers are the demo/test extras (hvac configures the local OpenBao); the
+    # hvac is the plugin kit's [testing] extra and kmock the devkit's (tests/test_shipped_package.py); the
     # operator's image installs only the main dependencies.
     code = (
         "import sys, vault_access_operator.cli, vault_access_operator.app, vault_access_operator.registry as r;"

@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterator
 
 import kopf
 
-from ..app import OperatorApp, OperatorConfig
-from ..context import OperatorIdentity
-from ..handlers import build_registry
-from ..lifecycle import Backoff
-from ..registry import ProviderRegistry
-from ..trust import TrustPolicy
+from vault_access_operator.app import OperatorApp, OperatorConfig
+from vault_access_operator.context import OperatorIdentity
+from vault_access_operator.handlers import build_registry
+from vault_access_operator.lifecycle import Backoff
+from vault_access_operator.registry import ProviderRegistry
+from vault_access_operator.trust import TrustPolicy
 
 
 @dataclasses.dataclass

@@ -11,7 +11,7 @@ import contextlib
 import re
 import threading
 
-from .ports import free_port
+from vault_access_operator.testing.ports import free_port
 
 # HTTP/1.1 request lines in the client's byte stream (keep-alive sends many per connection).
 _REQUEST_LINE = re.compile(rb"(GET|PUT|POST|DELETE|LIST|HEAD|PATCH) (/\S*) HTTP/1\.[01]\r\n")

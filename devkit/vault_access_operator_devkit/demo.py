@@ -1,4 +1,4 @@
-"""``vault-access-operator demo``: see a VaultConnection turn Active with no cluster.
+"""``vault-access-operator demo`` (from the devkit): see a VaultConnection turn Active with no cluster.
 
 Starts a local OpenBao dev server and an in-process Kubernetes API (the same ones the test
 suite uses), configures Vault's kubernetes auth to trust that API, runs the real operator
@@ -17,13 +17,14 @@ from typing import Any
 import click
 import yaml
 
-from .context import OperatorIdentity
-from .crd import render_crds
-from .testing import vault_setup
-from .testing.kube import FakeKube
-from .testing.kube_resources import VAULTCONNECTIONS
-from .testing.openbao import OpenBaoServer
-from .testing.operator import run_operator
+from vault_access_operator.context import OperatorIdentity
+from vault_access_operator.crd import render_crds
+from vault_access_operator.testing.openbao import OpenBaoServer
+
+from . import vault_setup
+from .kube import FakeKube
+from .kube_resources import VAULTCONNECTIONS
+from .operator import run_operator
 
 NAMESPACE = "vault-access-operator-system"
 ACCOUNT = "vault-access-operator-controller-manager"

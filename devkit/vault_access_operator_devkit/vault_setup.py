@@ -7,7 +7,7 @@ from typing import Any
 
 import hvac
 
-from .tls import make_ca_pem
+from vault_access_operator.testing.tls import make_ca_pem
 
 
 def write_policy(client: hvac.Client, name: str, rules: str) -> None:
