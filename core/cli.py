@@ -79,11 +79,6 @@ def run(
     debug: bool,
 ) -> None:
     """Run the operator (in a cluster, or outside one with KUBECONFIG / ~/.kube/config)."""
-    kopf.configure(debug=debug, quiet=quiet and not debug)  # INFO by default
-    if not (verbose or debug):
-        # kopf logs "Handler ... succeeded" at INFO for every watch event of every object: at scale, a
-        # large share of the operator's CPU during a burst (bench/README.md).
-        logging.getLogger("kopf.objects").setLevel(logging.WARNING)
     if peering_name and priority is None:
         # kopf pauses every replica that shares the highest priority: give each pod its own.
         priority = random.SystemRandom().randint(1, 2**31 - 1)
@@ -101,6 +96,12 @@ def run(
     except ValueError as error:  # names the flag or the VAO_* variable
         raise click.UsageError(str(error)) from None
     config.metrics_port = metrics_port or None
+    # Logging is set up once the flags are known good: a refused flag leaves the process's loggers as they were.
+    kopf.configure(debug=debug, quiet=quiet and not debug)  # INFO by default
+    if not (verbose or debug):
+        # kopf logs "Handler ... succeeded" at INFO for every watch event of every object: at scale, a
+        # large share of the operator's CPU during a burst (bench/README.md).
+        logging.getLogger("kopf.objects").setLevel(logging.WARNING)
     app = OperatorApp(config)
     _report_plugin_errors(app)
     prepare(app, liveness_endpoint)  # a fatal start-up problem exits here, with one line
