@@ -102,7 +102,6 @@ def run(
         raise click.UsageError(str(error)) from None
     config.metrics_port = metrics_port or None
     app = OperatorApp(config)
-    _report_plugin_errors(app)
     prepare(app, liveness_endpoint)  # a fatal start-up problem exits here, with one line
     operator = kopf.operator(
         registry=build_registry(app),
@@ -119,12 +118,6 @@ def run(
             runner.run(operator)
         except asyncio.CancelledError:  # as kopf.run: a stop by signal is not an error
             pass
-
-
-def _report_plugin_errors(app: OperatorApp) -> None:
-    for plugin in app.registry.plugins:
-        if plugin.error:
-            logging.getLogger(__name__).error("auth plugin %s failed to load: %s", plugin.name, plugin.error)
 
 
 @main.command()

@@ -13,7 +13,7 @@ from tests.support.oidc_fixtures import GOOGLE_AUDIENCE, jwt_bao_fixture, oidc_i
 from tests.support.oidc_issuer import OIDCIssuer
 from tests.support.oidc_metadata import GOOGLE_ISSUER, FakeMetadataServer
 from tests.support.openbao import OpenBaoServer
-from vault_access_operator import CredentialsError, LoginRequest
+from vault_access_operator.plugin import CredentialsError, LoginRequest
 from vault_access_operator.plugins.oidc.jwt import JWTAuthConfig, JWTAuthProvider
 from vault_access_operator.testing import send_login
 

@@ -19,8 +19,13 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from vault_access_operator import CredentialsError, CredentialSourceUnreachableError, Reason, VaultAccessError
-from vault_access_operator.clip import clip
+from vault_access_operator.plugin import (
+    CredentialsError,
+    CredentialSourceUnreachableError,
+    Reason,
+    VaultAccessError,
+    clip,
+)
 
 from .credentials import NoCredentialsFound, SourceKey, WebIdentityMisconfigured
 

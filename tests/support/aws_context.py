@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from vault_access_operator import SecretNotFoundError, ServiceAccountToken
+from vault_access_operator.plugin import SecretNotFoundError, ServiceAccountToken
 from vault_access_operator.redact import Redactor
 
 NAMESPACE = "vault-access-operator-system"

@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
 from tests.support.aws_context import FakeAuthContext
-from vault_access_operator import LoginDeniedError, LoginRequest
+from vault_access_operator.plugin import LoginDeniedError, LoginRequest
 from vault_access_operator.plugins.aws_iam import AwsAuthConfig, AwsAuthProvider
 from vault_access_operator.testing import send_login
 from vault_access_operator.vault import TokenGrant

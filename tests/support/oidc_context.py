@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 
 from tests.support.oidc_issuer import OIDCIssuer
-from vault_access_operator import SecretNotFoundError, ServiceAccountToken
+from vault_access_operator.plugin import SecretNotFoundError, ServiceAccountToken
 
 
 @dataclasses.dataclass

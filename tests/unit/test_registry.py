@@ -10,8 +10,9 @@ import types
 import pydantic
 import pytest
 
-from vault_access_operator import AuthProvider, LoginRequest, hookimpl, hookspecs
+from vault_access_operator import hookspecs
 from vault_access_operator.errors import PluginUnavailableError
+from vault_access_operator.plugin import AuthProvider, LoginRequest, hookimpl
 from vault_access_operator.registry import load_providers
 
 
@@ -22,7 +23,9 @@ class _Config(pydantic.BaseModel):
 def _provider(key: str) -> type[AuthProvider]:
     class Provider(AuthProvider[_Config]):
         config_model = _Config
-        default_mount = key
+
+        def mount(self, config):
+            return key
 
         async def login_request(self, config, ctx):  # pragma: no cover - not called here
             return LoginRequest(mount=key, body={})
@@ -71,7 +74,7 @@ def test_broken_plugins_do_not_stop_the_others(fake_plugins) -> None:
     assert sorted(registry.providers) == ["good", "other"]
     errors = {p.name: p.error for p in registry.plugins if p.error}
     assert "ModuleNotFoundError" in errors["broken"]
-    assert "is not an AuthProvider subclass" in errors["bad"]
+    assert "is not a subclass of vault_access_operator.plugin.AuthProvider" in errors["bad"]
     assert "ZeroDivisionError" in errors["raises"]
     assert "offers no auth providers" in errors["empty"]
 
