@@ -99,7 +99,11 @@ def load_providers(entry_points: Iterable[importlib.metadata.EntryPoint] | None 
             registry.hooks.register(plugin, name=f"{entry_point.name}:{entry_point.value}")
             # Only this plugin's implementation: the others' classes are theirs to report.
             impls = [i for i in registry.hooks.hook.vao_auth_providers.get_hookimpls() if i.plugin is plugin]
-            classes = [_check_provider(c) for impl in impls for c in (impl.function() or [])]
+            offered: list[object] = []
+            for impl in impls:
+                result: Any = impl.function()  # the hookspec says a list; the next line checks each item
+                offered += result or []
+            classes = [_check_provider(c) for c in offered]
             if not classes:
                 raise TypeError(
                     "it offers no auth providers (no vao_auth_providers function marked @hookimpl, or it returned none)"

@@ -90,7 +90,7 @@ async def check_provider_async(
     except Exception as error:
         report.failures.append(f"the class must instantiate with no arguments: {type(error).__name__}: {error}")
         return report.raise_for_failures()
-    if not (is_async and has_model):
+    if not (is_async and isinstance(model, type) and issubclass(model, pydantic.BaseModel)):
         return report.raise_for_failures()  # nothing to call the login with
     try:
         report.config = validate_config(model, key, sample_config)
