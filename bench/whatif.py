@@ -51,13 +51,13 @@ def no_loggedin_event() -> None:
 def asyncio_loop() -> None:
     import asyncio
 
-    from vault_access_operator.plugin import cli
+    from vault_access_operator import cli
 
     cli.event_loop_factory = lambda: asyncio.new_event_loop  # type: ignore[assignment]
 
 
 def default_gc() -> None:
-    from vault_access_operator.plugin import cli
+    from vault_access_operator import cli
 
     cli.tune_garbage_collector = lambda: None  # type: ignore[assignment]
 

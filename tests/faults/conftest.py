@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import trust_the_operator
+from vault_access_operator import handlers
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
-from vault_access_operator.plugin import handlers
 from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.operator import RunningOperator, run_operator
