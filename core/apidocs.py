@@ -90,8 +90,6 @@ def render_api_reference() -> str:
         parts += [
             f"## spec.auth.{key}",
             "",
-            f"Default mount: `{provider.default_mount}`.",
-            "",
             model_table(provider.config_model),
             "",
         ]

@@ -90,7 +90,6 @@ class OperatorApp:
             context_factory=self._context,
             reporter_factory=self._reporter,
             backoff=config.backoff,
-            notify=self._notify,
             metrics=self.metrics,
         )
         self.manager = ConnectionManager(self.registry, deps)
@@ -142,7 +141,7 @@ class OperatorApp:
             await self._emit(name, kind, reason, message, obs.uid)
 
         sink = ObjectStatus(self.kube, lambda: obs.uid)
-        return Reporter(name, obs, sink, emit, utc_now, REDACTOR, on_phase=self._phase_changed)
+        return Reporter(name, obs, sink, emit, utc_now, REDACTOR)
 
     async def _emit(self, name: str, kind: str, reason: str, message: str, uid: str | None = None) -> None:
         involved = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "VaultConnection", "name": name}
@@ -150,15 +149,6 @@ class OperatorApp:
             involved["uid"] = uid
         namespace = self.config.events_namespace or self.config.identity.namespace
         await self.kube.post_event(involved, kind, reason, message, namespace)
-
-    def _notify(self, hook: str, **kwargs: Any) -> None:
-        try:
-            getattr(self.registry.hooks.hook, hook)(**kwargs)
-        except Exception:  # an observer's bug must not break a login
-            log.exception("a %s hook implementation failed", hook)
-
-    def _phase_changed(self, name: str, old: str | None, new: str, reason: str) -> None:
-        self._notify("vao_connection_phase_changed", connection=name, old_phase=old, new_phase=new, reason=reason)
 
     # --- what the kopf handlers call -------------------------------------------------------
 

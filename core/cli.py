@@ -103,7 +103,6 @@ def run(
         # large share of the operator's CPU during a burst (bench/README.md).
         logging.getLogger("kopf.objects").setLevel(logging.WARNING)
     app = OperatorApp(config)
-    _report_plugin_errors(app)
     prepare(app, liveness_endpoint)  # a fatal start-up problem exits here, with one line
     operator = kopf.operator(
         registry=build_registry(app),
@@ -120,12 +119,6 @@ def run(
             runner.run(operator)
         except asyncio.CancelledError:  # as kopf.run: a stop by signal is not an error
             pass
-
-
-def _report_plugin_errors(app: OperatorApp) -> None:
-    for plugin in app.registry.plugins:
-        if plugin.error:
-            logging.getLogger(__name__).error("auth plugin %s failed to load: %s", plugin.name, plugin.error)
 
 
 @main.command()

@@ -2,8 +2,8 @@
 
 A plugin is a module (or object) registered under the ``vault_access_operator.auth`` entry
 point group. It implements hooks with the :data:`hookimpl` marker. pluggy is used for
-discovery and notification only: the core dispatches logins itself, by the key a user
-wrote under ``spec.auth``.
+discovery only: the core dispatches logins itself, by the key a user wrote under ``spec.auth``,
+and tells a provider what it must know through the AuthProvider methods (``connection_removed``).
 
 Every hook below is documented here, where it is declared; a test fails otherwise.
 """
@@ -33,27 +33,3 @@ def vao_auth_providers() -> list[type[AuthProvider[Any]]]:
     plugins clash.
     """
     raise NotImplementedError  # a specification: pluggy calls the plugins' implementations, never this
-
-
-@hookspec
-def vao_login_succeeded(connection: str, method: str, mount: str, accessor: str, ttl_seconds: int) -> None:
-    """Called after a successful Vault login for ``connection``.
-
-    ``accessor`` is the token accessor (not the token); ``ttl_seconds`` its lease duration.
-    Observers must not block: this runs on the event loop.
-    """
-
-
-@hookspec
-def vao_login_failed(connection: str, method: str, reason: str, message: str) -> None:
-    """Called after a failed login attempt, with the condition reason and user message."""
-
-
-@hookspec
-def vao_token_renewed(connection: str, method: str, accessor: str, ttl_seconds: int) -> None:
-    """Called after the connection's token was renewed; ``ttl_seconds`` is the new TTL."""
-
-
-@hookspec
-def vao_connection_phase_changed(connection: str, old_phase: str | None, new_phase: str, reason: str) -> None:
-    """Called when a connection's ``status.phase`` changes (for example Active to Error)."""

@@ -21,7 +21,6 @@ from .addresses import AddressUsers
 from .errors import VaultAccessError
 from .provider import AuthProvider
 from .registry import ProviderRegistry
-from .reporting import Reporter
 from .runtime import ConnectionRuntime, RuntimeDeps
 from .status import Observation
 from .validation import ValidatedConnection, validate_spec
@@ -46,7 +45,6 @@ class ConnectionManager:
         self.registry = registry
         self.deps = deps
         self._entries: dict[str, _Entry] = {}
-        self.reporter_factory: Callable[[str, Observation], Reporter] = deps.reporter_factory
         self.addresses = AddressUsers((deps.login_gate.forget, deps.vault_http.forget, deps.health_cache.forget))
         # Raises for a spec the operator's trust policy refuses (set by the app; core/admission.py).
         self.admit: Callable[[str, ValidatedConnection], None] = lambda name, validated: None
@@ -83,7 +81,7 @@ class ConnectionManager:
             self.admit(name, validated)
         except VaultAccessError as error:
             obs = Observation(generation=generation, method=shape.auth_method_of(spec), uid=uid)
-            reporter = self.reporter_factory(name, obs)
+            reporter = self.deps.reporter_factory(name, obs)
             self._entries[name] = new = _Entry(spec_key, None, None, obs, uid, provider)
             self._forget_provider_state(name, entry, new)
             if not await reporter.failed(error, 1):  # nothing else would publish again: keep trying

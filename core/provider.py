@@ -11,7 +11,7 @@ import abc
 import dataclasses
 import datetime
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import aiohttp
@@ -25,7 +25,10 @@ class LoginRequest:
     """One Vault login: ``PUT /v1/auth/<mount>/<path>`` with ``body`` and ``headers``.
 
     ``details`` are non-secret facts worth showing on status (a region, the ARN presented),
-    rendered under ``status.authStatus.details``. Never put credentials there.
+    rendered under ``status.authStatus.details``; they are only that. Never put credentials there.
+    ``private`` is the provider's own: what its ``explain_login_error`` wants back from the login it
+    built. The core never shows, logs or stores it (it is not in the repr either).
+    ``role`` names what the login asks for (a Vault role), for the core's generic denial message.
     """
 
     mount: str
@@ -35,6 +38,8 @@ class LoginRequest:
     details: Mapping[str, str] = dataclasses.field(default_factory=dict)
     #: True: never renew the token; log in again when it is due (``renewalStrategy: reauth``).
     reauth: bool = False
+    role: str | None = None
+    private: Mapping[str, Any] = dataclasses.field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         # The body holds credentials (JWTs, signed requests): keep it out of reprs and logs.
@@ -122,19 +127,19 @@ class AuthProvider(abc.ABC, Generic[ConfigT]):
     Class attributes:
       key: the block name under ``spec.auth`` (``aws``, ``kubernetes``...).
       config_model: a strict pydantic model of that block, with camelCase aliases.
-      default_mount: the Vault auth mount used when the config names none.
     """
 
     key: ClassVar[str]
     config_model: ClassVar[type[pydantic.BaseModel]]
-    default_mount: ClassVar[str]
     #: Seconds the core waits for ``login_request`` before reporting a hung plugin.
     login_request_timeout: ClassVar[float] = 60.0
 
+    @abc.abstractmethod
     def mount(self, config: ConfigT) -> str:
-        """The auth mount for ``config``: its ``auth_path`` field if it has one and it is set."""
-        path = getattr(config, "auth_path", None)
-        return str(path or self.default_mount).strip("/")
+        """The Vault auth mount ``config`` logs in at, without outer slashes (``kubernetes``, ``team/jwt``).
+
+        The default belongs in the config model's field, so that the API reference shows it.
+        """
 
     @abc.abstractmethod
     async def login_request(self, config: ConfigT, ctx: AuthContext) -> LoginRequest:
@@ -166,5 +171,3 @@ class AuthProvider(abc.ABC, Generic[ConfigT]):
         """
         return None
 
-
-ProviderFactory = Callable[[], AuthProvider[Any]]

@@ -17,6 +17,7 @@ import pluggy
 
 from . import hookspecs
 from .clip import SPEC_VALUE_LIMIT, clip
+from .contract import validate_provider
 from .errors import PluginUnavailableError
 from .provider import AuthProvider
 
@@ -75,11 +76,10 @@ def _describe(error: BaseException) -> str:
 
 
 def _check_provider(candidate: object) -> type[AuthProvider[Any]]:
-    if not (isinstance(candidate, type) and issubclass(candidate, AuthProvider)):
-        raise TypeError(f"{candidate!r} is not an AuthProvider subclass")
-    for attribute in ("key", "config_model", "default_mount"):
-        if not getattr(candidate, attribute, None):
-            raise TypeError(f"{candidate.__name__} does not set {attribute}")
+    problems = validate_provider(candidate)
+    if problems:
+        raise TypeError("; ".join(problems))
+    assert isinstance(candidate, type) and issubclass(candidate, AuthProvider)  # validate_provider checked it
     return candidate
 
 
@@ -97,10 +97,17 @@ def load_providers(entry_points: Iterable[importlib.metadata.EntryPoint] | None 
         try:
             plugin = entry_point.load()
             registry.hooks.register(plugin, name=f"{entry_point.name}:{entry_point.value}")
-            impl = getattr(plugin, "vao_auth_providers", None)
-            classes = [_check_provider(c) for c in (impl() if impl else [])]
+            # Only this plugin's implementation: the others' classes are theirs to report.
+            impls = [i for i in registry.hooks.hook.vao_auth_providers.get_hookimpls() if i.plugin is plugin]
+            offered: list[object] = []
+            for impl in impls:
+                result: Any = impl.function()  # the hookspec says a list; the next line checks each item
+                offered += result or []
+            classes = [_check_provider(c) for c in offered]
             if not classes:
-                raise TypeError("it offers no auth providers (no vao_auth_providers hook, or it returned none)")
+                raise TypeError(
+                    "it offers no auth providers (no vao_auth_providers function marked @hookimpl, or it returned none)"
+                )
             instances = [cls() for cls in classes]
         except Exception as error:  # a broken plugin must not stop the others
             log.error("auth plugin %r (%s %s) failed to load: %s", entry_point.name, package, version, _describe(error))

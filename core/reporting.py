@@ -126,7 +126,7 @@ class Reporter:
         obs = self.obs
         if obs.phase != "Error":  # after failures, Active waits for recovered(): a login alone proves little
             obs.phase, obs.reason, obs.message = "Active", Reason.CONNECTED, ""
-        obs.authenticated, obs.reachable = True, True
+        obs.authenticated = True
         obs.accessor, obs.expires_at, obs.last_login = grant.accessor, expires, now
         obs.last_renewal, obs.renewal_count = None, 0
         obs.login_count += 1
@@ -151,7 +151,7 @@ class Reporter:
         """A full healthy cycle passed since the last failure: Active again, with one event."""
         obs = self.obs
         obs.phase, obs.reason, obs.message, obs.consecutive_failures = "Active", Reason.CONNECTED, "", 0
-        obs.authenticated = obs.reachable = True
+        obs.authenticated = True
         self._warned.clear()
         await self.event("Normal", "Active", "Vault is reachable again and the token is valid")
         await self.publish()

@@ -13,7 +13,6 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from .clip import clip
 from .context import CoreAuthContext
@@ -45,7 +44,6 @@ class RuntimeDeps:
     clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)
     sleep: Sleep = asyncio.sleep
     random: Callable[[], float] = random.random
-    notify: Callable[..., None] = lambda hook, **kwargs: None
     metrics: Metrics = dataclasses.field(default_factory=Metrics)
     vault_http: VaultHTTP = dataclasses.field(default_factory=VaultHTTP)
     login_gate: LoginGate = dataclasses.field(default_factory=LoginGate)
@@ -98,7 +96,6 @@ class ConnectionRuntime:
                 error = caught if isinstance(caught, VaultAccessError) else _internal(caught)
                 delay = self.failures.failed(error)
                 await self.reporter.failed(error, self.failures.count)
-                self._notify("vao_login_failed", reason=error.reason, message=self.obs.message)
                 if not error.retryable:
                     # Only a spec change (a new runtime) can fix this; make sure the user sees it.
                     await self.reporter.publish_until_written(self.deps.sleep)
@@ -167,7 +164,6 @@ class ConnectionRuntime:
         self.lease = Lease(now, grant.ttl, grant.renewable and not request.reauth, creation_ttl=grant.ttl)
         self._last_check = now
         await self.reporter.logged_in(grant, now, self.lease.expires_at, dict(request.details))
-        self._notify("vao_login_succeeded", mount=request.mount, accessor=grant.accessor, ttl_seconds=int(grant.ttl))
 
     async def _relogin(self, why: str) -> None:
         log.info("VaultConnection %s: logging in again: %s", self.name, why)
@@ -192,7 +188,6 @@ class ConnectionRuntime:
         now = self.deps.clock()
         self.lease = Lease(now, grant.ttl, grant.renewable, creation_ttl=self.lease.creation_ttl)
         await self.reporter.renewed(grant, now, self.lease.expires_at)
-        self._notify("vao_token_renewed", accessor=grant.accessor, ttl_seconds=int(grant.ttl))
         return True
 
     async def _check(self) -> bool:
@@ -212,14 +207,10 @@ class ConnectionRuntime:
         await self.reporter.healthy()
         return True
 
-    def _notify(self, hook: str, **facts: Any) -> None:
-        self.deps.notify(hook, connection=self.name, method=self.obs.method, **facts)
-
     def _explain_denial(self, request: LoginRequest, error: LoginDeniedError) -> str:
         validated = self.validated
         hint = validated.provider.explain_login_error(validated.config, request, error.status, error.message)
-        role: Any = getattr(validated.config, "role", None)
-        role_text = f" for role {role!r}" if role else ""
+        role_text = f" for role {request.role!r}" if request.role else ""
         return hint or f"Vault denied login{role_text} at auth/{request.mount}: {error.message}"
 
     async def shutdown(self, revoke: bool) -> None:

@@ -15,7 +15,7 @@ from pydantic.alias_generators import to_camel
 
 from .errors import Reason
 
-Phase = Literal["Pending", "Active", "Error", "Deleting"]
+Phase = Literal["Pending", "Active", "Error"]
 READY = "Ready"
 AUTHENTICATED = "Authenticated"
 
@@ -79,7 +79,6 @@ class Observation:
     reason: str = Reason.PENDING
     message: str = "waiting for the first login"
     authenticated: bool = False
-    reachable: bool | None = None
     vault_version: str | None = None
     consecutive_failures: int = 0
     accessor: str | None = None

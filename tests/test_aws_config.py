@@ -8,7 +8,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from vault_access_operator import ConfigError
+from vault_access_operator.plugin import ConfigError
 from vault_access_operator.plugins.aws_iam import AwsAuthConfig, AwsAuthProvider
 from vault_access_operator.registry import load_providers
 from vault_access_operator.validation import validate_spec

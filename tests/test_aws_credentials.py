@@ -18,7 +18,7 @@ from pytest_httpserver import HTTPServer
 from tests.support.aws_helpers import AwsEnv, vault_login
 from tests.support.aws_moto import ACCOUNT, MotoAws
 from tests.support.aws_vault_double import AwsVaultDouble
-from vault_access_operator import CredentialsError, CredentialSourceUnreachableError, Reason
+from vault_access_operator.plugin import CredentialsError, CredentialSourceUnreachableError, Reason
 from vault_access_operator.plugins.aws_iam import AwsAuthConfig, AwsAuthProvider
 from vault_access_operator.plugins.aws_iam.credentials import SourceKey
 from vault_access_operator.testing import RecordingAuthContext

@@ -11,7 +11,7 @@ from tests.support.aws_context import NAMESPACE
 from tests.support.aws_helpers import AwsEnv, FakeImds, login_and_explain, vault_login
 from tests.support.aws_moto import ACCOUNT
 from tests.support.aws_vault_double import AwsVaultDouble
-from vault_access_operator import CredentialSourceUnreachableError, LoginDeniedError
+from vault_access_operator.plugin import CredentialSourceUnreachableError, LoginDeniedError
 from vault_access_operator.plugins.aws_iam import AwsAuthConfig, AwsAuthProvider
 from vault_access_operator.testing import RecordingAuthContext
 

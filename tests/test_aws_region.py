@@ -10,7 +10,7 @@ import pytest
 from tests.support.aws_helpers import AwsEnv, FakeImds, vault_login
 from tests.support.aws_moto import ACCOUNT, MotoAws
 from tests.support.aws_vault_double import AwsVaultDouble
-from vault_access_operator import CredentialSourceUnreachableError
+from vault_access_operator.plugin import CredentialSourceUnreachableError
 from vault_access_operator.plugins.aws_iam import AwsAuthConfig, AwsAuthProvider
 from vault_access_operator.testing import RecordingAuthContext
 from vault_access_operator.testing.ports import free_port

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from vault_access_operator import ConfigError
+from vault_access_operator.plugin import ConfigError
 from vault_access_operator.plugins.oidc import OIDCAuthConfig, OIDCAuthProvider
 from vault_access_operator.plugins.oidc.jwt import JWTAuthConfig, JWTAuthProvider
 from vault_access_operator.registry import ProviderRegistry, load_providers

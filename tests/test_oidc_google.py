@@ -12,7 +12,7 @@ from tests.support.oidc_context import oidc_context
 from tests.support.oidc_fixtures import GOOGLE_AUDIENCE, jwt_bao_fixture, oidc_issuer_fixture  # noqa: F401
 from tests.support.oidc_issuer import OIDCIssuer
 from tests.support.oidc_metadata import GOOGLE_ISSUER, FakeMetadataServer
-from vault_access_operator import CredentialsError, LoginRequest
+from vault_access_operator.plugin import CredentialsError, LoginRequest
 from vault_access_operator.plugins.oidc.jwt import JWTAuthConfig, JWTAuthProvider
 from vault_access_operator.testing import RecordingAuthContext, send_login
 from vault_access_operator.testing.openbao import OpenBaoServer

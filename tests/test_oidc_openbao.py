@@ -14,7 +14,7 @@ import pytest
 from tests.support.oidc_context import oidc_context
 from tests.support.oidc_fixtures import jwt_bao_fixture, oidc_issuer_fixture  # noqa: F401  (fixtures)
 from tests.support.oidc_issuer import OIDCIssuer
-from vault_access_operator import AuthProvider, LoginDeniedError, LoginRequest
+from vault_access_operator.plugin import AuthProvider, LoginDeniedError, LoginRequest
 from vault_access_operator.plugins.oidc import OIDCAuthProvider
 from vault_access_operator.plugins.oidc.jwt import JWTAuthProvider
 from vault_access_operator.testing import RecordingAuthContext, send_login
@@ -171,7 +171,7 @@ def test_role_settings_the_token_does_not_meet(
 
 
 def test_user_claim_is_caught_before_vault_sees_the_token(vault: SendLogin, oidc_issuer: OIDCIssuer) -> None:
-    from vault_access_operator import ConfigError
+    from vault_access_operator.plugin import ConfigError
 
     with pytest.raises(ConfigError, match=r"has no 'email' claim \(spec.auth.jwt.userClaim\)"):
         build(JWTAuthProvider(), {"role": "email", "userClaim": "email"}, oidc_context(oidc_issuer))

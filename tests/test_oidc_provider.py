@@ -11,7 +11,7 @@ import pytest
 from tests.support.oidc_context import oidc_context
 from tests.support.oidc_fixtures import oidc_issuer_fixture  # noqa: F401  (provides oidc_issuer)
 from tests.support.oidc_issuer import OIDCIssuer
-from vault_access_operator import ConfigError, CredentialsError, LoginRequest, Reason, SecretNotFoundError
+from vault_access_operator.plugin import ConfigError, CredentialsError, LoginRequest, Reason, SecretNotFoundError
 from vault_access_operator.plugins.oidc import OIDCAuthConfig, OIDCAuthProvider
 from vault_access_operator.plugins.oidc.jwt import JWTAuthConfig, JWTAuthProvider
 from vault_access_operator.testing import RecordingAuthContext

@@ -15,8 +15,8 @@ import pydantic
 import pytest
 from pydantic import Field
 
-from vault_access_operator import AuthProvider, CredentialsError, LoginRequest, hookimpl
 from vault_access_operator.models import SecretKeySelector, SpecModel
+from vault_access_operator.plugin import AuthProvider, CredentialsError, LoginRequest, hookimpl
 from vault_access_operator.provider import PlannedToken
 from vault_access_operator.testing.contract import ProviderContract, check_entry_point, check_provider
 from vault_access_operator.testing.recording import RecordingAuthContext
@@ -73,7 +73,9 @@ class GoodConfig(SpecModel):
 class GoodProvider(AuthProvider[GoodConfig]):
     key = "good"
     config_model = GoodConfig
-    default_mount = "good"
+
+    def mount(self, config: GoodConfig) -> str:
+        return config.auth_path
 
     async def login_request(self, config: GoodConfig, ctx: Any) -> LoginRequest:
         ref = config.secret_ref
@@ -123,11 +125,12 @@ def test_a_good_provider_passes_and_reports_what_it_saw(plugin_of) -> None:
 
 
 def test_not_a_provider_or_bad_class_attributes(plugin_of) -> None:
-    breaks(plugin_of, dict, "is not a subclass of vault_access_operator.AuthProvider")
+    breaks(plugin_of, dict, "is not a subclass of vault_access_operator.plugin.AuthProvider")
     bad_key = type("BadKey", (GoodProvider,), {"key": "app-role"})
     breaks(plugin_of, bad_key, "key 'app-role' must be a field name under spec.auth")
-    no_mount = type("NoMount", (GoodProvider,), {"default_mount": ""})
-    breaks(plugin_of, no_mount, "default_mount '' must name the Vault auth mount")
+    kept = ("key", "config_model", "login_request")
+    no_mount = type("NoMount", (AuthProvider,), {k: vars(GoodProvider)[k] for k in kept})
+    breaks(plugin_of, no_mount, "NoMount does not implement mount (abstract in AuthProvider)")
 
     class NeedsArgs(GoodProvider):
         def __init__(self, region: str) -> None:

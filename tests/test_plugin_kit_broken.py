@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
-from vault_access_operator import AuthProvider, LoginRequest, hookimpl
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.models import SpecModel
+from vault_access_operator.plugin import AuthProvider, LoginRequest, hookimpl
 from vault_access_operator.registry import load_providers
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator_devkit.kube import FakeKube
@@ -32,7 +32,7 @@ class RoleConfig(SpecModel):
 
 def provider(key: str, login: Any, **attrs: Any) -> type[AuthProvider[Any]]:
     return type(f"{key.title()}Provider", (AuthProvider,), {
-        "key": key, "config_model": RoleConfig, "default_mount": key, "login_request": login, **attrs})
+        "key": key, "config_model": RoleConfig, "mount": lambda self, config: key, "login_request": login, **attrs})
 
 
 async def raise_bug(self: Any, config: RoleConfig, ctx: Any) -> LoginRequest:
@@ -47,7 +47,9 @@ async def hang(self: Any, config: RoleConfig, ctx: Any) -> LoginRequest:
 class Twin(AuthProvider[RoleConfig]):
     key = "twin"
     config_model = RoleConfig
-    default_mount = "twin"
+
+    def mount(self, config: RoleConfig) -> str:
+        return "twin"
 
     async def login_request(self, config: RoleConfig, ctx: Any) -> LoginRequest:
         return LoginRequest(mount="twin", body={})
@@ -106,7 +108,7 @@ def test_each_broken_plugin_fails_only_its_own_connections(
     assert "the plugin for auth method 'importfails'" in message
     assert "failed to load: ModuleNotFoundError: No module named 'vao_kit_dependency_that_is_not_installed'" in message
     message = error_status(fake_kube, "bad", "PluginUnavailable")["message"]
-    assert "failed to load: TypeError: <class 'dict'> is not an AuthProvider subclass" in message
+    assert "failed to load: TypeError: <class 'dict'> is not a subclass of vault_access_operator.plugin" in message
     message = error_status(fake_kube, "twin", "PluginUnavailable")["message"]
     assert "'twin' is provided by more than one plugin (twin (unknown) and twin2 (unknown))" in message
 

@@ -12,11 +12,11 @@ import asyncio
 import dataclasses
 import inspect
 import json
-import re
 from typing import Any
 
 import pydantic
 
+from ..contract import validate_provider
 from ..errors import VaultAccessError
 from ..provider import AuthContext, AuthProvider, LoginRequest
 from .contract_hook import check_entry_point, check_hook
@@ -32,8 +32,6 @@ __all__ = [
     "check_provider_async",
 ]
 
-#: A Kubernetes field name: lowercase start, then letters and digits (``aws``, ``appRole``).
-KEY_PATTERN = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 #: The longest the contract waits for login_request (a provider's own timeout may be longer).
 MAX_WAIT = 10.0
 #: Vault answers the contract feeds to explain_login_error.
@@ -76,27 +74,16 @@ async def check_provider_async(
 ) -> ContractReport:
     """:func:`check_provider` for code already inside an event loop."""
     report = ContractReport(provider_cls)
+    report.failures += validate_provider(provider_cls)  # the operator's loader runs the same check
     if not (isinstance(provider_cls, type) and issubclass(provider_cls, AuthProvider)):
-        report.failures.append(f"{provider_cls!r} is not a subclass of vault_access_operator.AuthProvider")
         return report.raise_for_failures()
-    key = getattr(provider_cls, "key", None)
-    if not (isinstance(key, str) and KEY_PATTERN.match(key)):
-        report.failures.append(
-            f"key {key!r} must be a field name under spec.auth: a lowercase letter, then letters and digits "
-            "(such as 'aws' or 'appRole')"
-        )
-        key = str(key)
-    mount = getattr(provider_cls, "default_mount", None)
-    if not (isinstance(mount, str) and mount.strip("/")):
-        report.failures.append(f"default_mount {mount!r} must name the Vault auth mount used by default")
+    key = str(getattr(provider_cls, "key", None))
     timeout = getattr(provider_cls, "login_request_timeout", None)
-    if not (isinstance(timeout, int | float) and timeout > 0):
-        report.failures.append(f"login_request_timeout {timeout!r} must be a positive number of seconds")
     is_async = inspect.iscoroutinefunction(getattr(provider_cls, "login_request", None))
-    if not is_async:
-        report.failures.append("login_request must be an async def (the core awaits it)")
     model = getattr(provider_cls, "config_model", None)
-    report.failures += check_config_model(model, key, sample_config)
+    has_model = isinstance(model, type) and issubclass(model, pydantic.BaseModel)
+    if has_model:  # else validate_provider said so
+        report.failures += check_config_model(model, key, sample_config)
     report.failures += check_hook(provider_cls, key, plugin)
     try:
         report.provider = provider_cls()
@@ -113,7 +100,7 @@ async def check_provider_async(
     own = RecordingAuthContext(fake_missing=True) if ctx is None else None
     report.ctx = ctx if own is None else own
     try:
-        await _check_login(report, min(float(timeout), MAX_WAIT))  # type: ignore[arg-type]
+        await _check_login(report, min(float(timeout), MAX_WAIT) if isinstance(timeout, int | float) else MAX_WAIT)
     finally:
         if own is not None:
             await own.aclose()

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..hookspecs import ENTRY_POINT_GROUP
 from ..provider import AuthProvider
-from ..registry import load_providers
+from ..registry import load_providers, new_plugin_manager
 
 
 def _plugin_module(provider_cls: type, plugin: object) -> Any:
@@ -32,7 +32,7 @@ def check_hook(provider_cls: type, key: str, plugin: object) -> list[str]:
     if module is None:
         return [f"no vao_auth_providers hook in {provider_cls.__module__} or a package above it (or pass plugin=)"]
     hook = getattr(module, "vao_auth_providers", None)
-    if hook is None or not hasattr(hook, "vault_access_operator_impl"):
+    if hook is None or not _is_hookimpl(module):
         return [f"{getattr(module, '__name__', module)}.vao_auth_providers must be decorated with @hookimpl"]
     try:
         offered = list(hook())
@@ -41,6 +41,16 @@ def check_hook(provider_cls: type, key: str, plugin: object) -> list[str]:
     if provider_cls not in offered:
         return [f"vao_auth_providers() returns {offered!r}, which does not include {provider_cls.__name__}"]
     return _check_loads(module, key, provider_cls)
+
+
+def _is_hookimpl(module: object) -> bool:
+    """pluggy takes the module's ``vao_auth_providers`` as an implementation (it is marked with @hookimpl)."""
+    manager = new_plugin_manager()
+    try:
+        manager.register(module)
+    except Exception:  # pluggy refuses the module: a hook with the wrong signature, say
+        return False
+    return any(impl.plugin is module for impl in manager.hook.vao_auth_providers.get_hookimpls())
 
 
 def _check_loads(module: Any, key: str, provider_cls: type) -> list[str]:

@@ -32,7 +32,7 @@ def _model_settings(model: type[pydantic.BaseModel], where: str) -> list[str]:
     failures = []
     if config.get("strict") is not True:
         failures.append(
-            f"{where} is not strict: set model_config strict=True (or subclass vault_access_operator.models.SpecModel) "
+            f"{where} is not strict: set model_config strict=True (or subclass vault_access_operator.plugin.SpecModel) "
             "so that a wrong type in YAML is an error, never silently coerced"
         )
     if config.get("extra") != "forbid":

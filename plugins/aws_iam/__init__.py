@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vault_access_operator import AuthProvider, hookimpl
+from vault_access_operator.plugin import AuthProvider, hookimpl
 
 from .config import AwsAuthConfig
 from .provider import AwsAuthProvider

@@ -6,8 +6,16 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from vault_access_operator.fields import ADDRESS_PATTERN, MAX_URL, check_http_url
-from vault_access_operator.models import MountPath, RoleName, SecretKeySelector, SpecModel, Text
+from vault_access_operator.plugin import (
+    ADDRESS_PATTERN,
+    MAX_URL,
+    MountPath,
+    RoleName,
+    SecretKeySelector,
+    SpecModel,
+    Text,
+    check_http_url,
+)
 
 REGION_PATTERN = r"^[a-z]{2,}(-[a-z]+)+-[0-9]+$"
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"

@@ -14,8 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from vault_access_operator.bodies import read_capped
-from vault_access_operator.clip import clip
+from vault_access_operator.plugin import clip, read_capped
 
 ENDPOINT_ENV = "AWS_EC2_METADATA_SERVICE_ENDPOINT"
 DISABLED_ENV = "AWS_EC2_METADATA_DISABLED"

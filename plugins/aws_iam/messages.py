@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from botocore.exceptions import (
-    BotoCoreError,
     ClientError,
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -19,8 +18,13 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from vault_access_operator import CredentialsError, CredentialSourceUnreachableError, Reason, VaultAccessError
-from vault_access_operator.clip import clip
+from vault_access_operator.plugin import (
+    CredentialsError,
+    CredentialSourceUnreachableError,
+    Reason,
+    VaultAccessError,
+    clip,
+)
 
 from .credentials import NoCredentialsFound, SourceKey, WebIdentityMisconfigured
 
@@ -79,8 +83,6 @@ def credential_error(error: Exception, key: SourceKey, account: str, env: Mappin
             else ""
         )
         return CredentialSourceUnreachableError(f"cannot get AWS credentials from {provider}: {clip(str(error))}{hint}")
-    if isinstance(error, BotoCoreError):
-        return CredentialsError(f"cannot get AWS credentials: {type(error).__name__}: {clip(str(error))}")
     return CredentialsError(f"cannot get AWS credentials: {type(error).__name__}: {clip(str(error))}")
 
 

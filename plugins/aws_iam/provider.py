@@ -7,7 +7,7 @@ import os
 import secrets
 from collections.abc import Mapping
 
-from vault_access_operator import (
+from vault_access_operator.plugin import (
     AuthContext,
     AuthProvider,
     CredentialSourceUnreachableError,
@@ -25,7 +25,9 @@ from .signing import regional_sts_endpoint, sign_get_caller_identity
 class AwsAuthProvider(AuthProvider[AwsAuthConfig]):
     key = "aws"
     config_model = AwsAuthConfig
-    default_mount = "aws"
+
+    def mount(self, config: AwsAuthConfig) -> str:
+        return config.auth_path.strip("/")
 
     def __init__(self) -> None:
         # One instance serves every connection (the registry makes one per key): state is keyed.
@@ -69,7 +71,9 @@ class AwsAuthProvider(AuthProvider[AwsAuthConfig]):
             details["callerArn"] = resolved.caller_arn
         if config.iam_server_id_header_value:
             details["iamServerIdHeaderValue"] = config.iam_server_id_header_value
-        return LoginRequest(mount=self.mount(config), body={"role": config.role, **fields}, details=details)
+        body = {"role": config.role, **fields}
+        # The explainer quotes what was presented (region, ARNs): its own copy, whatever status shows.
+        return LoginRequest(self.mount(config), body, details=details, role=config.role, private=dict(details))
 
     async def region(self, config: AwsAuthConfig, ctx: AuthContext) -> tuple[str, str]:
         """The signing region and where it came from: spec, AWS_REGION, AWS_DEFAULT_REGION, then IMDS."""
@@ -107,7 +111,7 @@ class AwsAuthProvider(AuthProvider[AwsAuthConfig]):
             "nonceSource": "Secret" if config.nonce_secret_ref else "memory",
         }
         body = {"role": config.role, "pkcs7": pkcs7, "nonce": nonce}
-        return LoginRequest(mount=self.mount(config), body=body, details=details)
+        return LoginRequest(self.mount(config), body, details=details, role=config.role, private=dict(details))
 
     async def _nonce(self, config: AwsAuthConfig, ctx: AuthContext) -> str:
         """Vault ties the first login's nonce to the instance; later logins must repeat it."""
@@ -124,5 +128,5 @@ class AwsAuthProvider(AuthProvider[AwsAuthConfig]):
 
     def explain_login_error(self, config: AwsAuthConfig, request: LoginRequest, status: int, errors: str) -> str:
         return explain(
-            config.role, config.auth_type, request.mount, request.details, config.iam_server_id_header_value, errors
+            config.role, config.auth_type, request.mount, request.private, config.iam_server_id_header_value, errors
         )

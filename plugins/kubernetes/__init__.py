@@ -13,10 +13,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from vault_access_operator import AuthContext, AuthProvider, LoginRequest, hookimpl
-from vault_access_operator.durations import Duration, at_least
-from vault_access_operator.models import Audiences, MountPath, RoleName, ServiceAccountRef, SpecModel, URLText
-from vault_access_operator.provider import PlannedToken
+from vault_access_operator.plugin import (
+    Audiences,
+    AuthContext,
+    AuthProvider,
+    Duration,
+    LoginRequest,
+    MountPath,
+    PlannedToken,
+    RoleName,
+    ServiceAccountRef,
+    SpecModel,
+    URLText,
+    at_least,
+    hookimpl,
+)
 
 MIN_TOKEN_SECONDS = 600  # the TokenRequest API's own minimum expirationSeconds
 
@@ -56,7 +67,9 @@ class KubernetesAuthConfig(SpecModel):
 class KubernetesAuthProvider(AuthProvider[KubernetesAuthConfig]):
     key = "kubernetes"
     config_model = KubernetesAuthConfig
-    default_mount = "kubernetes"
+
+    def mount(self, config: KubernetesAuthConfig) -> str:
+        return config.auth_path.strip("/")
 
     def service_account(self, config: KubernetesAuthConfig, ctx: AuthContext) -> tuple[str, str]:
         account = config.service_account or ctx.operator_service_account
@@ -87,12 +100,14 @@ class KubernetesAuthProvider(AuthProvider[KubernetesAuthConfig]):
             body={"role": config.role, "jwt": token.token},
             details=details,
             reauth=config.renewal_strategy == "reauth",
+            role=config.role,
+            private={"serviceAccount": f"{namespace}/{name}"},
         )
 
     def explain_login_error(
         self, config: KubernetesAuthConfig, request: LoginRequest, status: int, errors: str
     ) -> str | None:
-        account = request.details.get("serviceAccount", "?")
+        account = request.private.get("serviceAccount", "?")
         return (
             f"Vault denied login for role {config.role!r} at auth/{request.mount} as service account {account}: "
             f"{errors}. Check that the role exists and that bound_service_account_names/namespaces include "

@@ -15,9 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from vault_access_operator import AuthProvider, hookimpl
-from vault_access_operator.fields import MAX_AUDIENCES
-from vault_access_operator.models import Audience, MountPath, URLText
+from vault_access_operator.plugin import MAX_AUDIENCES, Audience, AuthProvider, MountPath, URLText, hookimpl
 
 from .common import JWTLoginConfig, JWTLoginProvider, reject
 from .sources import Kind
@@ -80,7 +78,6 @@ class OIDCAuthConfig(JWTLoginConfig):
 class OIDCAuthProvider(JWTLoginProvider[OIDCAuthConfig]):
     key = "oidc"
     config_model = OIDCAuthConfig
-    default_mount = "oidc"
 
 
 @hookimpl

@@ -10,10 +10,22 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import Field, field_validator, model_validator
 
-from vault_access_operator import AuthContext, AuthProvider, ConfigError, CredentialsError, LoginRequest, Reason
-from vault_access_operator.durations import Duration
-from vault_access_operator.models import Audiences, MountPath, RoleName, SecretKeySelector, SpecModel, Text
-from vault_access_operator.provider import PlannedToken
+from vault_access_operator.plugin import (
+    Audiences,
+    AuthContext,
+    AuthProvider,
+    ConfigError,
+    CredentialsError,
+    Duration,
+    LoginRequest,
+    MountPath,
+    PlannedToken,
+    Reason,
+    RoleName,
+    SecretKeySelector,
+    SpecModel,
+    Text,
+)
 
 from .claims import ClaimError, Expectations, audiences_of, check_claims, decode_claims
 from .explain import explain
@@ -132,9 +144,12 @@ class JWTLoginProvider(AuthProvider[ConfigT]):
         ignored = self._ignored_fields(config, obtained.kind)
         if ignored:
             details["ignoredFields"] = ignored
-        return LoginRequest(
-            mount=self.mount(config), body={"role": config.role, "jwt": obtained.token}, details=details
-        )
+        facts = {f: details.get(f, "") for f in ("tokenIssuer", "tokenAudiences", "tokenSource")}
+        body = {"role": config.role, "jwt": obtained.token}
+        return LoginRequest(self.mount(config), body, details=details, role=config.role, private=facts)
+
+    def mount(self, config: ConfigT) -> str:
+        return str(config.auth_path).strip("/")
 
     async def _obtain(self, config: ConfigT, ctx: AuthContext) -> ObtainedToken:
         kind = config.token_kind()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vault_access_operator import LoginRequest
+from vault_access_operator.plugin import LoginRequest
 
 # (substrings, any of which identifies the case; the fix). Fix templates may use
 # {mount} {role} {key} {issuer} {audiences} {source} {issuer_field}. First match wins.
@@ -106,7 +106,7 @@ _GENERIC = (
 
 def explain(key: str, role: str, issuer_field: str, request: LoginRequest, errors: str) -> str:
     """A message quoting Vault's reason and naming the setting to fix."""
-    details: Mapping[str, str] = request.details
+    details: Mapping[str, str] = request.private
     values = {
         "mount": request.mount,
         "role": role,

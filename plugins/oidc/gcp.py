@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
-from vault_access_operator import CredentialsError, CredentialSourceUnreachableError
+from vault_access_operator.plugin import CredentialsError, CredentialSourceUnreachableError
 
 _SETUP_HINT = (
     "on GKE, enable Workload Identity and annotate the operator's Kubernetes service account with "

@@ -11,9 +11,7 @@ from typing import Any
 
 from pydantic import Field
 
-from vault_access_operator import AuthProvider, hookimpl
-from vault_access_operator.fields import MAX_AUDIENCES
-from vault_access_operator.models import Audience, MountPath, URLText
+from vault_access_operator.plugin import MAX_AUDIENCES, Audience, AuthProvider, MountPath, URLText, hookimpl
 
 from .common import JWTLoginConfig, JWTLoginProvider, reject
 
@@ -58,7 +56,6 @@ class JWTAuthConfig(JWTLoginConfig):
 class JWTAuthProvider(JWTLoginProvider[JWTAuthConfig]):
     key = "jwt"
     config_model = JWTAuthConfig
-    default_mount = "jwt"
 
 
 @hookimpl

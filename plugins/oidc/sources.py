@@ -10,8 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Literal
 
-from vault_access_operator import AuthContext, CredentialsError
-from vault_access_operator.models import SecretKeySelector
+from vault_access_operator.plugin import AuthContext, CredentialsError, SecretKeySelector
 
 Kind = Literal["serviceAccount", "secret", "google"]
 

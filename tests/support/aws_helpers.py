@@ -12,7 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
-from vault_access_operator import LoginDeniedError, LoginRequest
+from vault_access_operator.plugin import LoginDeniedError, LoginRequest
 from vault_access_operator.plugins.aws_iam import AwsAuthConfig, AwsAuthProvider
 from vault_access_operator.testing import RecordingAuthContext, send_login
 from vault_access_operator.vault import TokenGrant

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from tests.support.oidc_issuer import OIDCIssuer
-from vault_access_operator import ServiceAccountToken
+from vault_access_operator.plugin import ServiceAccountToken
 from vault_access_operator.testing import RecordingAuthContext
 
 OPERATOR_NAMESPACE, OPERATOR_ACCOUNT = "vao-system", "vao"

@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.test_generated_files import cel_failures, crd_schema
-from vault_access_operator import AuthContext, AuthProvider, LoginRequest, SpecModel
 from vault_access_operator.durations import DURATION_PATTERN, parse_duration
 from vault_access_operator.errors import ConfigError
 from vault_access_operator.fields import MOUNT_PATH_PATTERN, PATTERN_HELP
+from vault_access_operator.plugin import AuthContext, AuthProvider, LoginRequest, SpecModel
 from vault_access_operator.registry import load_providers
 from vault_access_operator.validation import validate_spec
 
@@ -233,7 +233,9 @@ class LaxConfig(SpecModel):
 class LaxProvider(AuthProvider[LaxConfig]):
     key = "lax"
     config_model = LaxConfig
-    default_mount = "lax"
+
+    def mount(self, config: LaxConfig) -> str:
+        return config.auth_path
 
     async def login_request(self, config: LaxConfig, ctx: AuthContext) -> LoginRequest:
         raise AssertionError("never called: validation only")

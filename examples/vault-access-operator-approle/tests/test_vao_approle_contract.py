@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pydantic
 import pytest
-from vault_access_operator import CredentialsError, SecretNotFoundError
+from vault_access_operator.plugin import CredentialsError, SecretNotFoundError
 from vault_access_operator.testing.contract import ProviderContract, check_entry_point
 from vault_access_operator.testing.plugin_login import make_login_request
 from vault_access_operator.testing.recording import RecordingAuthContext

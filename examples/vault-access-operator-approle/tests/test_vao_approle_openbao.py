@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from vault_access_operator import LoginDeniedError
+from vault_access_operator.plugin import LoginDeniedError
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.plugin_login import login_with
 from vault_access_operator.testing.recording import RecordingAuthContext

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vault_access_operator import AuthProvider, hookimpl
+from vault_access_operator.plugin import AuthProvider, hookimpl
 
 from .provider import AppRoleAuthConfig, AppRoleAuthProvider
 

@@ -6,8 +6,16 @@ It does no Vault I/O: the operator sends the request, renews the token and repor
 from __future__ import annotations
 
 from pydantic import Field
-from vault_access_operator import AuthContext, AuthProvider, CredentialsError, LoginRequest
-from vault_access_operator.models import MountPath, SecretKeySelector, SpecModel, Text
+from vault_access_operator.plugin import (
+    AuthContext,
+    AuthProvider,
+    CredentialsError,
+    LoginRequest,
+    MountPath,
+    SecretKeySelector,
+    SpecModel,
+    Text,
+)
 
 
 class AppRoleAuthConfig(SpecModel):
@@ -25,12 +33,10 @@ class AppRoleAuthConfig(SpecModel):
 class AppRoleAuthProvider(AuthProvider[AppRoleAuthConfig]):
     key = "appRole"
     config_model = AppRoleAuthConfig
-    default_mount = "approle"
     login_request_timeout = 30.0  # one Secret read; anything slower is a hung API server
 
     def mount(self, config: AppRoleAuthConfig) -> str:
-        # The base class reads auth_path; the replaced operator named this field mountPath.
-        return config.mount_path.strip("/") or self.default_mount
+        return config.mount_path.strip("/")  # the replaced operator's name for the field
 
     def secret_ref(self, config: AppRoleAuthConfig, ctx: AuthContext) -> tuple[str, str, str]:
         ref = config.secret_id_ref
@@ -50,11 +56,12 @@ class AppRoleAuthProvider(AuthProvider[AppRoleAuthConfig]):
             mount=self.mount(config),
             body={"role_id": config.role_id, "secret_id": secret_id},
             details={"roleId": config.role_id, "secretIdRef": f"{namespace}/{name} (key {key})"},
+            private={"secretIdRef": f"{namespace}/{name} (key {key})"},
         )
 
     def explain_login_error(self, config: AppRoleAuthConfig, request: LoginRequest, status: int, errors: str) -> str:
         where = f"AppRole login at auth/{request.mount} with role ID {config.role_id!r}"
-        ref = request.details.get("secretIdRef", "secretIdRef")
+        ref = request.private.get("secretIdRef", "secretIdRef")
         text = errors.lower()
         if "invalid role or secret id" in text or "secret id is expired" in text:
             return (
