@@ -18,10 +18,10 @@ from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.plugin import AuthContext, LoginRequest, hookimpl
 from vault_access_operator.plugins.kubernetes import KubernetesAuthConfig, KubernetesAuthProvider
 from vault_access_operator.registry import load_providers
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator, run_operator
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator, run_operator
+from vault_access_operator_devkit.waiting import wait_for
 
 CANARY = "vao-private-canary-7f3a91"
 
