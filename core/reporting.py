@@ -34,7 +34,7 @@ _AUTH_REASONS = {
     Reason.SECRET_NOT_FOUND,
     Reason.TOKEN_TTL_TOO_SHORT,  # the short-lived token was revoked at once
 }
-_TOKEN_REJECTED = "TokenRejected"
+_TOKEN_REJECTED = Reason.TOKEN_REJECTED
 
 
 class StatusSink(Protocol):

@@ -17,7 +17,7 @@ from typing import Any
 
 from .clip import clip
 from .context import CoreAuthContext
-from .errors import LoginDeniedError, TokenInvalidError, VaultAccessError
+from .errors import InternalError, LoginDeniedError, TokenInvalidError, VaultAccessError
 from .gate import LoginGate
 from .health import HealthCache
 from .lifecycle import Action, Backoff, Lease, Plan, plan_lease
@@ -231,4 +231,4 @@ class ConnectionRuntime:
 def _internal(error: Exception) -> VaultAccessError:
     # A bug (ours or a library's) must not kill the connection's task: report it and retry.
     log.exception("unexpected error in a connection runtime")
-    return VaultAccessError(f"internal error: {type(error).__name__}: {clip(str(error))}", reason="InternalError")
+    return InternalError(f"internal error: {type(error).__name__}: {clip(str(error))}")
