@@ -23,10 +23,12 @@ import kopf
 
 from .bodies import MIB, read_capped, size_text
 from .clip import clip
+from .clock import Clock, rfc3339, utc_now
 from .errors import CredentialsError, Reason, SecretNotFoundError
+from .kinds import GROUP, VAULT_CONNECTION, VERSION  # the identity lives in kinds.py; re-exported
 from .kube_errors import KubeError, parse_retry_after, raise_for, unreachable
 
-GROUP, VERSION, PLURAL = "vault.platform.io", "v1alpha1", "vaultconnections"
+PLURAL = VAULT_CONNECTION.plural
 __all__ = ["GROUP", "PLURAL", "VERSION", "KubeClient", "KubeError", "ObjectStatus"]
 REQUEST_TIMEOUT = 30.0
 BODY_LIMIT = 4 * MIB  # a Secret holds at most 1 MiB of data; its base64 and metadata fit in 4
@@ -66,10 +68,12 @@ class KubeClient:
         info: kopf.ConnectionInfo,
         relogin: Callable[[], kopf.ConnectionInfo] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Clock = utc_now,
     ) -> None:
         self._info = info
         self._relogin = relogin
         self._sleep = sleep  # tests count the throttling waits instead of waiting
+        self._clock = clock  # event timestamps and Retry-After dates
         self._session: aiohttp.ClientSession | None = None
 
     def _headers(self) -> dict[str, str]:
@@ -125,8 +129,7 @@ class KubeClient:
                 if response.status == 401 and attempt == 1 and self._relogin is not None:
                     self._info = self._relogin()  # a rotated service-account token
                     continue
-                now = datetime.datetime.now(datetime.UTC)
-                retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
                 raw = await read_capped(response, BODY_LIMIT)
                 if raw is None:
                     raise KubeError(
@@ -219,8 +222,10 @@ class KubeClient:
         return code == 404 or (code < 300 and current != uid)
 
     async def post_event(self, involved: dict[str, Any], kind: str, reason: str, message: str, namespace: str) -> None:
-        now = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
-        # kubectl's form (name.<hex nanoseconds>), plus random bits for concurrent replicas.
+        """Post one event; ``message`` arrives masked and clipped (core/events.py does both, once)."""
+        now = rfc3339(self._clock())
+        # kubectl's form (name.<hex nanoseconds>), plus random bits for concurrent replicas. The wall clock
+        # on purpose: this is for uniqueness, not a time anyone reads, and a test's clock may stand still.
         unique = f"{time.time_ns():x}{random.getrandbits(24):06x}"
         event = {
             "apiVersion": "v1",
@@ -232,7 +237,7 @@ class KubeClient:
             },
             "involvedObject": involved,
             "reason": reason,
-            "message": clip(message, 1024),
+            "message": message,
             "type": kind,
             "source": {"component": "vault-access-operator"},
             "firstTimestamp": now,
