@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-
 from typing import Any
 
 from vault_access_operator.conditions import status_body
