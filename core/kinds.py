@@ -59,6 +59,11 @@ class KindDefinition:
     def crd_name(self) -> str:
         return f"{self.plural}.{self.group}"
 
+    def path(self, name: str, namespace: str | None = None) -> str:
+        """The object's API path (a namespaced kind's in ``namespace``)."""
+        where = f"/namespaces/{namespace}" if self.scope == "Namespaced" and namespace else ""
+        return f"/apis/{self.group}/{self.version}{where}/{self.plural}/{name}"
+
     def ref(self, name: str, namespace: str | None = None, uid: str | None = None) -> ObjectRef:
         """An object of this kind, as events name it."""
         return ObjectRef(self.api_version, self.kind, name, namespace if self.scope == "Namespaced" else None, uid)
