@@ -37,15 +37,15 @@ def no_env_proxy() -> None:
 
 
 def no_loggedin_event() -> None:
-    from vault_access_operator.reporting import Reporter
+    from vault_access_operator.events import EventEmitter
 
-    original = Reporter.event
+    original = EventEmitter.post
 
-    async def event(self: Reporter, kind: str, reason: str, message: str) -> None:
+    async def post(self: EventEmitter, kind: str, reason: str, message: str, *, masked: bool = False) -> None:
         if reason != "LoggedIn":
-            await original(self, kind, reason, message)
+            await original(self, kind, reason, message, masked=masked)
 
-    Reporter.event = event  # type: ignore[method-assign]
+    EventEmitter.post = post  # type: ignore[method-assign]
 
 
 def asyncio_loop() -> None:

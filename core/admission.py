@@ -14,7 +14,7 @@ from typing import Any
 import pydantic
 
 from .context import CoreAuthContext
-from .errors import Reason, VaultAccessError
+from .errors import PluginError
 from .models import SecretKeySelector
 from .trust import check_address, check_token_request
 from .validation import ValidatedConnection
@@ -48,9 +48,7 @@ def admit(validated: ValidatedConnection, ctx: CoreAuthContext) -> None:
         planned = list(validated.provider.planned_tokens(validated.config, ctx))
     except Exception as error:  # a plugin bug must not take the operator down
         log.exception("auth plugin %r failed to declare its tokens", method)
-        raise VaultAccessError(
-            f"the {method!r} auth plugin failed: {type(error).__name__}: {error}", reason=Reason.PLUGIN_FAILED
-        ) from None
+        raise PluginError(f"the {method!r} auth plugin failed: {type(error).__name__}: {error}") from None
     own = (ctx.operator_namespace, ctx.operator_service_account)
     for token in planned:
         check_token_request(ctx.trust, own, token.namespace, token.name, token.audiences, token.seconds,

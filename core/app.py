@@ -16,9 +16,12 @@ import aiohttp
 import kopf
 
 from .admission import admit
-from .context import CoreAuthContext, OperatorIdentity, utc_now
+from .clock import Clock, utc_now
+from .context import CoreAuthContext, OperatorIdentity
+from .events import EventEmitter, ObjectRef
 from .follow import SpecFollower
-from .kube import GROUP, VERSION, KubeClient, ObjectStatus
+from .kinds import VAULT_CONNECTION
+from .kube import KubeClient, ObjectStatus
 from .lifecycle import Backoff
 from .manager import ConnectionManager
 from .metrics import Metrics
@@ -77,19 +80,23 @@ def login(config: OperatorConfig, settings: kopf.OperatorSettings) -> kopf.Conne
 
 
 class OperatorApp:
-    def __init__(self, config: OperatorConfig, registry: ProviderRegistry | None = None) -> None:
+    def __init__(
+        self, config: OperatorConfig, registry: ProviderRegistry | None = None, clock: Clock = utc_now
+    ) -> None:
         self.config = config
+        self.clock = clock  # the one clock: runtimes, contexts, status, events and metrics all read it
         self.registry = registry if registry is not None else load_providers()
         self._kube: KubeClient | None = None
         self.kopf_settings = kopf.OperatorSettings()  # replaced by the running operator's at login
         self._http: aiohttp.ClientSession | None = None
         self.trust = config.trust  # plus the API server's audiences, once discovered
         self._api_server: str | None = None  # the URL the operator reaches the API server at
-        self.metrics = Metrics()
+        self.metrics = Metrics(clock)
         deps = RuntimeDeps(
             context_factory=self._context,
             reporter_factory=self._reporter,
             backoff=config.backoff,
+            clock=clock,
             metrics=self.metrics,
         )
         self.manager = ConnectionManager(self.registry, deps)
@@ -110,7 +117,7 @@ class OperatorApp:
     @property
     def kube(self) -> KubeClient:
         if self._kube is None:
-            self._kube = KubeClient(self.login(), relogin=self.login)
+            self._kube = KubeClient(self.login(), relogin=self.login, clock=self.clock)
         return self._kube
 
     def _http_session(self) -> aiohttp.ClientSession:
@@ -124,6 +131,7 @@ class OperatorApp:
             identity=self.config.identity,
             kube=self.kube,
             session_factory=self._http_session,
+            clock=self.clock,
             trust=self.trust,
         )
 
@@ -137,17 +145,16 @@ class OperatorApp:
 
     def _reporter(self, name: str, obs: Observation) -> Reporter:
         # The uid is read at each write: the manager sets it on the observation right after this call.
-        async def emit(name: str, kind: str, reason: str, message: str) -> None:
-            await self._emit(name, kind, reason, message, obs.uid)
+        def ref() -> ObjectRef:
+            return VAULT_CONNECTION.ref(name, uid=obs.uid)
 
         sink = ObjectStatus(self.kube, lambda: obs.uid)
-        return Reporter(name, obs, sink, emit, utc_now, REDACTOR)
+        events = EventEmitter(ref, self.post_event, REDACTOR)
+        return Reporter(name, obs, sink, events, self.clock, REDACTOR)
 
-    async def _emit(self, name: str, kind: str, reason: str, message: str, uid: str | None = None) -> None:
-        involved = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "VaultConnection", "name": name}
-        if uid:
-            involved["uid"] = uid
-        namespace = self.config.events_namespace or self.config.identity.namespace
+    async def post_event(self, involved: dict[str, str], kind: str, reason: str, message: str) -> None:
+        """An EventPoster: a namespaced object's events go to its namespace, a cluster-scoped one's to ours."""
+        namespace = involved.get("namespace") or self.config.events_namespace or self.config.identity.namespace
         await self.kube.post_event(involved, kind, reason, message, namespace)
 
     # --- what the kopf handlers call -------------------------------------------------------

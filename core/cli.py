@@ -145,7 +145,7 @@ def crds() -> None:
 
 @main.command("api-docs")
 def api_docs() -> None:
-    """Print the VaultConnection API reference (Markdown)."""
+    """Print the API reference of every kind (Markdown)."""
     from .apidocs import render_api_reference
 
     click.echo(render_api_reference(), nl=False)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
+from .clock import Clock, utc_now
 from .errors import CredentialsError, Reason
 from .kube import KubeClient
 from .provider import ServiceAccountToken
@@ -28,10 +29,6 @@ class OperatorIdentity:
     token_file: str = DEFAULT_TOKEN_FILE
 
 
-def utc_now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
-
-
 @dataclasses.dataclass
 class CoreAuthContext:
     """Concrete AuthContext: Kubernetes access, HTTP, clock and a redacting logger.
@@ -43,7 +40,7 @@ class CoreAuthContext:
     identity: OperatorIdentity
     kube: KubeClient
     session_factory: Callable[[], aiohttp.ClientSession]
-    clock: Callable[[], datetime.datetime] = utc_now
+    clock: Clock = utc_now  # the app passes its own (core/clock.py)
     redactor: Redactor = REDACTOR
     logger: logging.Logger = dataclasses.field(default_factory=lambda: logging.getLogger("vault_access_operator.auth"))
     trust: TrustPolicy = dataclasses.field(default_factory=TrustPolicy)

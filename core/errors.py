@@ -7,11 +7,15 @@ secret material: a plugin builds them from names, paths and URLs only.
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 
-class Reason:
-    """Condition reasons used on VaultConnection status. Plugins may use their own too."""
+class Reason(enum.StrEnum):
+    """Condition reasons used on VaultConnection status (values are API: status, docs, metrics labels).
+
+    A plugin may use a reason string of its own: errors take any ``str``.
+    """
 
     CONNECTED = "Connected"
     LOGGED_IN = "LoggedIn"
@@ -40,6 +44,10 @@ class Reason:
     KUBE_ERROR = "KubernetesAPIError"
     #: The operator's trust policy refuses what the spec asks for (core/trust.py).
     FORBIDDEN_BY_POLICY = "ForbiddenByPolicy"
+    #: Vault rejected the operator's own token at a health check (an event; the runtime logs in again).
+    TOKEN_REJECTED = "TokenRejected"
+    #: A bug (the operator's, a library's, or an error raised without a reason of its own).
+    INTERNAL_ERROR = "InternalError"
 
 
 class VaultAccessError(Exception):
@@ -49,9 +57,13 @@ class VaultAccessError(Exception):
     user changing anything (Vault down: yes; a spec that fails validation: no).
     ``retry_after`` (seconds), when set, is the least wait the server asked for before the next try
     (a Kubernetes API server's ``Retry-After``).
+
+    Each subclass states its own ``reason``; the base's is ``InternalError``, not a failure of anyone in
+    particular, so an error raised without a class or reason of its own is not mistaken for a plugin's
+    (or a failed login). Plugins raise the subclasses (or pass ``reason=``, any string).
     """
 
-    reason: str = Reason.PLUGIN_FAILED
+    reason: str = Reason.INTERNAL_ERROR
     retryable: bool = True
     retry_after: float | None = None
 
@@ -127,6 +139,24 @@ class LoginDeniedError(VaultAccessError):
     def __init__(self, message: str, *, status: int = 403, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.status = status  # Vault's HTTP status, for plugins' explain_login_error
+
+
+class PluginError(VaultAccessError):
+    """An auth plugin failed (raised something other than a VaultAccessError, or returned no LoginRequest)."""
+
+    reason = Reason.PLUGIN_FAILED
+
+
+class TokenTTLTooShortError(VaultAccessError):
+    """Vault granted a token too short-lived to use; the role's token_ttl must be raised."""
+
+    reason = Reason.TOKEN_TTL_TOO_SHORT
+
+
+class InternalError(VaultAccessError):
+    """A bug, caught so that one connection's task does not die of it: reported and retried."""
+
+    reason = Reason.INTERNAL_ERROR
 
 
 class TokenInvalidError(VaultAccessError):

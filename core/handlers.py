@@ -9,7 +9,7 @@ from typing import Any
 import kopf
 
 from .app import SHUTDOWN_REVOKE_SECONDS, OperatorApp
-from .kube import GROUP, PLURAL, VERSION
+from .kinds import VAULT_CONNECTION
 from .redact import install_log_redaction
 
 FINALIZER = "vault.platform.io/finalizer"
@@ -28,7 +28,7 @@ class EndlessBackoff:
 def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
     """kopf handlers bound to ``app``: a registry of its own, so tests can run several operators."""
     registry = kopf.OperatorRegistry()
-    resource = (GROUP, VERSION, PLURAL)
+    resource = (VAULT_CONNECTION.group, VAULT_CONNECTION.version, VAULT_CONNECTION.plural)
 
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:

@@ -23,10 +23,12 @@ import kopf
 
 from .bodies import MIB, read_capped, size_text
 from .clip import clip
+from .clock import Clock, rfc3339, utc_now
 from .errors import CredentialsError, Reason, SecretNotFoundError
+from .kinds import GROUP, VAULT_CONNECTION, VERSION, KindDefinition  # the identity lives in kinds.py
 from .kube_errors import KubeError, parse_retry_after, raise_for, unreachable
 
-GROUP, VERSION, PLURAL = "vault.platform.io", "v1alpha1", "vaultconnections"
+PLURAL = VAULT_CONNECTION.plural
 __all__ = ["GROUP", "PLURAL", "VERSION", "KubeClient", "KubeError", "ObjectStatus"]
 REQUEST_TIMEOUT = 30.0
 BODY_LIMIT = 4 * MIB  # a Secret holds at most 1 MiB of data; its base64 and metadata fit in 4
@@ -66,10 +68,12 @@ class KubeClient:
         info: kopf.ConnectionInfo,
         relogin: Callable[[], kopf.ConnectionInfo] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Clock = utc_now,
     ) -> None:
         self._info = info
         self._relogin = relogin
         self._sleep = sleep  # tests count the throttling waits instead of waiting
+        self._clock = clock  # event timestamps and Retry-After dates
         self._session: aiohttp.ClientSession | None = None
 
     def _headers(self) -> dict[str, str]:
@@ -125,8 +129,7 @@ class KubeClient:
                 if response.status == 401 and attempt == 1 and self._relogin is not None:
                     self._info = self._relogin()  # a rotated service-account token
                     continue
-                now = datetime.datetime.now(datetime.UTC)
-                retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
                 raw = await read_capped(response, BODY_LIMIT)
                 if raw is None:
                     raise KubeError(
@@ -188,39 +191,44 @@ class KubeClient:
         when = datetime.datetime.fromisoformat(expiry.replace("Z", "+00:00")) if expiry else None
         return token, when
 
-    async def patch_status(self, name: str, status: dict[str, Any], uid: str | None = None) -> bool:
+    async def patch_status(
+        self, name: str, status: dict[str, Any], uid: str | None = None, *,
+        kind: KindDefinition = VAULT_CONNECTION, namespace: str | None = None,
+    ) -> bool:
         """Replace the whole status; False when the object is gone (or, with ``uid``, replaced).
 
         A JSON patch "add" on /status replaces it: a merge patch would keep keys the new status no longer
         has (``authStatus.details`` of a previous auth method, fields of an older operator version).
         With ``uid``, a "test" of /metadata/uid goes first: a runtime of a deleted object must never write
-        over the status of a new object that took its name.
+        over the status of a new object that took its name. ``kind`` and ``namespace`` name the object.
         """
-        path = f"/apis/{GROUP}/{VERSION}/{PLURAL}/{name}"
+        path = kind.path(name, namespace)
         operations: list[dict[str, Any]] = [{"op": "add", "path": "/status", "value": status}]
         if uid:
             operations.insert(0, {"op": "test", "path": "/metadata/uid", "value": uid})
-        what = f"patching the status of VaultConnection {name}"
+        what = f"patching the status of {kind.kind} {f'{namespace}/' if namespace else ''}{name}"
         code, body = await self.request(
             "PATCH", f"{path}/status", json=operations, headers={"Content-Type": "application/json-patch+json"},
             what=what,
         )
         if code == 404:
             return False
-        if uid and code in (409, 422) and await self._replaced(path, uid):
+        if uid and code in (409, 422) and await self._replaced(path, uid, kind.kind):
             return False  # a failed uid test: 422 from the API server (409 from some proxies)
-        raise_for(code, body, what, rbac="'patch' on vaultconnections/status")
+        raise_for(code, body, what, rbac=f"'patch' on {kind.plural}/status")
         return True
 
-    async def _replaced(self, path: str, uid: str) -> bool:
+    async def _replaced(self, path: str, uid: str, kind: str) -> bool:
         """Whether the object at ``path`` is gone or is another object than ``uid`` (a 422 may mean either)."""
-        code, body = await self.request("GET", path, what="reading a VaultConnection")
+        code, body = await self.request("GET", path, what=f"reading a {kind}")
         current = ((body or {}).get("metadata") or {}).get("uid") if isinstance(body, dict) else None
         return code == 404 or (code < 300 and current != uid)
 
     async def post_event(self, involved: dict[str, Any], kind: str, reason: str, message: str, namespace: str) -> None:
-        now = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
-        # kubectl's form (name.<hex nanoseconds>), plus random bits for concurrent replicas.
+        """Post one event; ``message`` arrives masked and clipped (core/events.py does both, once)."""
+        now = rfc3339(self._clock())
+        # kubectl's form (name.<hex nanoseconds>), plus random bits for concurrent replicas. The wall clock
+        # on purpose: this is for uniqueness, not a time anyone reads, and a test's clock may stand still.
         unique = f"{time.time_ns():x}{random.getrandbits(24):06x}"
         event = {
             "apiVersion": "v1",
@@ -232,7 +240,7 @@ class KubeClient:
             },
             "involvedObject": involved,
             "reason": reason,
-            "message": clip(message, 1024),
+            "message": message,
             "type": kind,
             "source": {"component": "vault-access-operator"},
             "firstTimestamp": now,
@@ -247,10 +255,12 @@ class KubeClient:
 
 
 class ObjectStatus:
-    """The status sink of one VaultConnection object: its writes carry the object's uid (see patch_status)."""
+    """The status sink of one object of ``kind``: its writes carry the object's uid (see patch_status)."""
 
-    def __init__(self, kube: KubeClient, uid: Callable[[], str | None]) -> None:
-        self._kube, self._uid = kube, uid
+    def __init__(self, kube: KubeClient, uid: Callable[[], str | None], kind: KindDefinition = VAULT_CONNECTION,
+                 namespace: str | None = None) -> None:
+        self._kube, self._uid, self._kind, self._namespace = kube, uid, kind, namespace
 
     async def patch_status(self, name: str, status: dict[str, Any]) -> bool:
-        return await self._kube.patch_status(name, status, uid=self._uid())
+        return await self._kube.patch_status(name, status, uid=self._uid(), kind=self._kind,
+                                             namespace=self._namespace)

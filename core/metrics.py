@@ -6,13 +6,14 @@ Each operator instance has its own CollectorRegistry (tests run several in one p
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import prometheus_client
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from .clock import Clock, utc_now
 
 if TYPE_CHECKING:
     from .registry import ProviderRegistry
@@ -22,7 +23,8 @@ PREFIX = "vault_access_operator"
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = utc_now) -> None:
+        self._clock = clock  # token TTLs at scrape time
         self.registry = prometheus_client.CollectorRegistry()
         labels = ["connection", "method", "result"]
         self.logins = prometheus_client.Counter(
@@ -48,7 +50,7 @@ class Metrics:
                 self.health_checks.remove(*labels)
 
     def watch(self, observations: Callable[[], Iterable[tuple[str, Observation]]], plugins: ProviderRegistry) -> None:
-        self.registry.register(_LiveCollector(observations, plugins))
+        self.registry.register(_LiveCollector(observations, plugins, self._clock))
 
     def serve(self, port: int, address: str = "0.0.0.0") -> None:
         if getattr(self, "_server", None) is not None:  # `run` serves before kopf's startup handler asks again
@@ -64,9 +66,10 @@ class Metrics:
 
 class _LiveCollector(Collector):
     def __init__(self, observations: Callable[[], Iterable[tuple[str, Observation]]],
-                 plugins: ProviderRegistry) -> None:
+                 plugins: ProviderRegistry, clock: Clock) -> None:
         self._observations = observations
         self._plugins = plugins
+        self._clock = clock
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         healthy = GaugeMetricFamily(f"{PREFIX}_connection_healthy", "1 when the connection is Active.",
@@ -75,7 +78,7 @@ class _LiveCollector(Collector):
                                      labels=["connection", "method"])
         ttl = GaugeMetricFamily(f"{PREFIX}_token_ttl_seconds", "Seconds until the current token expires.",
                                 labels=["connection", "method"])
-        now = datetime.datetime.now(datetime.UTC)
+        now = self._clock()
         for name, obs in self._observations():
             labels = [name, obs.method]
             healthy.add_metric(labels, 1.0 if obs.phase == "Active" else 0.0)

@@ -2,7 +2,8 @@
 
 Status is rebuilt from the :class:`~status.Observation` after every change and written
 only when it differs from what was last written, so steady state costs no API writes
-beyond real changes (a renewal, a failure, a recovery).
+beyond real changes (a renewal, a failure, a recovery). Events go through the object's
+:class:`~events.EventEmitter` (masking, clipping, one Warning per reason per episode).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from .clip import clip
+from .clock import Clock
+from .conditions import status_body
 from .errors import Reason, VaultAccessError
+from .events import EventEmitter
 from .redact import ALREADY_REDACTED, Redactor
-from .status import Observation, build_status
+from .status import Observation, VaultConnectionStatus, build_status
 from .vault import TokenGrant
 
 log = logging.getLogger(__name__)
@@ -34,14 +38,12 @@ _AUTH_REASONS = {
     Reason.SECRET_NOT_FOUND,
     Reason.TOKEN_TTL_TOO_SHORT,  # the short-lived token was revoked at once
 }
-_TOKEN_REJECTED = "TokenRejected"
 
 
 class StatusSink(Protocol):
     async def patch_status(self, name: str, status: dict[str, Any]) -> bool: ...
 
 
-EventSink = Callable[[str, str, str, str], Awaitable[None]]  # (name, type, reason, message)
 PhaseListener = Callable[[str, str | None, str, str], None]  # (name, old, new, reason)
 
 
@@ -51,20 +53,20 @@ class Reporter:
         name: str,
         obs: Observation,
         sink: StatusSink,
-        emit: EventSink,
-        clock: Callable[[], datetime.datetime],
+        events: EventEmitter,
+        clock: Clock,
         redactor: Redactor,
         on_phase: PhaseListener | None = None,
     ) -> None:
         self.name, self.obs = name, obs
-        self._sink, self._emit, self._clock, self._redact = sink, emit, clock, redactor
+        # An episode of events lasts until the connection is healthy again: one Warning per reason in it,
+        # however often it is retried or its message varies.
+        self.events = events
+        self._sink, self._clock, self._redact = sink, clock, redactor
         self._on_phase = on_phase
-        self._published: dict[str, Any] | None = None
+        self._published: VaultConnectionStatus | None = None
         self._writing = asyncio.Lock()  # one write at a time, each built from the newest observation
         self._last_phase: str | None = None
-        # Reasons already posted as a Warning since the connection was last healthy: one event per reason
-        # per episode, however often it is retried or its message varies.
-        self._warned: set[str] = set()
 
     async def publish(self) -> bool:
         """Write the status if it changed; False when the write failed (the next publish retries)."""
@@ -74,7 +76,7 @@ class Reporter:
             if not written:
                 try:
                     # A vanished object (False) counts as written: there is nothing left to update.
-                    await self._sink.patch_status(self.name, status)
+                    await self._sink.patch_status(self.name, status_body(status))
                     self._published, written = status, True
                 except Exception as error:  # the API server may be down
                     log.warning("VaultConnection %s: status not written: %s", self.name, self._redact(str(error)))
@@ -91,15 +93,6 @@ class Reporter:
             await sleep(delay)
             delay = min(cap, delay * 2)
 
-    async def event(self, kind: str, reason: str, message: str) -> None:
-        await self._post(kind, reason, self._redact(message))
-
-    async def _post(self, kind: str, reason: str, masked: str) -> None:
-        try:
-            await self._emit(self.name, kind, reason, masked)
-        except Exception as error:
-            log.warning("VaultConnection %s: event not posted: %s", self.name, self._redact(str(error)))
-
     async def failed(self, error: VaultAccessError, failures: int) -> bool:
         """Record a failure; True when the status write succeeded."""
         obs = self.obs
@@ -111,9 +104,7 @@ class Reporter:
         if error.reason in _AUTH_REASONS:
             obs.authenticated = False
         log.warning("VaultConnection %s: %s: %s", self.name, obs.reason, obs.message, extra=ALREADY_REDACTED)
-        if obs.reason not in self._warned:
-            self._warned.add(obs.reason)
-            await self._post("Warning", obs.reason, obs.message)
+        await self.events.warning_once(obs.reason, obs.message, masked=True)
         return await self.publish()
 
     async def logged_in(
@@ -132,19 +123,19 @@ class Reporter:
         obs.login_count += 1
         obs.details = {k: self._redact(str(v)) for k, v in details.items()}
         ttl = f"{int(grant.ttl)}s" if grant.ttl else "no expiry"
-        await self.event("Normal", "LoggedIn", f"logged in to Vault at auth/{obs.mount} (token TTL {ttl})")
+        await self.events.normal(Reason.LOGGED_IN, f"logged in to Vault at auth/{obs.mount} (token TTL {ttl})")
         await self.publish()
 
     async def renewed(self, grant: TokenGrant, now: datetime.datetime, expires: datetime.datetime | None) -> None:
         self.obs.last_renewal, self.obs.expires_at = now, expires
         self.obs.renewal_count += 1
         self.obs.accessor = grant.accessor or self.obs.accessor
-        self._warned.discard(_TOKEN_REJECTED)  # Vault accepted a token again: a new rejection is news
+        self.events.rearm(Reason.TOKEN_REJECTED)  # Vault accepted a token again: a new rejection is news
         await self.publish()
 
     async def healthy(self) -> None:
         """A check passed; if it only probed after a failure, the phase stays until recovered()."""
-        self._warned.discard(_TOKEN_REJECTED)
+        self.events.rearm(Reason.TOKEN_REJECTED)
         await self.publish()
 
     async def recovered(self) -> None:
@@ -152,11 +143,10 @@ class Reporter:
         obs = self.obs
         obs.phase, obs.reason, obs.message, obs.consecutive_failures = "Active", Reason.CONNECTED, "", 0
         obs.authenticated = True
-        self._warned.clear()
-        await self.event("Normal", "Active", "Vault is reachable again and the token is valid")
+        self.events.rearm()
+        await self.events.normal("Active", "Vault is reachable again and the token is valid")
         await self.publish()
 
     async def token_rejected(self, error: VaultAccessError) -> None:
-        if _TOKEN_REJECTED not in self._warned:  # a Vault rejecting every new token gets one event
-            self._warned.add(_TOKEN_REJECTED)
-            await self.event("Warning", _TOKEN_REJECTED, f"{error.message}; logging in again")
+        # A Vault rejecting every new token gets one event.
+        await self.events.warning_once(Reason.TOKEN_REJECTED, f"{error.message}; logging in again")

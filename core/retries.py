@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .errors import Reason, VaultAccessError
+from .errors import TokenTTLTooShortError, VaultAccessError
 from .lifecycle import Backoff, Random
 
 
@@ -45,12 +45,11 @@ class FailureTracker:
 
 
 
-def short_ttl_error(ttl: float, mount: str, backoff: Backoff) -> VaultAccessError | None:
+def short_ttl_error(ttl: float, mount: str, backoff: Backoff) -> TokenTTLTooShortError | None:
     """The error for a token too short-lived to use (ttl 0 never expires), else None."""
     if not 0 < ttl < backoff.min_ttl:
         return None
-    return VaultAccessError(
+    return TokenTTLTooShortError(
         f"Vault granted a token with a TTL of {ttl:g}s at auth/{mount}: raise the role's token_ttl to at least "
         f"{backoff.min_ttl:g}s (the operator logs in at most once every {backoff.login_floor:g}s)",
-        reason=Reason.TOKEN_TTL_TOO_SHORT,
     )

@@ -13,41 +13,61 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from .clip import clip
+from .clock import Clock, utc_now
 from .context import CoreAuthContext
-from .errors import LoginDeniedError, TokenInvalidError, VaultAccessError
+from .errors import InternalError, LoginDeniedError, TokenInvalidError, VaultAccessError
 from .gate import LoginGate
 from .health import HealthCache
 from .lifecycle import Action, Backoff, Lease, Plan, plan_lease
 from .metrics import Metrics
+from .models import VaultConnectionSpec
 from .provider import LoginRequest
 from .reporting import Reporter
 from .retries import FailureTracker, short_ttl_error
 from .session import VaultSession
 from .status import Observation
 from .validation import ValidatedConnection
-from .vault import VaultHTTP
+from .vault import Health, TokenGrant, VaultHTTP
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 PENDING_GRACE = 2.0  # seconds before a connection still logging in for the first time shows Pending
 
 
+class ConnectionSession(Protocol):
+    """What a runtime asks of Vault for one connection (core/session.py's VaultSession; tests' fakes)."""
+
+    async def health(self) -> Health: ...
+    async def login_request(self, validated: ValidatedConnection) -> LoginRequest: ...
+    async def login(self, request: LoginRequest) -> TokenGrant: ...
+    async def renew(self) -> TokenGrant: ...
+    async def lookup_self(self) -> None: ...
+    async def revoke_quietly(self) -> None: ...
+    def close(self) -> None: ...
+
+
+#: Builds a connection's session from its spec, its auth context and the Vault HTTP pool and health cache.
+SessionFactory = Callable[[VaultConnectionSpec, CoreAuthContext, VaultHTTP, HealthCache], ConnectionSession]
+
+
 @dataclasses.dataclass
 class RuntimeDeps:
-    """What every connection runtime shares; tests swap the clock, sleep and randomness."""
+    """What every connection runtime shares; tests swap the clock, sleep, randomness and Vault session."""
 
     context_factory: Callable[[str], CoreAuthContext]
     reporter_factory: Callable[[str, Observation], Reporter]
     backoff: Backoff = dataclasses.field(default_factory=Backoff)
-    clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)
+    clock: Clock = utc_now
     sleep: Sleep = asyncio.sleep
     random: Callable[[], float] = random.random
     metrics: Metrics = dataclasses.field(default_factory=Metrics)
     vault_http: VaultHTTP = dataclasses.field(default_factory=VaultHTTP)
     login_gate: LoginGate = dataclasses.field(default_factory=LoginGate)
     health_cache: HealthCache = dataclasses.field(default_factory=HealthCache)
+    session_factory: SessionFactory = VaultSession
 
 
 class ConnectionRuntime:
@@ -57,7 +77,8 @@ class ConnectionRuntime:
         self.deps = deps
         self.obs = Observation(generation=generation, method=validated.method, mount=validated.mount)
         self.reporter = deps.reporter_factory(name, self.obs)
-        self.session = VaultSession(validated.spec, deps.context_factory(name), deps.vault_http, deps.health_cache)
+        self.session = deps.session_factory(validated.spec, deps.context_factory(name), deps.vault_http,
+                                            deps.health_cache)
         self.lease: Lease | None = None
         self._planned_for: Lease | None = None
         self._plan = Plan(Action.NONE, None)
@@ -222,4 +243,4 @@ class ConnectionRuntime:
 def _internal(error: Exception) -> VaultAccessError:
     # A bug (ours or a library's) must not kill the connection's task: report it and retry.
     log.exception("unexpected error in a connection runtime")
-    return VaultAccessError(f"internal error: {type(error).__name__}: {clip(str(error))}", reason="InternalError")
+    return InternalError(f"internal error: {type(error).__name__}: {clip(str(error))}")

@@ -26,7 +26,8 @@ import yaml
 
 from .app import OperatorApp
 from .errors import VaultAccessError
-from .kube import GROUP, PLURAL, VERSION, KubeClient
+from .kinds import VAULT_CONNECTION
+from .kube import KubeClient
 
 # Waits between attempts to reach the API server at start-up (connection errors and 5xx answers). Short:
 # the kubelet restarts a failed pod with its own growing backoff, and shows the reason meanwhile.
@@ -133,7 +134,8 @@ async def check_kube_api(info: kopf.ConnectionInfo) -> None:
     the CRD and lets the operator read it. Connection errors and 5xx answers are retried briefly."""
     client = KubeClient(info)
     attempt_timeout = aiohttp.ClientTimeout(total=API_ATTEMPT_SECONDS)
-    path = f"/apis/{GROUP}/{VERSION}/{PLURAL}"
+    kind = VAULT_CONNECTION
+    path = f"/apis/{kind.group}/{kind.version}/{kind.plural}"
     try:
         for delay in (*API_RETRY_DELAYS, None):
             try:
@@ -156,7 +158,7 @@ async def check_kube_api(info: kopf.ConnectionInfo) -> None:
 
 
 def _raise_for_answer(server: str, status: int, body: Any) -> None:
-    resource = f"{PLURAL}.{GROUP}"
+    resource, version = VAULT_CONNECTION.crd_name, VAULT_CONNECTION.version
     if status == 401:
         raise StartupError(f"the Kubernetes API at {server} rejected the operator's credentials (401): "
                            "fix the service-account token or KUBECONFIG's user")
@@ -164,7 +166,7 @@ def _raise_for_answer(server: str, status: int, body: Any) -> None:
         raise StartupError(f"the operator may not list {resource} (403): grant it list/watch on {resource} "
                            "(the chart's ClusterRole)")
     if status == 404:
-        raise StartupError(f"the Kubernetes API at {server} does not serve {resource}/{VERSION}: install the CRD "
+        raise StartupError(f"the Kubernetes API at {server} does not serve {resource}/{version}: install the CRD "
                            "(vault-access-operator crds | kubectl apply -f -)")
     if status >= 300:
         message = body.get("message") if isinstance(body, dict) else None

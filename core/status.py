@@ -1,41 +1,31 @@
-"""The VaultConnection status: its schema (pydantic) and pure functions that build it.
+"""The VaultConnection status: its schema (pydantic) and the pure function that builds it.
 
 Field names follow the replaced operator's status where it had them (``authStatus.tokenAccessor``,
 ``tokenExpiration``, ``tokenLastRenewed``, ``tokenRenewalCount``). No field ever holds a token.
+The status is built as the model below and written as its JSON (conditions.status_body): one definition.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
+from .clock import rfc3339
+from .conditions import Condition, Conditions, StatusModel
 from .errors import Reason
+
+__all__ = ["AUTHENTICATED", "READY", "AuthStatus", "Condition", "Observation", "Phase", "VaultConnectionStatus",
+           "build_status", "rfc3339"]
 
 Phase = Literal["Pending", "Active", "Error"]
 READY = "Ready"
 AUTHENTICATED = "Authenticated"
 
 
-class _StatusModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-
-class Condition(_StatusModel):
-    """One condition, as ``kubectl wait --for=condition=Ready`` reads it."""
-
-    type: str
-    status: Literal["True", "False", "Unknown"]
-    reason: str
-    message: str = ""
-    last_transition_time: str = Field(description="RFC 3339 time the status last changed.")
-    observed_generation: int | None = None
-
-
-class AuthStatus(_StatusModel):
+class AuthStatus(StatusModel):
     """The operator's own Vault login. Shows the accessor, never the token."""
 
     auth_method: str | None = Field(default=None, description="The spec.auth key used to log in.")
@@ -49,7 +39,7 @@ class AuthStatus(_StatusModel):
     details: dict[str, str] = Field(default_factory=dict, description="Method-specific, non-secret facts.")
 
 
-class VaultConnectionStatus(_StatusModel):
+class VaultConnectionStatus(StatusModel):
     """What ``kubectl get vaultconnection -o yaml`` shows under ``status``."""
 
     phase: Phase | None = None
@@ -60,12 +50,6 @@ class VaultConnectionStatus(_StatusModel):
     consecutive_failures: int = 0
     conditions: list[Condition] = Field(default_factory=list)
     auth_status: AuthStatus | None = None
-
-
-def rfc3339(moment: datetime.datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @dataclasses.dataclass
@@ -91,59 +75,37 @@ class Observation:
     uid: str | None = None  # of the VaultConnection object: writes never land on a re-created namesake
 
 
-def _condition(
-    kind: str,
-    ok: bool,
-    reason: str,
-    message: str,
-    generation: int | None,
-    now: datetime.datetime,
-    previous: list[dict[str, Any]],
-) -> dict[str, Any]:
-    status = "True" if ok else "False"
-    old = next((c for c in previous if c.get("type") == kind), None)
-    # Keep the old transition time when the status itself did not flip (Kubernetes convention).
-    since = old["lastTransitionTime"] if old and old.get("status") == status else rfc3339(now)
-    return {
-        "type": kind,
-        "status": status,
-        "reason": reason,
-        "message": message,
-        "lastTransitionTime": since,
-        "observedGeneration": generation,
-    }
-
-
-def build_status(obs: Observation, now: datetime.datetime, previous: dict[str, Any] | None) -> dict[str, Any]:
-    """The whole status object for ``obs``; ``previous`` keeps condition transition times."""
-    old_conditions = list((previous or {}).get("conditions") or [])
+def build_status(
+    obs: Observation, now: datetime.datetime, previous: VaultConnectionStatus | None
+) -> VaultConnectionStatus:
+    """The whole status for ``obs``; ``previous`` (the status last written) keeps condition transition times."""
     active = obs.phase == "Active"
-    auth_reason = Reason.LOGGED_IN if obs.authenticated else obs.reason
-    auth_message = f"logged in at auth/{obs.mount}" if obs.authenticated else obs.message
-    ready_reason = Reason.CONNECTED if active else obs.reason
-    ready_message = "connected to Vault and logged in" if active else obs.message
-    return {
-        "phase": obs.phase,
-        "healthy": active,
-        "vaultVersion": obs.vault_version,
-        "message": "" if active else obs.message,
-        "observedGeneration": obs.generation,
-        "consecutiveFailures": obs.consecutive_failures,
-        "conditions": [
-            _condition(READY, active, ready_reason, ready_message, obs.generation, now, old_conditions),
-            _condition(
-                AUTHENTICATED, obs.authenticated, auth_reason, auth_message, obs.generation, now, old_conditions
-            ),
-        ],
-        "authStatus": {
-            "authMethod": obs.method,
-            "authPath": obs.mount,
-            "tokenAccessor": obs.accessor,
-            "tokenExpiration": rfc3339(obs.expires_at),
-            "lastLogin": rfc3339(obs.last_login),
-            "tokenLastRenewed": rfc3339(obs.last_renewal),
-            "tokenRenewalCount": obs.renewal_count,
-            "loginCount": obs.login_count,
-            "details": dict(obs.details),
-        },
-    }
+    conditions = Conditions(previous.conditions if previous else (), now, obs.generation)
+    if active:
+        conditions.set(READY, True, Reason.CONNECTED, "connected to Vault and logged in")
+    else:
+        conditions.set(READY, False, obs.reason, obs.message)
+    if obs.authenticated:
+        conditions.set(AUTHENTICATED, True, Reason.LOGGED_IN, f"logged in at auth/{obs.mount}")
+    else:
+        conditions.set(AUTHENTICATED, False, obs.reason, obs.message)
+    return VaultConnectionStatus(
+        phase=obs.phase,
+        healthy=active,
+        vault_version=obs.vault_version,
+        message="" if active else obs.message,
+        observed_generation=obs.generation,
+        consecutive_failures=obs.consecutive_failures,
+        conditions=conditions.all(),
+        auth_status=AuthStatus(
+            auth_method=obs.method,
+            auth_path=obs.mount,
+            token_accessor=obs.accessor,
+            token_expiration=rfc3339(obs.expires_at),
+            last_login=rfc3339(obs.last_login),
+            token_last_renewed=rfc3339(obs.last_renewal),
+            token_renewal_count=obs.renewal_count,
+            login_count=obs.login_count,
+            details=dict(obs.details),
+        ),
+    )

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.crd_status import assert_fits_crd
 from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.tls import TLSMaterial, make_ca_pem
@@ -42,6 +43,7 @@ def assert_reported(kube: FakeKube, name: str, reason: str, text: str) -> None:
     assert text in status["message"], status["message"]
     assert status["healthy"] is False
     assert condition(status, "Ready")["status"] == "False"
+    assert_fits_crd(status)  # what the operator wrote, as the real API server would keep it
     events = kube.list_events(involved_name=name)
     assert any(e["type"] == "Warning" and e["reason"] == reason and text in e["message"] for e in events), events
 

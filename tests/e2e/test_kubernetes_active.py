@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+from tests.crd_status import assert_fits_crd
 from tests.e2e.helpers import k8s_spec, wait_phase
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator_devkit.kube import FakeKube
@@ -23,6 +24,7 @@ def test_connection_becomes_active_with_every_status_field(
         },
     )
     status = wait_phase(fake_kube, "vault-k8s", "Active")
+    assert_fits_crd(status)  # what the operator wrote, as the real API server would keep it
     assert status["healthy"] is True
     assert status["vaultVersion"]
     assert status["message"] == ""

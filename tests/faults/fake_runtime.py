@@ -8,6 +8,8 @@ import dataclasses
 import datetime
 from typing import Any
 
+from vault_access_operator.events import EventEmitter
+from vault_access_operator.kinds import VAULT_CONNECTION
 from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.provider import LoginRequest
 from vault_access_operator.redact import Redactor
@@ -23,20 +25,28 @@ T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
 @dataclasses.dataclass
 class Recorder:
-    """A status sink and event sink that keep everything a Reporter writes."""
+    """A status sink and event poster that keep everything a Reporter writes; its clock is ``clock``."""
 
     statuses: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     events: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    clock: list[datetime.datetime] = dataclasses.field(default_factory=lambda: [T0])
+    involved: list[dict[str, str]] = dataclasses.field(default_factory=list)
 
     async def patch_status(self, name: str, status: dict[str, Any]) -> bool:
         self.statuses.append(copy.deepcopy(status))
         return True
 
-    async def emit(self, name: str, kind: str, reason: str, message: str) -> None:
+    async def post(self, involved: dict[str, str], kind: str, reason: str, message: str) -> None:
+        self.involved.append(involved)
         self.events.append((kind, reason, message))
 
-    def reporter(self, name: str, obs: Observation) -> Reporter:
-        return Reporter(name, obs, self, self.emit, lambda: T0, Redactor())
+    def now(self) -> datetime.datetime:
+        return self.clock[0]
+
+    def reporter(self, name: str, obs: Observation, redactor: Redactor | None = None) -> Reporter:
+        redactor = redactor or Redactor()
+        events = EventEmitter(lambda: VAULT_CONNECTION.ref(name, uid=obs.uid), self.post, redactor)
+        return Reporter(name, obs, self, events, self.now, redactor)
 
 
 class FakeSession:
@@ -97,7 +107,8 @@ def run_runtime(registry: ProviderRegistry, interval: str, *, ttl: float = 3600.
     """Drive one runtime until ``seconds`` of fake time, ``steps`` sleeps or ``max_calls`` Vault calls."""
     spec = {"address": "https://vault:8200", "auth": {"kubernetes": {"role": "r"}}, "healthCheckInterval": interval}
     validated = validate_spec(spec, registry)
-    recorder, now, sleeps = Recorder(), [T0], [0]
+    now, sleeps = [T0], [0]
+    recorder = Recorder(clock=now)  # status is stamped by the clock the runtime sleeps on
 
     async def sleep(delay: float) -> None:
         sleeps[0] += 1
@@ -105,12 +116,11 @@ def run_runtime(registry: ProviderRegistry, interval: str, *, ttl: float = 3600.
         if sleeps[0] > steps or (now[0] - T0).total_seconds() > seconds:
             raise Stop
 
-    deps = RuntimeDeps(context_factory=lambda name: None,  # type: ignore[arg-type,return-value]
-                       reporter_factory=recorder.reporter, backoff=backoff or Backoff(), clock=lambda: now[0],
-                       sleep=sleep, random=lambda: 0.5)
-    runtime = ConnectionRuntime("fake", 1, validated, deps)
     session = session_class(now, ttl, max_calls)
-    runtime.session = session  # type: ignore[assignment]
+    deps = RuntimeDeps(context_factory=lambda name: None,  # type: ignore[arg-type,return-value]
+                       reporter_factory=recorder.reporter, backoff=backoff or Backoff(), clock=recorder.now,
+                       sleep=sleep, random=lambda: 0.5, session_factory=lambda *_: session)
+    runtime = ConnectionRuntime("fake", 1, validated, deps)
     try:
         asyncio.run(runtime.run())
     except Stop:

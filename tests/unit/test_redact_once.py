@@ -6,10 +6,9 @@ import logging
 
 import pytest
 
-from tests.faults.fake_runtime import T0, Recorder
+from tests.faults.fake_runtime import Recorder
 from vault_access_operator.errors import VaultUnavailableError
 from vault_access_operator.redact import MASK, RedactingFilter, Redactor
-from vault_access_operator.reporting import Reporter
 from vault_access_operator.status import Observation
 
 SECRET = "s3cr3t-value-0123456789"
@@ -42,8 +41,7 @@ async def test_a_failure_is_masked_once_for_status_event_and_log() -> None:
     logger = logging.getLogger("vault_access_operator.reporting")
     logger.addHandler(lines)
     try:
-        reporter = Reporter("conn", Observation(generation=1, method="kubernetes"), recorder, recorder.emit,
-                            lambda: T0, redactor)
+        reporter = recorder.reporter("conn", Observation(generation=1, method="kubernetes"), redactor)
         await reporter.failed(VaultUnavailableError(f"Vault said {SECRET} " + "x " * 5000), failures=1)
     finally:
         logger.removeHandler(lines)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
+from vault_access_operator.conditions import status_body
 from vault_access_operator.errors import Reason
 from vault_access_operator.redact import Redactor
-from vault_access_operator.status import Observation, build_status
+from vault_access_operator.status import Observation, VaultConnectionStatus
+from vault_access_operator.status import build_status as build_model
 
 T0 = datetime.datetime(2026, 1, 1, 12, 0, tzinfo=datetime.UTC)
 
@@ -26,6 +29,19 @@ def active() -> Observation:
         last_login=T0,
         login_count=1,
     )
+
+
+def build_status(obs: Observation, now: datetime.datetime, previous: dict[str, Any] | None) -> dict[str, Any]:
+    """The status as written: built as the model, dumped as its JSON (previous as read back)."""
+    last = VaultConnectionStatus.model_validate(previous) if previous is not None else None
+    return status_body(build_model(obs, now, last))
+
+
+def test_unset_fields_are_left_out_not_written_as_null() -> None:
+    status = build_status(Observation(generation=None, method="kubernetes"), T0, None)
+    assert "vaultVersion" not in status and "observedGeneration" not in status
+    assert status["authStatus"] == {"authMethod": "kubernetes", "tokenRenewalCount": 0, "loginCount": 0, "details": {}}
+    assert all("observedGeneration" not in c for c in status["conditions"])
 
 
 def test_active_status_fills_every_field() -> None:
