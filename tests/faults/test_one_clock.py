@@ -10,7 +10,7 @@ from tests.faults.fake_vault import FakeVault
 from tests.faults.test_recreated_namesake import NAME, active, create, spec
 from vault_access_operator.app import OperatorApp, OperatorConfig
 from vault_access_operator.context import OperatorIdentity
-from vault_access_operator.testing.kube import FakeKube
+from vault_access_operator_devkit.kube import FakeKube
 
 THEN = datetime.datetime(2031, 5, 5, 10, 0, tzinfo=datetime.UTC)  # far from the wall clock
 STAMP = "2031-05-05T10:00:00Z"

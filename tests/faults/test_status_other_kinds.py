@@ -14,8 +14,8 @@ from vault_access_operator.events import EventEmitter
 from vault_access_operator.kinds import KindDefinition
 from vault_access_operator.kube import KubeClient, ObjectStatus
 from vault_access_operator.redact import Redactor
-from vault_access_operator.testing.kube import FakeKube
-from vault_access_operator.testing.kube_resources import ResourceSpec
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.kube_resources import ResourceSpec
 
 POLICY = KindDefinition(kind="VaultPolicy", plural="vaultpolicies", scope="Namespaced", spec_model=_PolicySpec,
                         status_model=_PolicyStatus)
