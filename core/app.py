@@ -95,6 +95,7 @@ class OperatorApp:
         )
         self.manager = ConnectionManager(self.registry, deps)
         self.manager.admit = self._admit
+        self.connections = self.manager.connections  # for other controllers: core/connections.py
         self.metrics.watch(self.manager.observations, self.registry)
         self.specs = SpecFollower(self.manager.apply)
         self._following: asyncio.Task[None] | None = None
@@ -158,6 +159,7 @@ class OperatorApp:
             log.exception("a %s hook implementation failed", hook)
 
     def _phase_changed(self, name: str, old: str | None, new: str, reason: str) -> None:
+        self.connections.phase_changed(name)
         self._notify("vao_connection_phase_changed", connection=name, old_phase=old, new_phase=new, reason=reason)
 
     # --- what the kopf handlers call -------------------------------------------------------

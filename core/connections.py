@@ -1,0 +1,251 @@
+"""The connection registry: how another controller uses a VaultConnection's token without holding it.
+
+The :class:`~manager.ConnectionManager` owns one :class:`ConnectionRegistry` (``app.connections``)
+and keeps it current as runtimes start and stop. A controller (VaultPolicy, VaultRole, ...) asks::
+
+    handle = registry.get("vault-prod")        # None: no such connection on this replica
+    if handle is None or not handle.active:
+        ...                                    # DependencyReady False, from handle.phase/reason/message
+    vault = handle.client()                    # keep it as long as you like: it holds no token
+    await vault.write("sys/policies/acl/team-a", {"policy": hcl})
+
+Every call of the borrowed client (:mod:`borrowed`) uses the token the connection holds at that
+moment, so it stays right across renewals, re-logins and spec edits; a call while the connection
+is not Active raises :class:`~errors.ConnectionNotReadyError`. ``await registry.wait_active(name)``
+waits for Active. ``registry.subscribe(callback)`` tells of each change (phase, token, removal) as a
+:class:`ConnectionChange`; callbacks run soon after, never inside the runtime's own step, and a
+coroutine callback runs as its own task (a raising subscriber is logged and ignored).
+
+A 403 on a borrowed call makes the handle ask the runtime to look its token up at once
+(:meth:`ConnectionHandle.report_token_rejected`): a revoked token means one new login; a valid one
+(the policy simply does not allow the call) means none. Reports about a token already replaced,
+and reports while a check is pending, are dropped, so ten refused calls cost one check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+import itertools
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .borrowed import BorrowedClient
+from .errors import ConnectionNotReadyError
+from .status import Observation
+
+if TYPE_CHECKING:
+    from .runtime import ConnectionRuntime
+    from .session import VaultSession
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class ConnectionChange:
+    """What a subscriber is told. ``generation`` changes whenever the connection's token does."""
+
+    name: str
+    phase: str | None  # None once removed
+    active: bool
+    reason: str | None
+    generation: int
+    removed: bool = False
+
+
+Subscriber = Callable[[ConnectionChange], Any]  # may return an awaitable: it is run as a task
+
+
+@dataclasses.dataclass
+class _Slot:
+    obs: Observation
+    runtime: ConnectionRuntime | None  # None for a spec that never got one (invalid, refused)
+    generation: int
+    told: tuple[Any, ...] | None = None  # the state subscribers last heard of
+
+
+class ConnectionHandle:
+    """A view of the connection named ``name`` as it is at each access; cheap, and safe to keep."""
+
+    def __init__(self, registry: ConnectionRegistry, name: str) -> None:
+        self.name, self._registry = name, registry
+
+    @property
+    def _slot(self) -> _Slot | None:
+        return self._registry._slots.get(self.name)
+
+    @property
+    def phase(self) -> str | None:
+        slot = self._slot
+        return slot.obs.phase if slot else None
+
+    @property
+    def reason(self) -> str | None:
+        slot = self._slot
+        return slot.obs.reason if slot else None
+
+    @property
+    def message(self) -> str:
+        slot = self._slot
+        return slot.obs.message if slot else ""
+
+    @property
+    def token_generation(self) -> int:
+        slot = self._slot
+        return slot.generation if slot else 0
+
+    @property
+    def active(self) -> bool:
+        """Active phase and a token in hand (False for the moment of a re-login)."""
+        slot = self._slot
+        return bool(slot and slot.runtime and slot.obs.phase == "Active" and slot.runtime.session.has_token)
+
+    def client(self, namespace: str | None = None) -> BorrowedClient:
+        """Vault calls with this connection's current token; ``namespace`` sets ``X-Vault-Namespace``."""
+        return BorrowedClient(self, namespace)
+
+    async def wait_active(self, timeout: float | None = None) -> ConnectionHandle:  # noqa: ASYNC109 (see below)
+        return await self._registry.wait_active(self.name, timeout)
+
+    def report_token_rejected(self, generation: int | None = None) -> bool:
+        """Vault refused a call made with this connection's token (``generation``: the token it used).
+
+        The runtime looks the token up now and logs in again only if Vault rejects it. True when a
+        check was asked for; False when the connection is not Active, the token was replaced since
+        (``generation`` is old), or a check is pending already.
+        """
+        slot = self._slot
+        if slot is None or slot.runtime is None or not self.active:
+            return False
+        if generation is not None and generation != slot.generation:
+            return False
+        return slot.runtime.request_token_check()
+
+    def borrow(self) -> tuple[VaultSession, int]:
+        """The session to call through and its token generation; raises ConnectionNotReadyError unless Active."""
+        slot = self._slot
+        if slot is None or slot.runtime is None or not self.active:
+            raise self.not_ready()
+        return slot.runtime.session, slot.generation
+
+    def not_ready(self, why: str | None = None) -> ConnectionNotReadyError:
+        slot, name = self._slot, self.name
+        if slot is None:
+            text = f"VaultConnection {name} does not exist (or this operator replica does not serve it)"
+        elif slot.obs.phase == "Active":
+            text = f"VaultConnection {name} is logging in again"
+        else:
+            obs = slot.obs
+            text = f"VaultConnection {name} is not Active (phase {obs.phase}, reason {obs.reason}): {obs.message}"
+        return ConnectionNotReadyError(f"{text}{f'; {why}' if why else ''}", connection=name, phase=self.phase)
+
+
+class ConnectionRegistry:
+    def __init__(self) -> None:
+        self._slots: dict[str, _Slot] = {}
+        self._subscribers: list[tuple[str | None, Subscriber]] = []
+        self._waiters: dict[str, set[asyncio.Future[None]]] = {}
+        self._generations = itertools.count(1)  # registry-wide: a token of a re-created namesake differs too
+        self._tasks: set[asyncio.Future[Any]] = set()
+
+    def get(self, name: str) -> ConnectionHandle | None:
+        return ConnectionHandle(self, name) if name in self._slots else None
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._slots)
+
+    def subscribe(self, callback: Subscriber, name: str | None = None) -> Callable[[], None]:
+        """Tell ``callback`` of changes (of connection ``name`` only, if given); returns the unsubscribe call."""
+        entry = (name, callback)
+        self._subscribers.append(entry)
+        return lambda: self._subscribers.remove(entry) if entry in self._subscribers else None
+
+    async def wait_active(self, name: str, timeout: float | None = None) -> ConnectionHandle:  # noqa: ASYNC109
+        """The handle once ``name`` is Active (it may not exist yet).
+
+        After ``timeout`` seconds: ConnectionNotReadyError saying what the connection is doing (phase,
+        reason, message), which a controller can show as is, rather than a bare TimeoutError.
+        """
+        handle = ConnectionHandle(self, name)
+        waiters = self._waiters.setdefault(name, set())
+        try:
+            async with asyncio.timeout(timeout):
+                while not handle.active:
+                    waiter = asyncio.get_running_loop().create_future()
+                    waiters.add(waiter)
+                    try:
+                        await waiter
+                    finally:
+                        waiters.discard(waiter)
+        except TimeoutError:
+            raise handle.not_ready(f"still not Active after {timeout:g}s") from None
+        finally:
+            if not waiters:
+                self._waiters.pop(name, None)
+        return handle
+
+    # --- what the manager and the runtime's hooks call -------------------------------------------
+
+    def attach(self, name: str, obs: Observation, runtime: ConnectionRuntime | None) -> None:
+        """``name`` is now served by ``runtime`` (or, for a spec with no runtime, only described by ``obs``)."""
+        self._slots[name] = _Slot(obs, runtime, next(self._generations))
+        if runtime is not None:
+            runtime.session.on_token = lambda: self._token_changed(name, runtime)
+        self._changed(name)
+
+    def detach(self, name: str, obs: Observation | None = None) -> None:
+        """``name`` is no longer served here (deleted, released); only if it still shows ``obs``, when given."""
+        slot = self._slots.get(name)
+        if slot is None or (obs is not None and slot.obs is not obs):
+            return
+        del self._slots[name]
+        self._tell(name, ConnectionChange(name, None, False, None, slot.generation, removed=True))
+
+    def phase_changed(self, name: str) -> None:
+        self._changed(name)
+
+    def _token_changed(self, name: str, runtime: ConnectionRuntime) -> None:
+        slot = self._slots.get(name)
+        if slot is not None and slot.runtime is runtime:  # not a replaced runtime's late revocation
+            slot.generation = next(self._generations)
+            self._changed(name)
+
+    def _changed(self, name: str) -> None:
+        slot, handle = self._slots.get(name), ConnectionHandle(self, name)
+        if slot is None:
+            return
+        state = (slot.obs.phase, handle.active, slot.obs.reason, slot.generation)
+        if state == slot.told:
+            return
+        slot.told = state
+        if handle.active:
+            for waiter in self._waiters.get(name, ()):
+                if not waiter.done():
+                    waiter.set_result(None)
+        self._tell(name, ConnectionChange(name, *state))
+
+    def _tell(self, name: str, change: ConnectionChange) -> None:
+        for wanted, callback in list(self._subscribers):
+            if wanted is None or wanted == name:
+                try:
+                    asyncio.get_running_loop().call_soon(self._deliver, callback, change)
+                except RuntimeError:  # no event loop (a synchronous caller): deliver now
+                    self._deliver(callback, change)
+
+    def _deliver(self, callback: Subscriber, change: ConnectionChange) -> None:
+        try:
+            result = callback(change)
+            if inspect.isawaitable(result):
+                task = asyncio.ensure_future(result)
+                self._tasks.add(task)
+                task.add_done_callback(self._finished)
+        except Exception:
+            log.exception("a VaultConnection subscriber failed on %s", change)
+
+    def _finished(self, task: asyncio.Future[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a VaultConnection subscriber failed", exc_info=task.exception())
