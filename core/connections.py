@@ -211,6 +211,7 @@ class ConnectionRegistry:
         slot = self._slots.get(name)
         if slot is not None and slot.runtime is runtime:  # not a replaced runtime's late revocation
             slot.generation = next(self._generations)
+            runtime.token_check.cancel()  # a check asked for about the previous token is moot
             self._changed(name)
 
     def _changed(self, name: str) -> None:

@@ -24,6 +24,10 @@ class Wakeup:
             self._waiter.set_result(None)
         return True
 
+    def cancel(self) -> None:
+        """Drop a pending request (what it was about is settled)."""
+        self._requested = False
+
     async def sleep(self, sleeper: Callable[[], Awaitable[None]]) -> bool:
         """Run ``sleeper()`` unless a request is pending or comes first; True when woken (the request is taken).
 
