@@ -78,7 +78,7 @@ class ConnectionHandle:
         """Vault calls with this connection's current token; ``namespace`` sets ``X-Vault-Namespace``."""
         return BorrowedClient(self, namespace)
 
-    async def wait_active(self, timeout: float | None = None) -> ConnectionHandle:  # noqa: ASYNC109 (see below)
+    async def wait_active(self, timeout: float | None = None) -> ConnectionHandle:  # noqa: ASYNC109 (see the registry's)
         return await self._registry.wait_active(self.name, timeout)
 
     def report_token_rejected(self, generation: int | None = None) -> bool:

@@ -14,7 +14,8 @@ moment, so it stays right across renewals, re-logins and spec edits; a call whil
 is not Active raises :class:`~errors.ConnectionNotReadyError`. ``await registry.wait_active(name)``
 waits for Active. ``registry.subscribe(callback)`` tells of each change (phase, token, removal) as a
 :class:`ConnectionChange`; callbacks run soon after, never inside the runtime's own step, and a
-coroutine callback runs as its own task (a raising subscriber is logged and ignored).
+coroutine callback runs as its own task (a raising subscriber is logged and ignored). All of it is
+used on the operator's event loop, where the runtimes run.
 
 A 403 on a borrowed call makes the handle ask the runtime to look its token up at once
 (:meth:`ConnectionHandle.report_token_rejected`): a revoked token means one new login; a valid one
@@ -73,22 +74,24 @@ class ConnectionRegistry:
         reason, message), which a controller can show as is, rather than a bare TimeoutError.
         """
         handle = ConnectionHandle(self, name)
-        waiters = self._waiters.setdefault(name, set())
         try:
             async with asyncio.timeout(timeout):
                 while not handle.active:
                     waiter = asyncio.get_running_loop().create_future()
-                    waiters.add(waiter)
+                    self._waiters.setdefault(name, set()).add(waiter)
                     try:
                         await waiter
                     finally:
-                        waiters.discard(waiter)
+                        self._forget_waiter(name, waiter)
         except TimeoutError:
             raise handle.not_ready(f"still not Active after {timeout:g}s") from None
-        finally:
-            if not waiters:
-                self._waiters.pop(name, None)
         return handle
+
+    def _forget_waiter(self, name: str, waiter: asyncio.Future[None]) -> None:
+        waiters = self._waiters.get(name, set())
+        waiters.discard(waiter)
+        if not waiters:
+            self._waiters.pop(name, None)
 
     # --- what the manager and the runtime's hooks call -------------------------------------------
 

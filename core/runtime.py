@@ -126,9 +126,9 @@ class ConnectionRuntime:
                 self._planned_for = self.lease
             plan = self._plan
             health_due = self._last_check + datetime.timedelta(seconds=self.failures.check_interval(interval))
-            renew_at = plan.at if plan.at is not None and plan.at <= health_due else None
-            woken = await self.token_check.sleep(functools.partial(self._sleep_until, renew_at or health_due))
-            if woken or renew_at is None:  # woken: a borrower's call was refused, check the token now
+            planned_at = plan.at if plan.at is not None and plan.at <= health_due else None
+            woken = await self.token_check.sleep(functools.partial(self._sleep_until, planned_at or health_due))
+            if woken or planned_at is None:  # woken: a borrower's call was refused, check the token now
                 passed = await self._check()
             elif plan.action is not Action.RENEW:
                 await self._relogin("the token is due")
