@@ -73,9 +73,11 @@ def test_a_borrowed_client_keeps_working_across_a_relogin_and_subscribers_see_it
     fake_kube: FakeKube, vault_admin: OpenBaoServer, operator: RunningOperator
 ) -> None:
     changes = record_changes(operator, "x")
+    assert operator.loop is not None
+    waiting = asyncio.run_coroutine_threadsafe(operator.app.connections.wait_active("x"), operator.loop)
     fake_kube.create_vaultconnection("x", k8s_spec(vault_admin.url, interval=QUIET))
     accessor = wait_phase(fake_kube, "x", "Active")["authStatus"]["tokenAccessor"]
-    handle = handle_of(operator, "x")
+    handle = waiting.result(timeout=10)  # from Pending (not even created when asked) to Active
     vault = handle.client()  # fetched once, used throughout
     on_loop(operator, vault.write("sys/policies/acl/team-a", {"policy": TEAM_POLICY}))
     first_generation = handle.token_generation
@@ -176,3 +178,16 @@ def test_an_invalid_spec_is_registered_as_not_ready(fake_kube: FakeKube, operato
     assert not handle.active and handle.reason == status_of(fake_kube, "bad")["conditions"][0]["reason"]
     with pytest.raises(ConnectionNotReadyError, match=r"VaultConnection bad is not Active \(phase Error"):
         on_loop(operator, handle.client().list("sys/policies/acl"))
+
+
+def test_a_held_client_follows_a_spec_edit(fake_kube: FakeKube, vault_admin: OpenBaoServer,
+                                           operator: RunningOperator) -> None:
+    fake_kube.create_vaultconnection("edited", k8s_spec(vault_admin.url, interval=QUIET))
+    wait_phase(fake_kube, "edited", "Active")
+    handle = handle_of(operator, "edited")
+    vault, runtime = handle.client(), operator.app.manager.runtime("edited")
+    fake_kube.patch_vaultconnection("edited", {"spec": {"healthCheckInterval": "2h"}})
+    wait_for(lambda: operator.app.manager.runtime("edited") is not runtime and handle.active, timeout=20,
+             message="the edited spec never got an Active runtime")
+    on_loop(operator, vault.write("sys/policies/acl/edited", {"policy": TEAM_POLICY}))
+    assert "edited" in vault_admin.client().sys.list_acl_policies()["data"]["keys"]
