@@ -101,6 +101,7 @@ class OperatorApp:
         )
         self.manager = ConnectionManager(self.registry, deps)
         self.manager.admit = self._admit
+        self.connections = self.manager.connections  # for other controllers: core/connections.py
         self.metrics.watch(self.manager.observations, self.registry)
         self.specs = SpecFollower(self.manager.apply)
         self._following: asyncio.Task[None] | None = None
@@ -150,12 +151,15 @@ class OperatorApp:
 
         sink = ObjectStatus(self.kube, lambda: obs.uid)
         events = EventEmitter(ref, self.post_event, REDACTOR)
-        return Reporter(name, obs, sink, events, self.clock, REDACTOR)
+        return Reporter(name, obs, sink, events, self.clock, REDACTOR, on_phase=self._phase_changed)
 
     async def post_event(self, involved: dict[str, str], kind: str, reason: str, message: str) -> None:
         """An EventPoster: a namespaced object's events go to its namespace, a cluster-scoped one's to ours."""
         namespace = involved.get("namespace") or self.config.events_namespace or self.config.identity.namespace
         await self.kube.post_event(involved, kind, reason, message, namespace)
+
+    def _phase_changed(self, name: str, old: str | None, new: str, reason: str) -> None:
+        self.connections.phase_changed(name)  # borrowers of the connection hear of it
 
     # --- what the kopf handlers call -------------------------------------------------------
 

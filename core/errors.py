@@ -48,6 +48,12 @@ class Reason(enum.StrEnum):
     TOKEN_REJECTED = "TokenRejected"
     #: A bug (the operator's, a library's, or an error raised without a reason of its own).
     INTERNAL_ERROR = "InternalError"
+    # Vault answered a controller's request (core/vault_api.py) with a refusal; Vault itself is fine.
+    VAULT_PERMISSION_DENIED = "VaultPermissionDenied"
+    VAULT_NOT_FOUND = "VaultNotFound"
+    VAULT_REQUEST_REJECTED = "VaultRequestRejected"
+    #: A controller borrowed a VaultConnection that is not Active (core/connections.py).
+    CONNECTION_NOT_READY = "ConnectionNotReady"
 
 
 class VaultAccessError(Exception):
@@ -163,3 +169,48 @@ class TokenInvalidError(VaultAccessError):
     """The operator's own token was rejected (revoked, expired): log in again."""
 
     reason = Reason.LOGIN_DENIED
+
+
+class VaultResponseError(VaultAccessError):
+    """Vault answered a read, write, list or delete with a refusal (4xx): Vault works, the request does not.
+
+    ``status`` is Vault's HTTP status, ``path`` the Vault path asked for, ``vault_text`` Vault's own
+    error text (clipped and masked); the message holds all three, never a token or request body.
+    """
+
+    reason = Reason.VAULT_REQUEST_REJECTED
+    retryable = False
+
+    def __init__(self, message: str, *, status: int, path: str, vault_text: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.status, self.path, self.vault_text = status, path, vault_text
+
+
+class VaultRequestError(VaultResponseError):
+    """HTTP 400: Vault refused what was sent (a malformed policy, a wrong role field)."""
+
+
+class VaultPermissionDeniedError(VaultResponseError):
+    """HTTP 403 (or 401): the token's policies do not allow this, or the token is no longer valid."""
+
+    reason = Reason.VAULT_PERMISSION_DENIED
+    retryable = True  # a re-login, or a policy granted by Vault's administrator, fixes it
+
+
+class VaultNotFoundError(VaultResponseError):
+    """HTTP 404: nothing at that path (for a write: no secrets engine or auth method mounted there)."""
+
+    reason = Reason.VAULT_NOT_FOUND
+
+
+class ConnectionNotReadyError(VaultAccessError):
+    """A controller asked for a VaultConnection that is not Active (missing, Pending, Error, logging in again).
+
+    Retryable: the connection's own runtime works on it; wait for it (``ConnectionRegistry.wait_active``).
+    """
+
+    reason = Reason.CONNECTION_NOT_READY
+
+    def __init__(self, message: str, *, connection: str, phase: str | None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.connection, self.phase = connection, phase

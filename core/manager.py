@@ -18,6 +18,7 @@ from typing import Any
 
 from . import shape
 from .addresses import AddressUsers
+from .connections import ConnectionRegistry
 from .errors import VaultAccessError
 from .provider import AuthProvider
 from .registry import ProviderRegistry
@@ -45,6 +46,7 @@ class ConnectionManager:
         self.registry = registry
         self.deps = deps
         self._entries: dict[str, _Entry] = {}
+        self.connections = ConnectionRegistry()  # what other controllers borrow connections through
         self.addresses = AddressUsers((deps.login_gate.forget, deps.vault_http.forget, deps.health_cache.forget))
         # Raises for a spec the operator's trust policy refuses (set by the app; core/admission.py).
         self.admit: Callable[[str, ValidatedConnection], None] = lambda name, validated: None
@@ -61,7 +63,7 @@ class ConnectionManager:
         """What each connection's status is built from (for metrics)."""
         found = []
         for name, entry in list(self._entries.items()):
-            obs = entry.runtime.obs if entry.runtime is not None else entry.observation
+            obs = _observation(entry)
             if obs is not None:
                 found.append((name, obs))
         return found
@@ -83,6 +85,7 @@ class ConnectionManager:
             obs = Observation(generation=generation, method=shape.auth_method_of(spec), uid=uid)
             reporter = self.deps.reporter_factory(name, obs)
             self._entries[name] = new = _Entry(spec_key, None, None, obs, uid, provider)
+            self.connections.attach(name, obs, None)
             self._forget_provider_state(name, entry, new)
             if not await reporter.failed(error, 1):  # nothing else would publish again: keep trying
                 new.task = asyncio.create_task(reporter.publish_until_written(self.deps.sleep), name=f"status/{name}")
@@ -93,6 +96,7 @@ class ConnectionManager:
         task = asyncio.create_task(runtime.run(), name=f"vaultconnection/{name}")
         task.add_done_callback(lambda t: _log_crash(name, t))
         self._entries[name] = new = _Entry(spec_key, runtime, task, None, uid, validated.provider)
+        self.connections.attach(name, runtime.obs, runtime)
         self._forget_provider_state(name, entry, new)
 
     def _forget_provider_state(self, name: str, old: _Entry | None, new: _Entry | None) -> None:
@@ -114,6 +118,7 @@ class ConnectionManager:
         entry = self._entries.get(name)
         if entry and _same_object(entry.uid, uid):
             del self._entries[name]
+            self.connections.detach(name)
             await asyncio.shield(self._remove(name, entry))
 
     async def _remove(self, name: str, entry: _Entry) -> None:
@@ -126,6 +131,7 @@ class ConnectionManager:
         """Stop the runtime without touching metrics or status: another replica takes over."""
         entry = self._entries.get(name)
         if entry and _same_object(entry.uid, uid):
+            self.connections.detach(name, _observation(entry))  # borrowers stop now, not after the revocation
             # kopf may cancel the daemon that calls this (operator exit): finish the release anyway.
             await asyncio.shield(self._release(name, entry))
 
@@ -137,6 +143,8 @@ class ConnectionManager:
     async def stop_all(self, revoke: bool = True) -> None:
         """Operator shutdown: revoke every token (a restart logs in again) so no leases pile up."""
         entries, self._entries = list(self._entries.values()), {}
+        for name in self.connections.names:
+            self.connections.detach(name)
         await asyncio.gather(*(self._stop(e, revoke=revoke) for e in entries))
 
     async def _stop(self, entry: _Entry, revoke: bool) -> None:
@@ -151,6 +159,10 @@ class ConnectionManager:
                 if not entry.address_released:  # once, though a release and a removal may both stop it
                     entry.address_released = True
                     self.addresses.release(entry.runtime.validated.spec.address)
+
+
+def _observation(entry: _Entry) -> Observation | None:
+    return entry.runtime.obs if entry.runtime is not None else entry.observation
 
 
 def _same_object(known: str | None, uid: str | None) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
+import functools
 import logging
 import random
 import time
@@ -31,6 +32,7 @@ from .session import VaultSession
 from .status import Observation
 from .validation import ValidatedConnection
 from .vault import Health, TokenGrant, VaultHTTP
+from .wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
@@ -86,6 +88,14 @@ class ConnectionRuntime:
         self._last_login: datetime.datetime | None = None  # when the last login attempt started
         self._login_started = asyncio.Event()
         self.failures = FailureTracker(deps.backoff, deps.random)
+        self.token_check = Wakeup()  # see request_token_check
+
+    def request_token_check(self) -> bool:
+        """Look the token up now (a borrowed call got 403); Vault refusing it means one new login.
+
+        False when a check is pending already. Acted on while the connection is in steady state.
+        """
+        return self.token_check.request()
 
     async def run(self) -> None:
         """Run until cancelled. Never raises for Vault, plugin or spec problems."""
@@ -134,15 +144,15 @@ class ConnectionRuntime:
                 self._planned_for = self.lease
             plan = self._plan
             health_due = self._last_check + datetime.timedelta(seconds=self.failures.check_interval(interval))
-            if plan.at is not None and plan.at <= health_due:
-                await self._sleep_until(plan.at)
-                if plan.action is not Action.RENEW:
-                    await self._relogin("the token is due")
-                    continue  # a new token proves nothing yet: its first check or renewal does
-                passed = await self._renew()
-            else:
-                await self._sleep_until(health_due)
+            planned_at = plan.at if plan.at is not None and plan.at <= health_due else None
+            woken = await self.token_check.sleep(functools.partial(self._sleep_until, planned_at or health_due))
+            if woken or planned_at is None:  # woken: a borrower's call was refused, check the token now
                 passed = await self._check()
+            elif plan.action is not Action.RENEW:
+                await self._relogin("the token is due")
+                continue  # a new token proves nothing yet: its first check or renewal does
+            else:
+                passed = await self._renew()
             if passed and self.failures.recovering:  # a full healthy cycle since the last failure
                 self.failures.reset()
                 await self.reporter.recovered()

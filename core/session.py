@@ -1,7 +1,8 @@
 """A connection's Vault session: TLS trust, the current token, and the provider call.
 
 The token lives here, in memory only. Vault calls go through the operator's shared
-:class:`~vault.VaultHTTP` pool.
+:class:`~vault.VaultHTTP` pool. Controllers borrow it for a call (:meth:`VaultSession.borrow`, through
+:mod:`connections`), never to keep.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TypeVar
 
 from .clip import clip
 from .context import CoreAuthContext
-from .errors import Reason, VaultAccessError
+from .errors import ConnectionNotReadyError, Reason, VaultAccessError, VaultResponseError
 from .health import HealthCache
 from .models import VaultConnectionSpec
 from .provider import LoginRequest
@@ -21,6 +22,7 @@ from .tls import TLSVerify, check_ca_pem
 from .trust import check_address
 from .validation import ValidatedConnection
 from .vault import Health, TokenGrant, VaultClient, VaultHTTP
+from .vault_api import VaultAPI
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,6 +39,12 @@ class VaultSession:
         self._grant: TokenGrant | None = None
         self._stale = True  # re-read the CA Secret before the next call
         self._revoking: asyncio.Future[None] | None = None
+        # Told when the token changes (a login, a revocation), not on renewal: set by core/connections.py.
+        self.on_token: Callable[[], None] = lambda: None
+
+    @property
+    def has_token(self) -> bool:
+        return self._grant is not None
 
     async def _vault(self, refresh: bool = False) -> VaultClient:
         """The client; the CA Secret is re-read at login and after any failure, not on every check."""
@@ -114,6 +122,7 @@ class VaultSession:
         grant = await self._call(lambda vault: vault.login(request))
         self.ctx.redactor.remember(grant.token)  # until revoked, not just for this attempt
         self._grant = grant
+        self.on_token()
         return grant
 
     async def lookup_self(self) -> None:
@@ -139,6 +148,8 @@ class VaultSession:
 
     async def _revoke(self) -> None:
         grant, self._grant = self._grant, None
+        if grant is not None:
+            self.on_token()  # borrowers stop using it now, not once Vault has answered
         try:
             if grant is not None and self._client is not None:
                 await self._client.revoke_self(grant.token)
@@ -148,6 +159,21 @@ class VaultSession:
             self._revoking = None
             if grant is not None:
                 self.ctx.redactor.forget(grant.token)
+
+    async def borrow(self, call: Callable[[VaultAPI, str], Awaitable[T]], namespace: str | None = None) -> T:
+        """Run a controller's ``call(vault, token)`` with the token held right now; it must not keep the token."""
+        grant = self._grant
+        if grant is None:
+            name = self.ctx.connection_name
+            raise ConnectionNotReadyError(f"VaultConnection {name} holds no token yet", connection=name, phase=None)
+        vault: VaultAPI = await self._vault()
+        try:
+            return await call(vault.in_namespace(namespace) if namespace else vault, grant.token)
+        except VaultResponseError:
+            raise  # Vault answered: the way to it is fine
+        except VaultAccessError:
+            self._stale = True  # re-read the CA Secret before the next call, as after a failed check
+            raise
 
     def close(self) -> None:
         """The connection is gone: forget the secrets of its last login attempt."""
