@@ -14,8 +14,7 @@ from .status import Observation
 
 if TYPE_CHECKING:
     from .connections import ConnectionRegistry
-    from .runtime import ConnectionRuntime
-    from .session import VaultSession
+    from .runtime import ConnectionRuntime, ConnectionSession
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,7 +94,7 @@ class ConnectionHandle:
             return False
         return slot.runtime.request_token_check()
 
-    def borrow(self) -> tuple[VaultSession, int]:
+    def borrow(self) -> tuple[ConnectionSession, int]:
         """The session to call through and its token generation; raises ConnectionNotReadyError unless Active."""
         slot = self._slot
         if slot is None or slot.runtime is None or not self.active:

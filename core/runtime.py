@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from .clip import clip
 from .clock import Clock, utc_now
@@ -32,11 +32,15 @@ from .session import VaultSession
 from .status import Observation
 from .validation import ValidatedConnection
 from .vault import Health, TokenGrant, VaultHTTP
+from .vault_api import VaultAPI
 from .wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 PENDING_GRACE = 2.0  # seconds before a connection still logging in for the first time shows Pending
+
+
+T = TypeVar("T")
 
 
 class ConnectionSession(Protocol):
@@ -49,6 +53,13 @@ class ConnectionSession(Protocol):
     async def lookup_self(self) -> None: ...
     async def revoke_quietly(self) -> None: ...
     def close(self) -> None: ...
+
+    # What the connection registry (core/connections.py) needs to lend the session to other controllers.
+    on_token: Callable[[], None]
+
+    @property
+    def has_token(self) -> bool: ...
+    async def borrow(self, call: Callable[[VaultAPI, str], Awaitable[T]], namespace: str | None = None) -> T: ...
 
 
 #: Builds a connection's session from its spec, its auth context and the Vault HTTP pool and health cache.

@@ -27,9 +27,10 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(
         ("errors", "clip", "fields", "durations", "provider", "contract", "hookspecs", "models", "bodies"), CONTRACT
     ),
-    **dict.fromkeys(("runtime", "manager"), RUNTIME),
+    # The connection registry sits beside the manager: it hands other controllers the runtimes' sessions.
+    **dict.fromkeys(("runtime", "manager", "connections", "connection_handle", "borrowed"), RUNTIME),
     **dict.fromkeys(("app", "handlers", "startup"), APP),
-    **dict.fromkeys(("cli", "crd", "apidocs", "demo"), CLI),
+    **dict.fromkeys(("cli", "cli_extensions", "crd", "apidocs"), CLI),
 }
 #: What importing the public plugin module must never load: the operator's machinery.
 RUNTIME_MODULES = ("runtime", "manager", "app", "handlers", "cli", "startup", "context", "session", "vault", "kube")

@@ -16,11 +16,11 @@ from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import k8s_spec, status_of, wait_phase, wait_status
 from vault_access_operator.connections import ConnectionChange, ConnectionHandle
 from vault_access_operator.errors import ConnectionNotReadyError, Reason, VaultPermissionDeniedError
-from vault_access_operator.testing import vault_setup
-from vault_access_operator.testing.kube import FakeKube
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator.testing.operator import RunningOperator
-from vault_access_operator.testing.waiting import wait_for
+from vault_access_operator_devkit import vault_setup
+from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator
+from vault_access_operator_devkit.waiting import wait_for
 
 T = TypeVar("T")
 POLICY_ADMIN = 'path "sys/policies/acl/*" {\n  capabilities = ["create", "read", "update", "delete", "list"]\n}\n'
