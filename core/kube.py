@@ -25,11 +25,10 @@ from .bodies import MIB, read_capped, size_text
 from .clip import clip
 from .clock import Clock, rfc3339, utc_now
 from .errors import CredentialsError, Reason, SecretNotFoundError
-from .kinds import GROUP, VAULT_CONNECTION, VERSION, KindDefinition  # the identity lives in kinds.py
+from .kinds import VAULT_CONNECTION, KindDefinition
 from .kube_errors import KubeError, parse_retry_after, raise_for, unreachable
 
-PLURAL = VAULT_CONNECTION.plural
-__all__ = ["GROUP", "PLURAL", "VERSION", "KubeClient", "KubeError", "ObjectStatus"]
+__all__ = ["KubeClient", "KubeError", "ObjectStatus"]
 REQUEST_TIMEOUT = 30.0
 BODY_LIMIT = 4 * MIB  # a Secret holds at most 1 MiB of data; its base64 and metadata fit in 4
 # 429 answers are retried inside one call when the server asks for a short wait; longer waits, or

@@ -16,12 +16,13 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from vault_access_operator.app import OperatorApp, OperatorConfig
-from vault_access_operator.kube import GROUP, PLURAL, VERSION
+from vault_access_operator.kinds import GROUP, VAULT_CONNECTION, VERSION
 from vault_access_operator.registry import ProviderRegistry, new_plugin_manager
 from vault_access_operator.startup import StartupError, check_kube_api, check_plugins
 from vault_access_operator_devkit.kube import FakeKube
 
 COMMAND = [str(Path(sys.executable).parent / "vault-access-operator"), "run", "--standalone"]
+PLURAL = VAULT_CONNECTION.plural
 LIST_PATH = f"/apis/{GROUP}/{VERSION}/{PLURAL}"
 
 
