@@ -28,7 +28,7 @@ from .metrics import Metrics
 from .redact import REDACTOR
 from .registry import ProviderRegistry, load_providers
 from .reporting import Reporter
-from .runtime import RuntimeDeps
+from .runtime_deps import RuntimeDeps
 from .status import Observation
 from .trust import TrustPolicy, describe_policy
 from .trust_config import discover_api_audiences, policy_from_env

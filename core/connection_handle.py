@@ -14,7 +14,8 @@ from .status import Observation
 
 if TYPE_CHECKING:
     from .connections import ConnectionRegistry
-    from .runtime import ConnectionRuntime, ConnectionSession
+    from .runtime import ConnectionRuntime
+    from .runtime_deps import ConnectionSession
 
 
 @dataclasses.dataclass(frozen=True)

@@ -22,7 +22,8 @@ from .connections import ConnectionRegistry
 from .errors import VaultAccessError
 from .provider import AuthProvider
 from .registry import ProviderRegistry
-from .runtime import ConnectionRuntime, RuntimeDeps
+from .runtime import ConnectionRuntime
+from .runtime_deps import RuntimeDeps
 from .status import Observation
 from .validation import ValidatedConnection, validate_spec
 

@@ -28,7 +28,7 @@ LAYERS: dict[str, int] = {
         ("errors", "clip", "fields", "durations", "provider", "contract", "hookspecs", "models", "bodies"), CONTRACT
     ),
     # The connection registry sits beside the manager: it hands other controllers the runtimes' sessions.
-    **dict.fromkeys(("runtime", "manager", "connections", "connection_handle", "borrowed"), RUNTIME),
+    **dict.fromkeys(("runtime", "runtime_deps", "manager", "connections", "connection_handle", "borrowed"), RUNTIME),
     **dict.fromkeys(("app", "handlers", "startup"), APP),
     **dict.fromkeys(("cli", "cli_extensions", "crd", "apidocs"), CLI),
 }

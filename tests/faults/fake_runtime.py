@@ -15,7 +15,8 @@ from vault_access_operator.provider import LoginRequest
 from vault_access_operator.redact import Redactor
 from vault_access_operator.registry import ProviderRegistry
 from vault_access_operator.reporting import Reporter
-from vault_access_operator.runtime import ConnectionRuntime, RuntimeDeps
+from vault_access_operator.runtime import ConnectionRuntime
+from vault_access_operator.runtime_deps import RuntimeDeps
 from vault_access_operator.status import Observation
 from vault_access_operator.validation import ValidatedConnection, validate_spec
 from vault_access_operator.vault import Health, TokenGrant

@@ -13,7 +13,8 @@ from tests.faults.fake_runtime import Recorder, Stop
 from vault_access_operator.context import CoreAuthContext, OperatorIdentity
 from vault_access_operator.kube import KubeClient
 from vault_access_operator.registry import load_providers
-from vault_access_operator.runtime import ConnectionRuntime, RuntimeDeps
+from vault_access_operator.runtime import ConnectionRuntime
+from vault_access_operator.runtime_deps import RuntimeDeps
 from vault_access_operator.testing.ports import free_port
 from vault_access_operator.validation import validate_spec
 

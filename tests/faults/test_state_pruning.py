@@ -13,7 +13,7 @@ from vault_access_operator.context import CoreAuthContext, OperatorIdentity
 from vault_access_operator.kube import KubeClient
 from vault_access_operator.manager import ConnectionManager
 from vault_access_operator.registry import load_providers
-from vault_access_operator.runtime import RuntimeDeps
+from vault_access_operator.runtime_deps import RuntimeDeps
 from vault_access_operator.testing.ports import free_port
 from vault_access_operator_devkit.kube import FakeKube
 

@@ -21,7 +21,7 @@ from vault_access_operator.errors import Reason, VaultAccessError
 from vault_access_operator.lifecycle import MIN_DELAY
 from vault_access_operator.manager import ConnectionManager
 from vault_access_operator.registry import load_providers
-from vault_access_operator.runtime import RuntimeDeps
+from vault_access_operator.runtime_deps import RuntimeDeps
 from vault_access_operator.status import VaultConnectionStatus
 from vault_access_operator.validation import ValidatedConnection, validate_spec
 
