@@ -13,7 +13,6 @@ import datetime
 import json
 import random
 import ssl
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -26,6 +25,7 @@ from .clip import clip
 from .clock import Clock, rfc3339, utc_now
 from .errors import CredentialsError, Reason, SecretNotFoundError
 from .kinds import VAULT_CONNECTION, KindDefinition
+from .kube_credentials import authorization, ssl_context
 from .kube_errors import KubeError, parse_retry_after, raise_for, unreachable
 
 __all__ = ["KubeClient", "KubeError", "ObjectStatus"]
@@ -35,28 +35,6 @@ BODY_LIMIT = 4 * MIB  # a Secret holds at most 1 MiB of data; its base64 and met
 # more of them, surface as KubernetesAPIThrottled with ``retry_after`` for the connection's backoff.
 THROTTLE_RETRIES = 3
 THROTTLE_MAX_WAIT = 5.0
-
-
-def _ssl_context(info: kopf.ConnectionInfo) -> ssl.SSLContext | bool:
-    if info.insecure:
-        return False
-    context = ssl.create_default_context(
-        cafile=str(info.ca_path) if info.ca_path else None,
-        cadata=info.ca_data.decode() if isinstance(info.ca_data, bytes) else info.ca_data,
-    )
-    cert, key = info.certificate_path, info.private_key_path
-    if info.certificate_data and info.private_key_data:
-        # ssl only loads client certificates from files.
-        cert, key = _temp_file(info.certificate_data), _temp_file(info.private_key_data)
-    if cert and key:
-        context.load_cert_chain(str(cert), str(key))
-    return context
-
-
-def _temp_file(data: str | bytes) -> str:
-    with tempfile.NamedTemporaryFile(delete=False, prefix="vao-kube-", suffix=".pem") as handle:
-        handle.write(data.encode() if isinstance(data, str) else data)
-        return handle.name
 
 
 class KubeClient:
@@ -76,17 +54,11 @@ class KubeClient:
         self._session: aiohttp.ClientSession | None = None
 
     def _headers(self) -> dict[str, str]:
-        info = self._info
-        if info.token:
-            return {"Authorization": f"{info.scheme or 'Bearer'} {info.token}"}
-        if info.username and info.password:
-            basic = base64.b64encode(f"{info.username}:{info.password}".encode()).decode()
-            return {"Authorization": f"Basic {basic}"}
-        return {}
+        return authorization(self._info)
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(ssl=_ssl_context(self._info), limit=32)
+            connector = aiohttp.TCPConnector(ssl=ssl_context(self._info), limit=32)
             self._session = aiohttp.ClientSession(
                 base_url=self._info.server.rstrip("/") + "/",
                 connector=connector,
