@@ -60,7 +60,7 @@ class VaultClient(VaultAPI):
 
     async def renew_self(self, token: str) -> TokenGrant:
         answer = await self.send("PUT", "/v1/auth/token/renew-self", token=token, json={})
-        if answer.status in (400, 401, 403):
+        if answer.status in (400, 401, 403) or _past_max_ttl(answer):
             raise TokenInvalidError(f"Vault refused to renew the operator's token: {answer.errors_text()}")
         if not answer.ok:
             raise self.unavailable(answer, "a token renewal")
@@ -96,3 +96,9 @@ def _grant(token: str, auth: dict[str, Any]) -> TokenGrant:
         ttl=float(auth.get("lease_duration") or 0),
         renewable=bool(auth.get("renewable")),
     )
+
+
+def _past_max_ttl(answer: Answer) -> bool:
+    # Vault and OpenBao answer a renewal at the token's max TTL with HTTP 500 "past the max TTL, cannot
+    # renew": no outage, the token is simply done. Logging in again is the fix, not a backoff.
+    return answer.status >= 500 and "past the max ttl" in answer.errors_text().lower()

@@ -91,6 +91,23 @@ def test_renewals_failing_while_lookups_pass_are_bounded_and_heal(
     log.close()
 
 
+def test_a_renewal_past_the_max_ttl_is_a_prompt_login_not_an_outage(
+    fake_kube: FakeKube, vault: CountingVault, fault_operator: RunningOperator
+) -> None:
+    # Vault answers a renewal at the token's max TTL with 500 "past the max TTL, cannot renew".
+    vault.ttl, vault.renew_status = 3.0, 500
+    vault.renew_error = "1 error occurred:\n\t* past the max TTL, cannot renew\n\n"
+    log = StatusLog(fake_kube, "maxed")
+    fake_kube.create_vaultconnection("maxed", k8s_spec(vault.url, interval="1s"))
+    status = wait_status(fake_kube, "maxed", lambda s: (s.get("authStatus") or {}).get("loginCount", 0) >= 2,
+                         "logged in again", timeout=10)
+    assert status["phase"] == "Active"
+    assert vault.count("renew") >= 1 and vault.count("login") >= 2
+    assert set(log.phases_since(0)) == {"Active"}, log.phases_since(0)  # never Error: no outage to report
+    assert not [e for e in fake_kube.list_events(involved_name="maxed") if e["type"] == "Warning"]
+    log.close()
+
+
 def test_a_lease_too_short_to_use_is_an_error_not_a_login_loop(
     fake_kube: FakeKube, vault: CountingVault, fault_operator: RunningOperator
 ) -> None:

@@ -2,7 +2,8 @@
 
 It serves what the operator calls: ``sys/health``, ``auth/<mount>/login`` (any body is accepted),
 ``auth/token/lookup-self``, ``renew-self`` and ``revoke-self``. Switches (set from the test thread):
-``ttl`` and ``renewable`` of the tokens it grants, ``renew_status`` (e.g. 500 makes every renewal fail).
+``ttl`` and ``renewable`` of the tokens it grants, ``renew_status`` (e.g. 500 makes every renewal fail)
+and its ``renew_error`` text.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class CountingVault:
     def __init__(self, ttl: float = 3600.0, renewable: bool = True) -> None:
         self.ttl, self.renewable = ttl, renewable
         self.renew_status = 200
+        self.renew_error = "internal error"  # Vault's error text when renew_status is not 200
         self.counts: Counter[str] = Counter()  # "health", "login", "lookup", "renew", "revoke"
         self._lock = threading.Lock()
         self._server: BaseWSGIServer | None = None
@@ -57,7 +59,7 @@ class CountingVault:
             return "lookup", _json({"data": {"ttl": self.ttl, "accessor": f"acc-{token[-6:]}"}})
         if path == "/v1/auth/token/renew-self":
             if self.renew_status != 200:
-                return "renew", _json({"errors": ["internal error"]}, self.renew_status)
+                return "renew", _json({"errors": [self.renew_error]}, self.renew_status)
             return "renew", _json({"auth": self._auth(token)})
         if path == "/v1/auth/token/revoke-self":
             return "revoke", Response(status=204)
