@@ -136,11 +136,18 @@ def plugins() -> None:
 
 
 @main.command()
-def crds() -> None:
+@click.option("--kind", "kind_name", default=None, metavar="KIND",
+              help="Print only this kind's CRD (e.g. VaultPolicy); the chart keeps one file per kind.")
+def crds(kind_name: str | None) -> None:
     """Print the CustomResourceDefinitions (kubectl apply -f -)."""
     from .crd import render_crds
+    from .kinds import KINDS
 
-    click.echo(render_crds(), nl=False)
+    kinds = [kind for kind in KINDS if kind_name in (None, kind.kind)]
+    if not kinds:
+        raise click.UsageError(f"--kind {kind_name}: not a kind of this operator (one of "
+                               + ", ".join(kind.kind for kind in KINDS) + ")")
+    click.echo(render_crds(kinds), nl=False)
 
 
 @main.command("api-docs")
