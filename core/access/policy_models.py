@@ -93,7 +93,6 @@ class PolicyStatus(StatusModel):
     last_applied_hash: str | None = Field(
         default=None, description="SHA-256 of the document last written; equal hashes mean no write.")
     effective_drift_mode: DriftMode | None = Field(default=None, description="The drift mode in force.")
-    last_drift_check_at: str | None = Field(default=None, description="When Vault's copy was last compared.")
     message: str | None = Field(default=None, description="What went wrong or what is awaited, if anything.")
     conditions: list[Condition] = Field(default_factory=list)
 
