@@ -96,7 +96,7 @@ def _access_handlers(registry: kopf.OperatorRegistry, app: OperatorApp, kind: Ki
     resource = (kind.group, kind.version, kind.plural)
 
     @kopf.on.event(*resource, registry=registry)
-    def seen(event: kopf.RawEvent, **_: Any) -> None:
+    async def seen(event: kopf.RawEvent, **_: Any) -> None:
         if event.get("type") in (None, "ADDED", "MODIFIED"):
             app.observe_access(kind, dict(event["object"]))
 
