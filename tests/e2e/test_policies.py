@@ -194,3 +194,50 @@ def test_conflicts_and_a_connection_that_comes_later(fake_kube: FakeKube, vault_
     delete_policy(fake_kube, "other")
     wait_for(lambda: get_policy(fake_kube, "other") is None, timeout=20, message="never went")
     assert policy_text(root, "vao.e2e.default.other") == foreign
+
+
+def test_a_refused_write_or_delete_is_reported_and_retried_without_a_login_loop(
+        fake_kube: FakeKube, vault_acl: OpenBaoServer, policy_operator: RunningOperator) -> None:
+    root = vault_acl.client()
+    fake_kube.create_vaultconnection("vault", k8s_spec(vault_acl.url, interval="30s"))
+    wait_phase(fake_kube, "vault", "Active")
+    vault_setup.write_policy(root, "operator-access", 'path "sys/policies/acl/*" { capabilities = ["read"] }')
+    create_policy(fake_kube, "app", {"connectionRef": "vault", "rules": RULES})
+    status = wait_policy(fake_kube, "app", lambda s: s.get("phase") == "Error", "reported the refusal")
+    assert condition(status, "Ready")["reason"] == "VaultPermissionDenied"
+    assert "sys/policies/acl" in condition(status, "Ready")["message"]
+    # The 403 made the connection check its token once; the token is valid, so no new login, however
+    # often the write is retried.
+    connection = fake_kube.get_vaultconnection("vault") or {}
+    assert connection["status"]["authStatus"]["loginCount"] == 1
+
+    vault_setup.write_policy(root, "operator-access", OPERATOR_POLICY)
+    wait_policy(fake_kube, "app", _ready, "synced once allowed")
+
+    # A delete Vault refuses keeps the finalizer, says why, and is retried until it succeeds.
+    vault_setup.write_policy(root, "operator-access",
+                             'path "sys/policies/acl/*" { capabilities = ["read", "update", "create"] }')
+    delete_policy(fake_kube, "app")
+    status = wait_policy(fake_kube, "app", lambda s: s.get("phase") == "Deleting", "reported the failed delete")
+    assert condition(status, "Ready")["reason"] == "DeleteFailed"
+    assert policy_text(root, NAME) is not None
+    vault_setup.write_policy(root, "operator-access", OPERATOR_POLICY)
+    wait_for(lambda: get_policy(fake_kube, "app") is None, timeout=30, message="object never went")
+    assert policy_text(root, NAME) is None
+    assert (fake_kube.get_vaultconnection("vault") or {})["status"]["authStatus"]["loginCount"] == 1
+
+
+def test_policies_sync_once_their_connection_recovers(fake_kube: FakeKube, vault_acl: OpenBaoServer,
+                                                      policy_operator: RunningOperator) -> None:
+    root = vault_acl.client()
+    fake_kube.create_vaultconnection("vault", k8s_spec(vault_acl.url, interval="30s", role="nobody"))
+    wait_phase(fake_kube, "vault", "Error")
+    create_policy(fake_kube, "app", {"connectionRef": "vault", "rules": RULES})
+    create_policy(fake_kube, "shared", {"connectionRef": "vault", "rules": RULES}, namespace=None)
+    status = wait_policy(fake_kube, "app", lambda s: condition(s, "ConnectionReady").get("reason")
+                         == "ConnectionNotReady", "waited for the connection")
+    assert status.get("phase") == "Pending" and policy_text(root, NAME) is None
+    fake_kube.patch_vaultconnection("vault", {"spec": {"auth": {"kubernetes": {"role": "operator"}}}})
+    wait_policy(fake_kube, "app", _ready, "synced after the connection recovered")
+    wait_policy(fake_kube, "shared", _ready, "synced after the connection recovered", namespace=None)
+    assert policy_text(root, NAME) == EXPECTED
