@@ -11,7 +11,8 @@ from ..kinds import VAULT_CLUSTER_POLICY, VAULT_POLICY, KindDefinition
 from .outcome import Outcome
 from .policy_delete import Deletion, delete_policy
 from .policy_models import PolicyStatus
-from .policy_sync import PolicyObject, parse_failure, parse_spec, sync_policy
+from .policy_object import PolicyObject, parse_spec
+from .policy_sync import parse_failure, sync_policy
 from .settings import AccessSettings
 from .tenancy import tenancy_for
 

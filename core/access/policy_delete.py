@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from ..borrowed import BorrowedClient
 from ..connection_handle import ConnectionHandle
 from ..errors import VaultAccessError
 from .hcl import read_ownership
 from .outcome import DRY_RUN, flag
-from .policy_sync import PolicyObject, acl_path
+from .policy_object import PolicyObject, acl_path
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,3 +47,19 @@ async def delete_policy(obj: PolicyObject, handle: ConnectionHandle | None, iden
     except VaultAccessError as error:
         return Deletion(False, "DeleteFailed", f"Vault policy {vault_name} not deleted: {error.message}", warning=True)
     return Deletion(True, "Deleted", f"Vault policy {vault_name} deleted from Vault")
+
+
+async def drop_stale_name(client: BorrowedClient, old_name: str, obj: PolicyObject) -> str | None:
+    """After a rename (a new --cluster-name), delete the policy under the name recorded before, if it is this
+    object's; None when done, else why it stayed (the sync itself succeeded)."""
+    try:
+        live = await client.read(acl_path(old_name))
+        if live is None:
+            return None
+        owner = read_ownership(str(live.get("policy") or live.get("rules") or ""))
+        if owner.managed and (owner.k8s_resource != obj.resource or (owner.k8s_kind or obj.kind) != obj.kind):
+            return f"Vault policy {old_name} (the name recorded before) now belongs to {owner.k8s_resource}: left"
+        await client.delete(acl_path(old_name))
+    except VaultAccessError as error:
+        return f"Vault policy {old_name} (the name recorded before) not deleted: {error.message}"
+    return None

@@ -6,7 +6,6 @@ at all, except the drift check at the resync interval (one read). A write is alw
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import pydantic
@@ -18,35 +17,12 @@ from .hcl import Ownership, document_hash, owner_record, read_ownership, render_
 from .hcl_parse import same_rules
 from .naming import vault_object_name
 from .outcome import ADOPT, ALLOW_DESTRUCTIVE, DRY_RUN, ConditionValue, Outcome, flag
-from .policy_models import PolicyStatus, VaultClusterPolicySpec, VaultPolicySpec
+from .policy_delete import drop_stale_name
+from .policy_models import VaultPolicySpec
+from .policy_object import PolicyObject, acl_path
 from .tenancy import PolicyScope, TenancySettings, check_policy_rules
 
 MESSAGE_LIMIT = 4096
-
-
-@dataclasses.dataclass(frozen=True)
-class PolicyObject:
-    """What a pass needs of the Kubernetes object."""
-
-    kind: str  # VaultPolicy or VaultClusterPolicy
-    name: str
-    namespace: str | None
-    spec: VaultClusterPolicySpec
-    annotations: dict[str, str]
-    status: PolicyStatus
-
-    @property
-    def resource(self) -> str:
-        return f"{self.namespace}/{self.name}" if self.namespace else self.name
-
-
-def parse_spec(kind: str, spec: dict[str, Any]) -> VaultClusterPolicySpec:
-    model = VaultPolicySpec if kind == "VaultPolicy" else VaultClusterPolicySpec
-    return model.model_validate(spec)
-
-
-def acl_path(vault_name: str) -> str:
-    return f"sys/policies/acl/{vault_name}"
 
 
 def boundary_violation(obj: PolicyObject) -> str | None:
@@ -151,6 +127,10 @@ async def sync_policy(obj: PolicyObject, client: BorrowedClient, identity: str, 
     outcome.wrote = True
     written = f"Vault policy {vault_name} written ({len(obj.spec.rules)} rules)"
     outcome.event = ("Normal", "DriftCorrected" if unchanged else "Synced", written)
+    if status.vault_name and status.vault_name != vault_name and status.last_applied_hash:
+        left = await drop_stale_name(client, status.vault_name, obj)
+        outcome.event = ("Warning", "StaleVaultNameKept", f"{written}; {left}") if left else (
+            "Normal", "Renamed", f"{written}; {status.vault_name} deleted")
     if unchanged and live is not None:
         outcome.drop_annotation = ALLOW_DESTRUCTIVE  # single use, as in the replaced operator
     return outcome

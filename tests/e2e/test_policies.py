@@ -241,3 +241,19 @@ def test_policies_sync_once_their_connection_recovers(fake_kube: FakeKube, vault
     wait_policy(fake_kube, "app", _ready, "synced after the connection recovered")
     wait_policy(fake_kube, "shared", _ready, "synced after the connection recovered", namespace=None)
     assert policy_text(root, NAME) == EXPECTED
+
+
+def test_a_new_cluster_name_moves_the_policy_to_its_new_name(
+        fake_kube: FakeKube, vault_acl: OpenBaoServer, operator_identity: OperatorIdentity) -> None:
+    root = vault_acl.client()
+    fake_kube.create_vaultconnection("vault", k8s_spec(vault_acl.url, interval="30s"))
+    create_policy(fake_kube, "app", {"connectionRef": "vault", "rules": RULES})
+    for cluster, expected in (("E2E", NAME), ("Blue", "vao.blue.default.app")):
+        access = AccessSettings(cluster_name=cluster, resync_seconds=RESYNC)
+        with run_operator(fake_kube.connection_info(), identity=operator_identity, access=access,
+                          backoff=Backoff(base=0.2, cap=2.0, login_floor=0.5)):
+            wait_policy(fake_kube, "app", lambda s, name=expected: _ready(s) and s.get("vaultName") == name,
+                        f"synced as {expected}")
+    assert "# cluster: blue\n" in (policy_text(root, "vao.blue.default.app") or "")
+    assert policy_text(root, NAME) is None  # the name recorded before, deleted once the new one was written
+    assert "Renamed" in {e["reason"] for e in fake_kube.list_events(involved_name="app")}

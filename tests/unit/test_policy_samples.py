@@ -11,7 +11,7 @@ import yaml
 
 from vault_access_operator.access.hcl import owner_record, render_policy
 from vault_access_operator.access.hcl_parse import parse_policy
-from vault_access_operator.access.policy_sync import parse_spec
+from vault_access_operator.access.policy_object import parse_spec
 from vault_access_operator.kinds import KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
