@@ -49,7 +49,8 @@ def applied(kubectl: Kubectl) -> Kubectl:
 
 def test_apply_of_the_crds_serves_the_kind_and_is_established(kubectl: Kubectl, fake_kube: FakeKube) -> None:
     first = kubectl("apply", "-f", "-", stdin=crds_yaml()).stdout
-    assert first.split("\n")[0] == "customresourcedefinition.apiextensions.k8s.io/vaultconnections.vault.platform.io created"
+    crd = "customresourcedefinition.apiextensions.k8s.io/vaultconnections.vault.platform.io"
+    assert first.split("\n")[0] == f"{crd} created"
     assert first.count(" created") == 3
     assert "unchanged" in kubectl("apply", "-f", "-", stdin=crds_yaml()).stdout
     waited = kubectl("wait", "--for=condition=Established", "crd/vaultconnections.vault.platform.io", "--timeout=10s")
