@@ -187,6 +187,10 @@ class OperatorApp:
         """An access object (VaultPolicy, ...) was added or changed."""
         self.access.observe(self.access_kinds[kind.kind], body)
 
+    async def forget_access(self, kind: KindDefinition, body: dict[str, Any]) -> None:
+        """An access object is gone from the API: stop its worker."""
+        await self.access.forget(kind, body)
+
     async def delete_access(self, kind: KindDefinition, body: dict[str, Any], retry: int) -> float | None:
         """An access object is being deleted: None once Vault is done with, else seconds until the next try."""
         return await self.access.delete(self.access_kinds[kind.kind], body, retry)

@@ -99,6 +99,8 @@ def _access_handlers(registry: kopf.OperatorRegistry, app: OperatorApp, kind: Ki
     async def seen(event: kopf.RawEvent, **_: Any) -> None:
         if event.get("type") in (None, "ADDED", "MODIFIED"):
             app.observe_access(kind, dict(event["object"]))
+        elif event.get("type") == "DELETED":  # gone (normally after our finalizer): stop its worker
+            await app.forget_access(kind, dict(event["object"]))
 
     @kopf.on.delete(*resource, registry=registry, retries=None)
     async def deleted(body: kopf.Body, retry: int, **_: Any) -> None:

@@ -138,7 +138,10 @@ class AccessController:
         except Exception as error:  # a bug: keep the worker alive, say so on the object
             log.exception("%s %s: sync pass failed", key[0], "/".join(p for p in key[1:] if p))
             outcome = Outcome("Error", (False, "InternalError", f"internal error: {type(error).__name__}"), "retry")
-        await self._report(tracked, raw, outcome)
+        try:
+            await self._report(tracked, raw, outcome)
+        except Exception as error:  # the API server may be down: the next pass reports again
+            log.warning("%s %s: not reported: %s", key[0], key[2], REDACTOR(str(error)))
         return outcome
 
     async def delete(self, adapter: KindAdapter, raw: dict[str, Any], retry: int) -> float | None:
