@@ -15,12 +15,16 @@ from typing import Any
 import aiohttp
 import kopf
 
+from .access.controller import AccessController
+from .access.naming import cluster_name_from_env
+from .access.policy_adapter import PolicyAdapter
+from .access.settings import AccessSettings
 from .admission import admit
 from .clock import Clock, utc_now
 from .context import CoreAuthContext, OperatorIdentity
 from .events import EventEmitter, ObjectRef
 from .follow import SpecFollower
-from .kinds import VAULT_CONNECTION
+from .kinds import VAULT_CLUSTER_POLICY, VAULT_CONNECTION, VAULT_POLICY, KindDefinition
 from .kube import KubeClient, ObjectStatus
 from .lifecycle import Backoff
 from .manager import ConnectionManager
@@ -48,6 +52,7 @@ class OperatorConfig:
     events_namespace: str | None = None  # events of cluster-scoped objects; default: operator namespace
     metrics_port: int | None = None  # serve Prometheus metrics here; None: do not serve
     trust: TrustPolicy = dataclasses.field(default_factory=TrustPolicy)  # what a VaultConnection may use
+    access: AccessSettings = dataclasses.field(default_factory=AccessSettings)  # VaultPolicy and the like
 
     @classmethod
     def from_env(cls) -> OperatorConfig:
@@ -56,7 +61,8 @@ class OperatorConfig:
             namespace=os.environ.get("OPERATOR_NAMESPACE") or _pod_namespace() or OperatorIdentity.namespace,
             service_account=os.environ.get("OPERATOR_SERVICE_ACCOUNT") or OperatorIdentity.service_account,
         )
-        return cls(identity=identity, trust=policy_from_env(os.environ))
+        access = AccessSettings(cluster_name=cluster_name_from_env(os.environ))
+        return cls(identity=identity, trust=policy_from_env(os.environ), access=access)
 
 
 def _pod_namespace() -> str | None:
@@ -105,6 +111,17 @@ class OperatorApp:
         self.metrics.watch(self.manager.observations, self.registry)
         self.specs = SpecFollower(self.manager.apply)
         self._following: asyncio.Task[None] | None = None
+        self.access_kinds = {kind.kind: PolicyAdapter(kind, config.access)
+                             for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY)}
+        self._access: AccessController | None = None
+
+    @property
+    def access(self) -> AccessController:
+        """The controller of the access kinds (made on first use, on the operator's event loop)."""
+        if self._access is None:
+            self._access = AccessController(self.connections, self.kube, self.post_event, self.config.access,
+                                            self.clock)
+        return self._access
 
     def serve_metrics(self) -> None:
         if self.config.metrics_port is not None:
@@ -166,6 +183,18 @@ class OperatorApp:
     async def reconcile(self, name: str, uid: str | None, generation: int | None, spec: dict[str, Any]) -> None:
         await self.manager.apply(name, generation, dict(spec), uid=uid)
 
+    def observe_access(self, kind: KindDefinition, body: dict[str, Any]) -> None:
+        """An access object (VaultPolicy, ...) was added or changed."""
+        self.access.observe(self.access_kinds[kind.kind], body)
+
+    async def forget_access(self, kind: KindDefinition, body: dict[str, Any]) -> None:
+        """An access object is gone from the API: stop its worker."""
+        await self.access.forget(kind, body)
+
+    async def delete_access(self, kind: KindDefinition, body: dict[str, Any], retry: int) -> float | None:
+        """An access object is being deleted: None once Vault is done with, else seconds until the next try."""
+        return await self.access.delete(self.access_kinds[kind.kind], body, retry)
+
     def start(self) -> None:
         """Start following spec changes (call on the operator's event loop)."""
         if self._following is None:
@@ -183,6 +212,8 @@ class OperatorApp:
         if self._following is not None:
             self._following.cancel()
         await self.specs.close()
+        if self._access is not None:
+            await self._access.close()
         try:
             await asyncio.wait_for(self.manager.stop_all(revoke=True), SHUTDOWN_REVOKE_SECONDS)
         except TimeoutError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 
@@ -58,6 +59,9 @@ def main() -> None:
 @click.option("--vault-address", "vault_addresses", multiple=True, metavar="GLOB",
               help="Vault address a VaultConnection may use, as a glob on scheme://host:port (repeatable; "
               "default: any). Env VAO_VAULT_ADDRESSES.")
+@click.option("--cluster-name", default=None, metavar="NAME",
+              help="This operator's identity in the names of the Vault objects it writes "
+              "(vao.<name>.<namespace>.<object>; lower-cased; default: default). Env VAO_CLUSTER_NAME.")
 @click.option("-v", "--verbose", is_flag=True, help="Also log kopf's line per handled watch event (INFO).")
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
 @click.option("--debug", is_flag=True, help="Log at DEBUG level.")
@@ -74,6 +78,7 @@ def run(
     max_token_lifetime: str | None,
     allow_mounted_token: bool | None,
     vault_addresses: tuple[str, ...],
+    cluster_name: str | None,
     verbose: bool,
     quiet: bool,
     debug: bool,
@@ -96,6 +101,8 @@ def run(
     except ValueError as error:  # names the flag or the VAO_* variable
         raise click.UsageError(str(error)) from None
     config.metrics_port = metrics_port or None
+    if cluster_name:
+        config.access = dataclasses.replace(config.access, cluster_name=cluster_name)
     # Logging is set up once the flags are known good: a refused flag leaves the process's loggers as they were.
     kopf.configure(debug=debug, quiet=quiet and not debug)  # INFO by default
     if not (verbose or debug):
@@ -136,11 +143,18 @@ def plugins() -> None:
 
 
 @main.command()
-def crds() -> None:
+@click.option("--kind", "kind_name", default=None, metavar="KIND",
+              help="Print only this kind's CRD (e.g. VaultPolicy); the chart keeps one file per kind.")
+def crds(kind_name: str | None) -> None:
     """Print the CustomResourceDefinitions (kubectl apply -f -)."""
     from .crd import render_crds
+    from .kinds import KINDS
 
-    click.echo(render_crds(), nl=False)
+    kinds = [kind for kind in KINDS if kind_name in (None, kind.kind)]
+    if not kinds:
+        raise click.UsageError(f"--kind {kind_name}: not a kind of this operator (one of "
+                               + ", ".join(kind.kind for kind in KINDS) + ")")
+    click.echo(render_crds(kinds), nl=False)
 
 
 @main.command("api-docs")

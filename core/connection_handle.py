@@ -64,6 +64,12 @@ class ConnectionHandle:
         return slot.obs.message if slot else ""
 
     @property
+    def spec(self) -> Any:
+        """The validated VaultConnectionSpec the connection runs with (None without a runtime)."""
+        slot = self._slot
+        return slot.runtime.validated.spec if slot is not None and slot.runtime is not None else None
+
+    @property
     def token_generation(self) -> int:
         slot = self._slot
         return slot.generation if slot else 0

@@ -9,7 +9,7 @@ from typing import Any
 import kopf
 
 from .app import SHUTDOWN_REVOKE_SECONDS, OperatorApp
-from .kinds import VAULT_CONNECTION
+from .kinds import VAULT_CLUSTER_POLICY, VAULT_CONNECTION, VAULT_POLICY, KindDefinition
 from .redact import install_log_redaction
 
 FINALIZER = "vault.platform.io/finalizer"
@@ -80,8 +80,39 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         else:
             await app.release(name, uid)
 
+    for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY):
+        _access_handlers(registry, app, kind)
+
     @kopf.on.cleanup(registry=registry)
     async def cleanup(**_: Any) -> None:
         await app.shutdown()
 
     return registry
+
+
+def _access_handlers(registry: kopf.OperatorRegistry, app: OperatorApp, kind: KindDefinition) -> None:
+    """An access kind: every watch event goes to its controller (no kopf state is stored); deletion runs
+    behind the finalizer and retries with backoff until Vault is done with."""
+    resource = (kind.group, kind.version, kind.plural)
+
+    @kopf.on.event(*resource, registry=registry)
+    async def seen(event: kopf.RawEvent, **_: Any) -> None:
+        if event.get("type") in (None, "ADDED", "MODIFIED"):
+            app.observe_access(kind, dict(event["object"]))
+        elif event.get("type") == "DELETED":  # gone (normally after our finalizer): stop its worker
+            await app.forget_access(kind, dict(event["object"]))
+
+    @kopf.on.delete(*resource, registry=registry, retries=None)
+    async def deleted(body: kopf.Body, retry: int, **_: Any) -> None:
+        delay = await app.delete_access(kind, _plain(body), retry)
+        if delay is not None:
+            raise kopf.TemporaryError("the Vault object is not deleted yet (see the status)", delay=delay)
+
+
+def _plain(value: Any) -> Any:
+    """kopf's views as plain dicts and lists."""
+    if hasattr(value, "items"):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

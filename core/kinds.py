@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from .access.policy_models import CONDITION_TYPES as POLICY_CONDITIONS
+from .access.policy_models import PolicyStatus, VaultClusterPolicySpec, VaultPolicySpec
 from .conditions import StatusModel
 from .events import ObjectRef
 from .models import VaultConnectionSpec
@@ -88,5 +90,35 @@ VAULT_CONNECTION = KindDefinition(
     ),
 )
 
+#: The replaced operator's columns for both policy kinds.
+_POLICY_COLUMNS = (
+    PrinterColumn("Vault Name", "string", ".status.vaultName"),
+    PrinterColumn("Phase", "string", ".status.phase"),
+    PrinterColumn("Rules", "integer", ".status.rulesCount"),
+    PrinterColumn("Age", "date", ".metadata.creationTimestamp"),
+)
+
+VAULT_POLICY = KindDefinition(
+    kind="VaultPolicy",
+    plural="vaultpolicies",
+    scope="Namespaced",
+    spec_model=VaultPolicySpec,
+    status_model=PolicyStatus,
+    printer_columns=_POLICY_COLUMNS,
+    short_names=("vp",),
+    condition_types=POLICY_CONDITIONS,
+)
+
+VAULT_CLUSTER_POLICY = KindDefinition(
+    kind="VaultClusterPolicy",
+    plural="vaultclusterpolicies",
+    scope="Cluster",
+    spec_model=VaultClusterPolicySpec,
+    status_model=PolicyStatus,
+    printer_columns=_POLICY_COLUMNS,
+    short_names=("vcp",),
+    condition_types=POLICY_CONDITIONS,
+)
+
 #: Every kind the operator serves; ``vault-access-operator crds`` prints a CRD for each.
-KINDS: tuple[KindDefinition, ...] = (VAULT_CONNECTION,)
+KINDS: tuple[KindDefinition, ...] = (VAULT_CONNECTION, VAULT_POLICY, VAULT_CLUSTER_POLICY)

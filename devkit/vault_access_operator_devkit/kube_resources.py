@@ -51,6 +51,11 @@ class ResourceSpec:
 VAULTCONNECTIONS = ResourceSpec("vault.platform.io", "v1alpha1", "vaultconnections", "VaultConnection",
                                 namespaced=False, subresources=("status",))
 
+VAULTPOLICIES = ResourceSpec("vault.platform.io", "v1alpha1", "vaultpolicies", "VaultPolicy",
+                             namespaced=True, subresources=("status",), short_names=("vp",))
+VAULTCLUSTERPOLICIES = ResourceSpec("vault.platform.io", "v1alpha1", "vaultclusterpolicies", "VaultClusterPolicy",
+                                    namespaced=False, subresources=("status",), short_names=("vcp",))
+
 CRDS = ResourceSpec("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition",
                     namespaced=False, subresources=("status",), short_names=("crd", "crds"))
 
@@ -64,6 +69,8 @@ DEFAULT_RESOURCES: tuple[ResourceSpec, ...] = (
     ResourceSpec("", "v1", "events", "Event", namespaced=True, short_names=("ev",)),
     ResourceSpec("coordination.k8s.io", "v1", "leases", "Lease", namespaced=True),
     VAULTCONNECTIONS,
+    VAULTPOLICIES,
+    VAULTCLUSTERPOLICIES,
     CRDS,  # applying one serves its kinds (kube_crds)
     # kopf's peering resources: served so that kopf without --standalone does not choke.
     ResourceSpec("kopf.dev", "v1", "clusterkopfpeerings", "ClusterKopfPeering", namespaced=False),

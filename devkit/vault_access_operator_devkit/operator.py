@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import kopf
 
+from vault_access_operator.access.settings import AccessSettings
 from vault_access_operator.app import OperatorApp, OperatorConfig
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.handlers import build_registry
@@ -48,6 +49,7 @@ def run_operator(
     priority: int | None = None,
     configure: Callable[[kopf.OperatorSettings], None] | None = None,
     trust: TrustPolicy | None = None,
+    access: AccessSettings | None = None,
 ) -> Iterator[RunningOperator]:
     """Start the operator against ``connection`` and stop it (cleanly) when the block ends.
 
@@ -66,6 +68,7 @@ def run_operator(
         events_namespace=events_namespace,
         metrics_port=metrics_port,
         trust=trust or TrustPolicy(),
+        access=access or AccessSettings(),
     )
     app = OperatorApp(config, registry=registry)
     ready, stop = threading.Event(), threading.Event()

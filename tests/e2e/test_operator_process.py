@@ -52,7 +52,15 @@ def test_plugins_command_lists_methods_and_packages() -> None:
 
 def test_crds_command_prints_the_crd() -> None:
     result = CliRunner().invoke(main, ["crds"])
-    crd = yaml.safe_load(result.output)
+    crds = list(yaml.safe_load_all(result.output))
+    assert [c["metadata"]["name"] for c in crds] == [
+        "vaultconnections.vault.platform.io", "vaultpolicies.vault.platform.io",
+        "vaultclusterpolicies.vault.platform.io"]
+    assert [c["spec"]["names"].get("shortNames") for c in crds] == [None, ["vp"], ["vcp"]]
+    one = CliRunner().invoke(main, ["crds", "--kind", "VaultPolicy"])
+    assert [c["metadata"]["name"] for c in yaml.safe_load_all(one.output)] == ["vaultpolicies.vault.platform.io"]
+    assert CliRunner().invoke(main, ["crds", "--kind", "Nope"]).exit_code == 2
+    crd = crds[0]
     assert crd["metadata"]["name"] == "vaultconnections.vault.platform.io"
     assert crd["spec"]["scope"] == "Cluster"
     columns = [c["name"] for c in crd["spec"]["versions"][0]["additionalPrinterColumns"]]

@@ -49,12 +49,15 @@ def applied(kubectl: Kubectl) -> Kubectl:
 
 def test_apply_of_the_crds_serves_the_kind_and_is_established(kubectl: Kubectl, fake_kube: FakeKube) -> None:
     first = kubectl("apply", "-f", "-", stdin=crds_yaml()).stdout
-    assert first.strip() == "customresourcedefinition.apiextensions.k8s.io/vaultconnections.vault.platform.io created"
+    crd = "customresourcedefinition.apiextensions.k8s.io/vaultconnections.vault.platform.io"
+    assert first.split("\n")[0] == f"{crd} created"
+    assert first.count(" created") == 3
     assert "unchanged" in kubectl("apply", "-f", "-", stdin=crds_yaml()).stdout
     waited = kubectl("wait", "--for=condition=Established", "crd/vaultconnections.vault.platform.io", "--timeout=10s")
     assert "condition met" in waited.stdout
-    assert kubectl("get", "crds", "-o", "name").stdout.split() == [
-        "customresourcedefinition.apiextensions.k8s.io/vaultconnections.vault.platform.io"]
+    assert kubectl("get", "crds", "-o", "name").stdout.split() == sorted(
+        f"customresourcedefinition.apiextensions.k8s.io/{plural}.vault.platform.io"
+        for plural in ("vaultconnections", "vaultpolicies", "vaultclusterpolicies"))
 
 
 def test_apply_creates_then_patches_with_the_last_applied_annotation(applied: Kubectl, fake_kube: FakeKube) -> None:
@@ -86,6 +89,25 @@ def test_get_prints_the_crd_printer_columns(applied: Kubectl, fake_kube: FakeKub
     row = applied("get", "vaultconnection", "vault-k8s").stdout.splitlines()[1].split()
     assert row[:5] == ["vault-k8s", "https://vault.example.com:8200", "Active", "true", "2.1.0"]
     assert row[5].endswith("s")  # an age such as 0s or 3s
+
+
+POLICY = """apiVersion: vault.platform.io/v1alpha1
+kind: VaultPolicy
+metadata: {name: app, namespace: default}
+spec:
+  connectionRef: vault-k8s
+  rules: [{path: "secret/data/{{namespace}}/*", capabilities: [read]}]
+"""
+
+
+def test_get_vp_prints_vault_name_phase_rules_and_age(applied: Kubectl, fake_kube: FakeKube) -> None:
+    applied("apply", "-f", "-", stdin=POLICY)
+    fake_kube.call("PATCH", "/apis/vault.platform.io/v1alpha1/namespaces/default/vaultpolicies/app/status",
+                   json={"status": {"phase": "Active", "vaultName": "vao.default.default.app", "rulesCount": 1}},
+                   headers={"Content-Type": "application/merge-patch+json"})
+    lines = applied("get", "vp", "-n", "default").stdout.splitlines()
+    assert lines[0].split() == ["NAME", "VAULT", "NAME", "PHASE", "RULES", "AGE"]
+    assert lines[1].split()[:4] == ["app", "vao.default.default.app", "Active", "1"]
 
 
 def test_get_prints_columns_for_built_in_kinds(kubectl: Kubectl, fake_kube: FakeKube) -> None:

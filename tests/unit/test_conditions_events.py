@@ -11,7 +11,7 @@ import yaml
 from vault_access_operator.conditions import Condition, Conditions, StatusModel, find, status_body
 from vault_access_operator.crd import render_crds
 from vault_access_operator.events import EVENT_MESSAGE_LIMIT, EventEmitter, ObjectRef
-from vault_access_operator.kinds import KINDS, VAULT_CONNECTION, KindDefinition, PrinterColumn
+from vault_access_operator.kinds import VAULT_CONNECTION, KindDefinition, PrinterColumn
 from vault_access_operator.models import SpecModel
 from vault_access_operator.redact import Redactor
 
@@ -123,7 +123,7 @@ def test_crds_renders_one_document_per_kind_with_its_names_scope_and_columns() -
     policy = KindDefinition(kind="VaultPolicy", plural="vaultpolicies", scope="Namespaced", spec_model=_PolicySpec,
                             status_model=_PolicyStatus, short_names=("vp",),
                             printer_columns=(PrinterColumn("Phase", "string", ".status.phase"),))
-    documents = list(yaml.safe_load_all(render_crds([*KINDS, policy])))
+    documents = list(yaml.safe_load_all(render_crds([VAULT_CONNECTION, policy])))
     assert [d["metadata"]["name"] for d in documents] == ["vaultconnections.vault.platform.io",
                                                           "vaultpolicies.vault.platform.io"]
     spec = documents[1]["spec"]

@@ -14,15 +14,19 @@ import yaml
 
 from vault_access_operator.apidocs import render_api_reference
 from vault_access_operator.crd import render_crds
+from vault_access_operator.kinds import KINDS, KindDefinition
 
 ROOT = Path(__file__).resolve().parents[2]
-CRD_FILE = ROOT / "charts/vault-access-operator/crds/vaultconnections.yaml"
+CRD_DIR = ROOT / "charts/vault-access-operator/crds"
+CRD_FILE = CRD_DIR / "vaultconnections.yaml"
 API_DOC = ROOT / "docs/api-reference.md"
 
 
-def test_committed_crd_matches_the_models() -> None:
-    assert CRD_FILE.read_text() == render_crds(), (
-        "the CRD is stale: run `vault-access-operator crds > charts/vault-access-operator/crds/vaultconnections.yaml`")
+@pytest.mark.parametrize("kind", KINDS, ids=[kind.kind for kind in KINDS])
+def test_committed_crd_matches_the_models(kind: KindDefinition) -> None:
+    path = CRD_DIR / f"{kind.plural}.yaml"
+    assert path.exists() and path.read_text() == render_crds([kind]), (
+        f"the CRD is stale: run `vault-access-operator crds --kind {kind.kind} > {path.relative_to(ROOT)}`")
 
 
 def test_committed_api_reference_matches_the_models() -> None:
@@ -30,8 +34,9 @@ def test_committed_api_reference_matches_the_models() -> None:
         "docs/api-reference.md is stale: run `vault-access-operator api-docs > docs/api-reference.md`")
 
 
-def test_crd_is_a_valid_manifest() -> None:
-    kubernetes_validate.validate(yaml.safe_load(CRD_FILE.read_text()), "1.30", strict=True)
+@pytest.mark.parametrize("kind", KINDS, ids=[kind.kind for kind in KINDS])
+def test_crd_is_a_valid_manifest(kind: KindDefinition) -> None:
+    kubernetes_validate.validate(yaml.safe_load((CRD_DIR / f"{kind.plural}.yaml").read_text()), "1.30", strict=True)
 
 
 def crd_schema() -> dict[str, Any]:

@@ -1,0 +1,182 @@
+"""Runs the sync passes of access objects: one worker per object, woken by its changes and its connection's.
+
+Generic for every access kind: a :class:`KindAdapter` does the kind's pass; this module keeps the objects,
+borrows their connection (never a token), schedules passes (resync with jitter, retries with backoff, or a
+wait for a change), writes status only when it changed, and posts an event on every transition.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import random
+from typing import Any, Protocol
+
+from ..clock import Clock
+from ..conditions import status_body
+from ..connection_handle import ConnectionChange, ConnectionHandle
+from ..connections import ConnectionRegistry
+from ..events import EventEmitter, EventPoster
+from ..kinds import KindDefinition
+from ..kube import KubeClient
+from ..redact import REDACTOR
+from .outcome import Outcome
+from .policy_delete import Deletion
+from .settings import AccessSettings
+from .status_writer import StatusWriter, next_status, previous_status
+
+log = logging.getLogger(__name__)
+Key = tuple[str, str | None, str]  # kind, namespace, name
+
+
+class KindAdapter(Protocol):
+    kind: KindDefinition
+
+    async def run_pass(self, raw: dict[str, Any], handle: ConnectionHandle | None, drift_check: bool) -> Outcome: ...
+
+    async def run_delete(self, raw: dict[str, Any], handle: ConnectionHandle | None) -> Deletion: ...
+
+
+@dataclasses.dataclass
+class Tracked:
+    adapter: KindAdapter
+    raw: dict[str, Any]
+    wake: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+    status: dict[str, Any] | None = None  # the status this operator last wrote (it is the only writer)
+    failures: int = 0
+    seen: tuple[Any, ...] = ()  # generation and annotations: what a pass depends on besides status
+
+    @property
+    def connection(self) -> str | None:
+        ref = (self.raw.get("spec") or {}).get("connectionRef")
+        return ref if isinstance(ref, str) else None
+
+
+def _essence(raw: dict[str, Any]) -> tuple[Any, ...]:
+    meta = raw.get("metadata") or {}
+    return meta.get("uid"), meta.get("generation"), sorted((meta.get("annotations") or {}).items())
+
+
+class AccessController:
+    def __init__(self, connections: ConnectionRegistry, kube: KubeClient, post: EventPoster,
+                 settings: AccessSettings, clock: Clock, rng: random.Random | None = None) -> None:
+        self.connections, self.settings = connections, settings
+        self.status = StatusWriter(kube, clock)
+        self._post = post
+        self._rng = rng or random.Random()
+        self._objects: dict[Key, Tracked] = {}
+        self._unsubscribe = connections.subscribe(self._connection_changed)
+
+    @staticmethod
+    def key(kind: KindDefinition, raw: dict[str, Any]) -> Key:
+        meta = raw.get("metadata") or {}
+        return kind.kind, meta.get("namespace") if kind.scope == "Namespaced" else None, str(meta.get("name"))
+
+    def observe(self, adapter: KindAdapter, raw: dict[str, Any]) -> None:
+        """The object as last seen (an add or a change); a pass follows if what it depends on changed."""
+        key = self.key(adapter.kind, raw)
+        if (raw.get("metadata") or {}).get("deletionTimestamp"):
+            return  # the delete handler owns it now
+        tracked = self._objects.get(key)
+        if tracked is None:
+            tracked = self._objects[key] = Tracked(adapter, raw)
+            tracked.task = asyncio.create_task(self._work(key, tracked), name=f"sync {key}")
+            return
+        tracked.raw = raw
+        if _essence(raw) != tracked.seen:
+            tracked.wake.set()
+
+    async def forget(self, kind: KindDefinition, raw: dict[str, Any]) -> None:
+        tracked = self._objects.pop(self.key(kind, raw), None)
+        if tracked is not None and tracked.task is not None:
+            tracked.task.cancel()
+            await asyncio.gather(tracked.task, return_exceptions=True)
+
+    async def close(self) -> None:
+        self._unsubscribe()
+        for tracked in list(self._objects.values()):
+            if tracked.task is not None:
+                tracked.task.cancel()
+        await asyncio.gather(*(t.task for t in self._objects.values() if t.task), return_exceptions=True)
+        self._objects.clear()
+
+    def _connection_changed(self, change: ConnectionChange) -> None:
+        # Turning Active (or going away, or leaving Active): the dependants' passes say so and, once Active,
+        # sync. A re-login inside Active (a new token) changes nothing for them.
+        if change.active or change.removed or change.phase != "Active":
+            for tracked in self._objects.values():
+                if tracked.connection == change.name:
+                    tracked.wake.set()
+
+    async def _work(self, key: Key, tracked: Tracked) -> None:
+        drift_check = False
+        while True:
+            tracked.wake.clear()
+            tracked.seen = _essence(tracked.raw)
+            outcome = await self._pass(key, tracked, drift_check)
+            if outcome.then == "retry":
+                tracked.failures += 1
+                delay: float | None = self.settings.retry_delay(tracked.failures, self._rng)
+            else:
+                tracked.failures = 0
+                delay = self.settings.resync_delay(self._rng) if outcome.then == "resync" else None
+            try:
+                await asyncio.wait_for(tracked.wake.wait(), delay)
+                drift_check = False
+            except TimeoutError:
+                drift_check = True
+
+    async def _pass(self, key: Key, tracked: Tracked, drift_check: bool) -> Outcome:
+        adapter = tracked.adapter
+        raw = {**tracked.raw, "status": tracked.status if tracked.status is not None else tracked.raw.get("status")}
+        ref = tracked.connection
+        handle = self.connections.get(ref) if ref else None
+        try:
+            outcome = await adapter.run_pass(raw, handle, drift_check)
+        except Exception as error:  # a bug: keep the worker alive, say so on the object
+            log.exception("%s %s: sync pass failed", key[0], "/".join(p for p in key[1:] if p))
+            outcome = Outcome("Error", (False, "InternalError", f"internal error: {type(error).__name__}"), "retry")
+        try:
+            await self._report(tracked, raw, outcome)
+        except Exception as error:  # the API server may be down: the next pass reports again
+            log.warning("%s %s: not reported: %s", key[0], key[2], REDACTOR(str(error)))
+        return outcome
+
+    async def delete(self, adapter: KindAdapter, raw: dict[str, Any], retry: int) -> float | None:
+        """Undo the object in Vault before its finalizer goes: None when done, else seconds until the next try."""
+        await self.forget(adapter.kind, raw)
+        ref = (raw.get("spec") or {}).get("connectionRef")
+        handle = self.connections.get(ref) if isinstance(ref, str) else None
+        result = await adapter.run_delete(raw, handle)
+        events = self.events(adapter.kind, raw)
+        if result.done:
+            await events.post("Warning" if result.warning else "Normal", result.reason, result.message)
+            return None
+        outcome = Outcome("Deleting", (False, result.reason, result.message), "retry")
+        previous = previous_status(adapter.kind, raw.get("status"))
+        status = next_status(adapter.kind, previous, outcome, (raw.get("metadata") or {}).get("generation"),
+                             self.status.clock())
+        if await self.status.write(adapter.kind, raw, status, previous) or retry == 0:
+            await events.post("Warning", result.reason, result.message)
+        return self.settings.retry_delay(retry + 1, self._rng)
+
+    def events(self, kind: KindDefinition, raw: dict[str, Any]) -> EventEmitter:
+        meta = raw.get("metadata") or {}
+        ref = kind.ref(meta.get("name", ""), meta.get("namespace"), meta.get("uid"))
+        return EventEmitter(lambda: ref, self._post, REDACTOR)
+
+    async def _report(self, tracked: Tracked, raw: dict[str, Any], outcome: Outcome) -> None:
+        kind = tracked.adapter.kind
+        previous = previous_status(kind, raw.get("status"))
+        generation = (raw.get("metadata") or {}).get("generation")
+        status = next_status(kind, previous, outcome, generation, self.status.clock())
+        changed = await self.status.write(kind, raw, status, previous)
+        if changed:
+            tracked.status = status_body(status)
+        if outcome.event is not None and (changed or outcome.wrote):
+            kind_of, reason, message = outcome.event
+            await self.events(kind, raw).post(kind_of, reason, message)
+        if outcome.drop_annotation:
+            await self.status.drop_annotation(kind, raw, outcome.drop_annotation)

@@ -1,0 +1,45 @@
+"""What one sync pass of an access object decided: the status to show, an event, and when to look again.
+
+Generic for every access kind: the pass (a kind's own module) decides, the controller (controller.py) writes
+the status only when it changed, posts the event, and schedules the next pass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Literal
+
+from ..conditions import ConditionStatus
+
+ConditionValue = tuple[bool | ConditionStatus, str, str]
+
+#: resync: all is well, look again at the drift interval; wait: until the object or its connection changes;
+#: retry: a failure that may pass, with backoff.
+Then = Literal["resync", "wait", "retry"]
+
+ANNOTATION_PREFIX = "vault.platform.io/"
+ADOPT = ANNOTATION_PREFIX + "adopt"
+ALLOW_DESTRUCTIVE = ANNOTATION_PREFIX + "allow-destructive"
+DRY_RUN = ANNOTATION_PREFIX + "dry-run"
+RECONCILE_NOW = ANNOTATION_PREFIX + "reconcile-now"
+
+
+def flag(annotations: dict[str, str], key: str) -> bool:
+    """The replaced operator's annotation switches: on only for the exact value "true"."""
+    return annotations.get(key) == "true"
+
+
+@dataclasses.dataclass
+class Outcome:
+    phase: str
+    ready: tuple[bool, str, str]  # status, reason, message
+    then: Then
+    conditions: dict[str, ConditionValue] = dataclasses.field(default_factory=dict)
+    fields: dict[str, Any] = dataclasses.field(default_factory=dict)  # status fields to set (snake_case)
+    event: tuple[str, str, str] | None = None  # (Normal|Warning, reason, message)
+    wrote: bool = False  # Vault was written in this pass
+    drop_annotation: str | None = None  # a single-use annotation that was used up
+
+    @property
+    def message(self) -> str:
+        return self.ready[2]

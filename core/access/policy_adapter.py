@@ -1,0 +1,80 @@
+"""VaultPolicy and VaultClusterPolicy for the access controller: from the object to a sync pass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+
+from ..connection_handle import ConnectionHandle
+from ..kinds import VAULT_CLUSTER_POLICY, VAULT_POLICY, KindDefinition
+from .outcome import Outcome
+from .policy_delete import Deletion, delete_policy
+from .policy_models import PolicyStatus
+from .policy_object import PolicyObject, parse_spec
+from .policy_sync import parse_failure, sync_policy
+from .settings import AccessSettings
+from .tenancy import tenancy_for
+
+DEFAULT_DRIFT_MODE = "detect"
+DRIFT_MODES = ("ignore", "detect", "correct")
+
+
+def drift_mode_of(own: str | None, spec: Any) -> str:
+    """The object's driftMode, else the connection's spec.defaults.driftMode, else detect."""
+    defaults = getattr(spec, "defaults", None) or {}
+    inherited = defaults.get("driftMode") if isinstance(defaults, dict) else None
+    return own or (inherited if inherited in DRIFT_MODES else DEFAULT_DRIFT_MODE)
+
+
+def waiting(status: PolicyStatus, handle: ConnectionHandle | None, ref: str) -> Outcome:
+    if handle is None:
+        reason = "ConnectionNotFound"
+        text = f"VaultConnection {ref} (spec.connectionRef) does not exist or is not served by this operator"
+    else:
+        reason, text = "ConnectionNotReady", handle.not_ready().message
+    text += "; the policy syncs as soon as it is Active"
+    return Outcome(status.phase or "Pending", (False, reason, text), "wait",
+                   conditions={"ConnectionReady": (False, reason, text)}, event=("Warning", reason, text))
+
+
+def _status(body: Any) -> PolicyStatus:
+    try:
+        return PolicyStatus.model_validate(body or {})
+    except ValueError:  # written by something else: start afresh
+        return PolicyStatus()
+
+
+class PolicyAdapter:
+    def __init__(self, kind: KindDefinition, settings: AccessSettings) -> None:
+        assert kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY)
+        self.kind, self.settings = kind, settings
+
+    def policy_object(self, raw: dict[str, Any]) -> PolicyObject:
+        meta = raw.get("metadata") or {}
+        return PolicyObject(
+            kind=self.kind.kind, name=meta["name"],
+            namespace=meta.get("namespace") if self.kind.scope == "Namespaced" else None,
+            spec=parse_spec(self.kind.kind, raw.get("spec") or {}),
+            annotations=dict(meta.get("annotations") or {}),
+            status=_status(raw.get("status")),
+        )
+
+    async def run_pass(self, raw: dict[str, Any], handle: ConnectionHandle | None, drift_check: bool) -> Outcome:
+        try:
+            obj = self.policy_object(raw)
+        except pydantic.ValidationError as error:
+            return parse_failure(error)
+        if handle is None or not handle.active:
+            return waiting(obj.status, handle, obj.spec.connection_ref)
+        spec = handle.spec
+        tenancy = tenancy_for(getattr(spec, "tenancy", None), None)
+        mode = drift_mode_of(obj.spec.drift_mode, spec)
+        return await sync_policy(obj, handle.client(), self.settings.identity, mode, tenancy, drift_check)
+
+    async def run_delete(self, raw: dict[str, Any], handle: ConnectionHandle | None) -> Deletion:
+        try:
+            obj = self.policy_object(raw)
+        except pydantic.ValidationError:  # the API server checked the spec it stored: nothing to undo
+            return Deletion(True, "Deleted", "the spec does not parse; nothing deleted in Vault")
+        return await delete_policy(obj, handle, self.settings.identity)

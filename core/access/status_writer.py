@@ -1,0 +1,77 @@
+"""Writes an access object's status from a pass's :class:`Outcome`, only when it changed.
+
+The operator is the only writer of these statuses, so the status it last wrote is the truth its next pass
+starts from (a watch event may still carry an older one).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+from ..clock import Clock, rfc3339
+from ..conditions import Conditions, StatusModel, status_body
+from ..kinds import KindDefinition
+from ..kube import KubeClient
+from ..redact import REDACTOR
+from .outcome import Outcome
+
+log = logging.getLogger(__name__)
+CONDITION_ORDER = ("Ready", "Synced", "ConnectionReady", "Drifted", "DryRun")
+
+
+def previous_status(kind: KindDefinition, body: dict[str, Any] | None) -> StatusModel:
+    try:
+        return kind.status_model.model_validate(body or {})
+    except ValueError:  # written by something else (an older operator): start afresh
+        return kind.status_model()
+
+
+def next_status(kind: KindDefinition, previous: StatusModel, outcome: Outcome, generation: int | None,
+                now: datetime.datetime) -> StatusModel:
+    conditions = Conditions(getattr(previous, "conditions", []), now, generation)
+    ready, reason, message = outcome.ready
+    built: dict[str, tuple[Any, str, str]] = {"Ready": (ready, reason, message)}
+    if ready:
+        built["Synced"] = (True, "Succeeded", "")
+    built.update(outcome.conditions)
+    built.setdefault("ConnectionReady", (True, "ConnectionActive", ""))
+    for kind_name in CONDITION_ORDER + tuple(k for k in built if k not in CONDITION_ORDER):
+        if kind_name in built:
+            conditions.set(kind_name, *built[kind_name])
+        else:
+            conditions.keep(kind_name)
+    values = previous.model_dump()
+    values.update(outcome.fields, phase=outcome.phase, message=None if ready else message, conditions=conditions.all())
+    if outcome.wrote:
+        values["last_synced_at"] = rfc3339(now)
+    return kind.status_model.model_validate(values)
+
+
+class StatusWriter:
+    def __init__(self, kube: KubeClient, clock: Clock) -> None:
+        self.kube, self.clock = kube, clock
+
+    async def write(self, kind: KindDefinition, raw: dict[str, Any], status: StatusModel,
+                    previous: StatusModel) -> bool:
+        """Patch ``status`` unless it equals ``previous``; True when written."""
+        if status == previous:
+            return False
+        meta = raw.get("metadata") or {}
+        try:
+            await self.kube.patch_status(meta.get("name", ""), status_body(status), uid=meta.get("uid"), kind=kind,
+                                         namespace=meta.get("namespace"))
+        except Exception as error:  # the API server may be down: the next pass writes it
+            log.warning("%s %s: status not written: %s", kind.kind, meta.get("name"), REDACTOR(str(error)))
+            return False
+        return True
+
+    async def drop_annotation(self, kind: KindDefinition, raw: dict[str, Any], key: str) -> None:
+        meta = raw.get("metadata") or {}
+        path = kind.path(meta.get("name", ""), meta.get("namespace"))
+        patch = {"metadata": {"annotations": {key: None}}}
+        code, _ = await self.kube.request("PATCH", path, json=patch, what=f"removing annotation {key}",
+                                          headers={"Content-Type": "application/merge-patch+json"})
+        if code >= 300:
+            log.warning("%s %s: annotation %s not removed (HTTP %s)", kind.kind, meta.get("name"), key, code)
