@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import kopf
 
+from .access.tenancy import confinement_override
 from .admission import admit
 from .clock import Clock, utc_now
 from .context import CoreAuthContext, OperatorIdentity
@@ -25,6 +26,7 @@ from .kube import KubeClient, ObjectStatus
 from .lifecycle import Backoff
 from .manager import ConnectionManager
 from .metrics import Metrics
+from .models import Confinement
 from .redact import REDACTOR
 from .registry import ProviderRegistry, load_providers
 from .reporting import Reporter
@@ -48,6 +50,8 @@ class OperatorConfig:
     events_namespace: str | None = None  # events of cluster-scoped objects; default: operator namespace
     metrics_port: int | None = None  # serve Prometheus metrics here; None: do not serve
     trust: TrustPolicy = dataclasses.field(default_factory=TrustPolicy)  # what a VaultConnection may use
+    #: --tenancy-confinement / VAO_TENANCY_CONFINEMENT: namespace forces confinement on every connection.
+    tenancy_confinement: Confinement | None = None
 
     @classmethod
     def from_env(cls) -> OperatorConfig:
@@ -56,7 +60,11 @@ class OperatorConfig:
             namespace=os.environ.get("OPERATOR_NAMESPACE") or _pod_namespace() or OperatorIdentity.namespace,
             service_account=os.environ.get("OPERATOR_SERVICE_ACCOUNT") or OperatorIdentity.service_account,
         )
-        return cls(identity=identity, trust=policy_from_env(os.environ))
+        return cls(
+            identity=identity,
+            trust=policy_from_env(os.environ),
+            tenancy_confinement=confinement_override(None, os.environ),
+        )
 
 
 def _pod_namespace() -> str | None:

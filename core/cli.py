@@ -9,6 +9,7 @@ import random
 import click
 import kopf
 
+from .access.tenancy import confinement_override
 from .app import OperatorApp, OperatorConfig
 from .cli_extensions import ExtensibleGroup
 from .handlers import build_registry
@@ -58,6 +59,10 @@ def main() -> None:
 @click.option("--vault-address", "vault_addresses", multiple=True, metavar="GLOB",
               help="Vault address a VaultConnection may use, as a glob on scheme://host:port (repeatable; "
               "default: any). Env VAO_VAULT_ADDRESSES.")
+@click.option("--tenancy-confinement", default=None, type=click.Choice(["none", "namespace"]),
+              help="namespace: confine every namespaced policy to its namespace's paths, whatever the "
+              "VaultConnection's spec.tenancy.confinement says (docs/access/policies.md). "
+              "Env VAO_TENANCY_CONFINEMENT.")
 @click.option("-v", "--verbose", is_flag=True, help="Also log kopf's line per handled watch event (INFO).")
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
 @click.option("--debug", is_flag=True, help="Log at DEBUG level.")
@@ -74,6 +79,7 @@ def run(
     max_token_lifetime: str | None,
     allow_mounted_token: bool | None,
     vault_addresses: tuple[str, ...],
+    tenancy_confinement: str | None,
     verbose: bool,
     quiet: bool,
     debug: bool,
@@ -93,6 +99,8 @@ def run(
             allow_mounted_token=allow_mounted_token,
             vault_addresses=vault_addresses,
         )
+        if tenancy_confinement is not None:  # the flag replaces VAO_TENANCY_CONFINEMENT
+            config.tenancy_confinement = confinement_override(tenancy_confinement, {})
     except ValueError as error:  # names the flag or the VAO_* variable
         raise click.UsageError(str(error)) from None
     config.metrics_port = metrics_port or None

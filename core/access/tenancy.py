@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from ..errors import TenancyError
@@ -23,7 +23,8 @@ KV2_SUBPATHS = frozenset({"data", "metadata", "delete", "undelete", "destroy"})
 #: Vault's own top-level paths: never a tenant's mount, never a tenant's namespace name under confinement.
 SYSTEM_PATHS = frozenset({"sys", "auth", "identity", "cubbyhole"})
 SPEC_CONFINEMENT = "spec.tenancy.confinement"
-FLAG_CONFINEMENT = "--tenancy-confinement (env VAO_TENANCY_CONFINEMENT)"
+CONFINEMENT_FLAG, CONFINEMENT_ENV = "--tenancy-confinement", "VAO_TENANCY_CONFINEMENT"
+FLAG_CONFINEMENT = f"{CONFINEMENT_FLAG} (env {CONFINEMENT_ENV})"
 CONFINED_SHAPE = "<mount>/<namespace>/... or, for KV v2, <mount>/data|metadata|delete|undelete|destroy/<namespace>/..."
 
 
@@ -57,6 +58,14 @@ def parse_confinement(value: str, setting: str) -> Confinement:
         return Confinement(value.strip().lower())
     except ValueError:
         raise ValueError(f"{setting}: {value!r} is not a confinement; use none or namespace") from None
+
+
+def confinement_override(flag: str | None, environ: Mapping[str, str]) -> Confinement | None:
+    """The operator-wide override from ``--tenancy-confinement`` (which replaces the env var), or None."""
+    if flag is not None:
+        return parse_confinement(flag, CONFINEMENT_FLAG)
+    value = environ.get(CONFINEMENT_ENV, "")
+    return parse_confinement(value, CONFINEMENT_ENV) if value.strip() else None
 
 
 def tenancy_for(spec: TenancySpec | None, operator_override: Confinement | None = None) -> TenancySettings:

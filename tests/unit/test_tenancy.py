@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import Sequence
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -20,10 +21,13 @@ from vault_access_operator.access.tenancy import (
     TenancySettings,
     check_namespace_allowed,
     check_policy_rules,
+    confinement_override,
     may_reach_prefix,
     parse_confinement,
     tenancy_for,
 )
+from vault_access_operator.app import OperatorConfig
+from vault_access_operator.cli import main
 from vault_access_operator.errors import Reason, TenancyError
 from vault_access_operator.models import Confinement, TenancySpec, VaultConnectionSpec
 
@@ -218,6 +222,20 @@ def test_parse_confinement_names_the_setting() -> None:
     with pytest.raises(ValueError) as caught:
         parse_confinement("strict", "VAO_TENANCY_CONFINEMENT")
     assert str(caught.value) == "VAO_TENANCY_CONFINEMENT: 'strict' is not a confinement; use none or namespace"
+
+
+def test_the_override_comes_from_the_flag_else_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {"VAO_TENANCY_CONFINEMENT": "namespace"}
+    assert confinement_override(None, {}) is None
+    assert confinement_override(None, {"VAO_TENANCY_CONFINEMENT": " "}) is None
+    assert confinement_override(None, env) is Confinement.NAMESPACE
+    assert confinement_override("none", env) is Confinement.NONE  # the flag replaces the env var
+    monkeypatch.setenv("VAO_TENANCY_CONFINEMENT", "namespace")
+    assert OperatorConfig.from_env().tenancy_confinement is Confinement.NAMESPACE
+    result = CliRunner().invoke(main, ["run"], env={"VAO_TENANCY_CONFINEMENT": "strict"})
+    assert result.exit_code == 2 and "VAO_TENANCY_CONFINEMENT: 'strict' is not a confinement" in result.output
+    result = CliRunner().invoke(main, ["run", "--tenancy-confinement", "strict"])
+    assert result.exit_code == 2 and "'strict' is not one of 'none', 'namespace'" in result.output
 
 
 # --- properties under Vault's ACL path semantics ---------------------------------------------------------------
