@@ -53,6 +53,8 @@ PRODUCTION: dict[str, Any] = {
     "podLabels": {"team": "platform"},
     "logLevel": "debug",
     "podDisruptionBudget": {"minAvailable": 1},
+    "clusterName": "east",
+    "tenancy": {"confinement": "namespace"},
 }
 RESTRICTED: dict[str, Any] = {
     "trust": {
