@@ -17,6 +17,17 @@ from typing import Protocol
 from ..errors import TenancyError
 from ..models import Confinement, TenancySpec
 
+__all__ = [
+    "PolicyRuleLike",
+    "PolicyScope",
+    "TenancyError",
+    "TenancySettings",
+    "check_namespace_allowed",
+    "check_policy_rules",
+    "confinement_override",
+    "tenancy_for",
+]
+
 NAMESPACE_VAR = "{{namespace}}"
 #: KV v2 sub-paths: ``<mount>/<one of these>/<namespace>/...`` is the namespace's own area.
 KV2_SUBPATHS = frozenset({"data", "metadata", "delete", "undelete", "destroy"})
