@@ -154,8 +154,10 @@ def check_policy_rules(rules: Sequence[PolicyRuleLike], scope: PolicyScope, tena
 def confinement_problem(path: str, namespace: str) -> str | None:
     """Why ``path`` ({{namespace}} already filled in) may reach outside ``namespace``'s area, or None."""
     segments = path.split("/")
-    if ".." in segments:
-        return "a .. segment is refused"
+    if ".." in segments or "." in segments:
+        return "a . or .. segment is refused"
+    if "" in segments[:-1]:  # one trailing / is a folder; a leading / or // would shift the namespace's place
+        return "an empty segment (a leading / or //) is refused"
     position = 2 if len(segments) > 1 and segments[1] in KV2_SUBPATHS else 1
     if len(segments) <= position:
         return f"the path has no segment for the namespace {namespace!r}"

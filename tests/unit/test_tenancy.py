@@ -143,7 +143,14 @@ def test_bypass_4_system_mount() -> None:
 
 def test_bypass_4_dot_dot_segment() -> None:
     assert str(refusal(["secret/data/{{namespace}}/../other/*"])) == (
-        f"spec.rules[0].path 'secret/data/{{{{namespace}}}}/../other/*': a .. segment is refused; {SHAPE}")
+        f"spec.rules[0].path 'secret/data/{{{{namespace}}}}/../other/*': a . or .. segment is refused; {SHAPE}")
+    assert "a . or .. segment is refused" in str(refusal(["secret/./{{namespace}}/*"]))
+
+
+def test_empty_segments_cannot_shift_the_namespaces_place() -> None:
+    for path in ("/secret/{{namespace}}/*", "secret//{{namespace}}/*", "secret/data//{{namespace}}"):
+        assert "an empty segment (a leading / or //) is refused" in str(refusal([path]))
+    accepted(["secret/data/{{namespace}}/"])  # a trailing / names the folder
 
 
 def test_bypass_4_templates_and_name_before_or_in_place_of_the_namespace() -> None:
@@ -265,7 +272,7 @@ def inside(path: str, namespace: str) -> bool:
 
 
 NAMES = ["team-a", "team-a-evil", "data", "sys", "x"]
-PATTERN_SEGMENTS = ["{{namespace}}", "+", "*", "{{namespace}}*", "data", "sys", "x", ".."]
+PATTERN_SEGMENTS = ["{{namespace}}", "+", "*", "{{namespace}}*", "data", "sys", "x", "..", ""]
 
 
 @st.composite
