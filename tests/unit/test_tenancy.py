@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -30,6 +31,8 @@ from vault_access_operator.app import OperatorConfig
 from vault_access_operator.cli import main
 from vault_access_operator.errors import Reason, TenancyError
 from vault_access_operator.models import Confinement, TenancySpec, VaultConnectionSpec
+
+from .test_generated_files import crd_schema
 
 SHAPE = ("a confined path has the shape <mount>/<namespace>/... or, for KV v2, "
          "<mount>/data|metadata|delete|undelete|destroy/<namespace>/... "
@@ -222,6 +225,19 @@ def test_spec_tenancy_is_optional_and_strict() -> None:
                   {"deniedPathPrefixes": ["+/x"]}, {"allowedNamespaces": ["Team"]}, {"enforce": True}):
         with pytest.raises(ValidationError):
             VaultConnectionSpec.model_validate({**base, "tenancy": wrong})
+
+
+def test_the_crd_checks_spec_tenancy_as_the_model_does() -> None:
+    schema = crd_schema()
+    base = {"address": "https://vault:8200", "auth": {"kubernetes": {"role": "r"}}}
+    good = {"allowedNamespaces": ["team-*"], "confinement": "namespace", "allowedCapabilities": ["read"],
+            "deniedPathPrefixes": ["sys/", "auth/"]}
+    jsonschema.validate({"spec": {**base, "tenancy": good}}, schema)
+    jsonschema.validate({"spec": {**base, "tenancy": {}}}, schema)
+    for wrong in ({"confinement": "strict"}, {"allowedCapabilities": ["root"]}, {"deniedPathPrefixes": ["sys/*"]},
+                  {"allowedNamespaces": ["Team"]}):  # an unknown key is pruned by the API server, refused by the model
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({"spec": {**base, "tenancy": wrong}}, schema)
 
 
 def test_parse_confinement_names_the_setting() -> None:
