@@ -100,7 +100,7 @@ def check_namespace_allowed(tenancy: TenancySettings, namespace: str) -> None:
     if allowed is not None and not any(fnmatch.fnmatchcase(namespace, glob) for glob in allowed):
         listed = ", ".join(allowed) or "none"
         raise TenancyError(
-            f"namespace {namespace!r} may not use this VaultConnection: spec.tenancy.allowedNamespaces lists "
+            f"namespace {namespace!r} may not use this VaultConnection: its spec.tenancy.allowedNamespaces lists "
             f"{listed}; ask the platform team to add it, or use another connection",
             setting="spec.tenancy.allowedNamespaces",
         )
@@ -117,7 +117,7 @@ def check_policy_rules(rules: Sequence[PolicyRuleLike], scope: PolicyScope, tena
     if confined and namespace in SYSTEM_PATHS:
         raise TenancyError(
             f"namespace {namespace!r} is named like Vault's {namespace}/ path: confined policies are refused in it "
-            f"(refused by {tenancy.confinement_setting}=namespace); use a namespace with another name",
+            f"(refused by {_shown(tenancy.confinement_setting)}=namespace); use a namespace with another name",
             setting=tenancy.confinement_setting,
         )
     for index, rule in enumerate(rules):
@@ -127,7 +127,7 @@ def check_policy_rules(rules: Sequence[PolicyRuleLike], scope: PolicyScope, tena
             if refused:
                 raise TenancyError(
                     f"spec.rules[{index}] (path {rule.path!r}) grants {', '.join(refused)}, which "
-                    f"spec.tenancy.allowedCapabilities does not list "
+                    f"the VaultConnection's spec.tenancy.allowedCapabilities does not list "
                     f"({', '.join(sorted(tenancy.allowed_capabilities)) or 'none'}); remove it",
                     setting="spec.tenancy.allowedCapabilities",
                     rule_index=index,
@@ -138,14 +138,15 @@ def check_policy_rules(rules: Sequence[PolicyRuleLike], scope: PolicyScope, tena
             if why:
                 raise TenancyError(
                     f"{where}: {why}; a confined path has the shape {CONFINED_SHAPE} "
-                    f"(refused by {tenancy.confinement_setting}=namespace)",
+                    f"(refused by {_shown(tenancy.confinement_setting)}=namespace)",
                     setting=tenancy.confinement_setting,
                     rule_index=index,
                 )
         for prefix in tenancy.denied_path_prefixes:
             if may_reach_prefix(path, prefix):
                 raise TenancyError(
-                    f"{where} can reach paths under {prefix!r}, which spec.tenancy.deniedPathPrefixes refuses",
+                    f"{where} can reach paths under {prefix!r}, which the VaultConnection's "
+                    "spec.tenancy.deniedPathPrefixes refuses",
                     setting="spec.tenancy.deniedPathPrefixes",
                     rule_index=index,
                 )
@@ -202,6 +203,10 @@ def may_reach_prefix(path: str, prefix: str) -> bool:
             return False
         i, j = i + 1, j + 1
     return True
+
+
+def _shown(setting: str) -> str:
+    return f"the VaultConnection's {setting}" if setting.startswith("spec.") else setting
 
 
 def _segment_wildcard_end(path: str, after: int) -> bool:

@@ -36,7 +36,7 @@ from .test_generated_files import crd_schema
 
 SHAPE = ("a confined path has the shape <mount>/<namespace>/... or, for KV v2, "
          "<mount>/data|metadata|delete|undelete|destroy/<namespace>/... "
-         "(refused by spec.tenancy.confinement=namespace)")
+         "(refused by the VaultConnection's spec.tenancy.confinement=namespace)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,7 +79,8 @@ def test_bypass_1_sudo_refused_by_the_capability_allow_list() -> None:
                     capabilities=["read", "sudo"])
     assert error.rule_index == 0 and error.setting == "spec.tenancy.allowedCapabilities"
     assert str(error) == ("spec.rules[0] (path 'secret/data/{{namespace}}/*') grants sudo, which "
-                          "spec.tenancy.allowedCapabilities does not list (create, delete, list, read, update); "
+                          "the VaultConnection's spec.tenancy.allowedCapabilities does not list "
+                          "(create, delete, list, read, update); "
                           "remove it")
 
 
@@ -89,7 +90,7 @@ def test_bypass_1_system_paths_refused_by_denied_prefixes_even_through_globs() -
         error = refusal([path], tenancy)
         assert error.setting == "spec.tenancy.deniedPathPrefixes" and error.rule_index == 0
     assert str(refusal(["secret/*", "+/policies/acl/*"], tenancy)) == (
-        "spec.rules[1].path '+/policies/acl/*' can reach paths under 'sys/', which "
+        "spec.rules[1].path '+/policies/acl/*' can reach paths under 'sys/', which the VaultConnection's "
         "spec.tenancy.deniedPathPrefixes refuses")
 
 
@@ -135,7 +136,7 @@ def test_bypass_4_namespace_named_like_a_vault_system_path(namespace: str) -> No
     error = refusal(["{{namespace}}/*"], namespace=namespace)
     assert error.rule_index is None
     assert str(error) == (f"namespace {namespace!r} is named like Vault's {namespace}/ path: confined policies are "
-                          "refused in it (refused by spec.tenancy.confinement=namespace); "
+                          "refused in it (refused by the VaultConnection's spec.tenancy.confinement=namespace); "
                           "use a namespace with another name")
 
 
@@ -206,8 +207,9 @@ def test_allowed_namespaces_are_globs() -> None:
     with pytest.raises(TenancyError) as caught:
         check_namespace_allowed(tenancy, "other")
     assert caught.value.setting == "spec.tenancy.allowedNamespaces"
-    assert str(caught.value) == ("namespace 'other' may not use this VaultConnection: spec.tenancy.allowedNamespaces "
-                                 "lists team-*, platform; ask the platform team to add it, or use another connection")
+    assert str(caught.value) == ("namespace 'other' may not use this VaultConnection: its "
+                                 "spec.tenancy.allowedNamespaces lists team-*, platform; ask the platform team to "
+                                 "add it, or use another connection")
     assert "lists none" in str(refusal(["x"], tenancy_of(allowedNamespaces=[]), "team-a"))
     check_namespace_allowed(tenancy_for(None), "anything")
 
