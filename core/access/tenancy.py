@@ -30,9 +30,18 @@ __all__ = [
 
 NAMESPACE_VAR = "{{namespace}}"
 #: KV v2 sub-paths: ``<mount>/<one of these>/<namespace>/...`` is the namespace's own area.
-KV2_SUBPATHS = frozenset({"data", "metadata", "delete", "undelete", "destroy"})
+KV2_SUBPATHS = frozenset({"data", "metadata", "delete", "undelete", "destroy", "subkeys"})
 #: Vault's own top-level paths: never a tenant's mount, never a tenant's namespace name under confinement.
 SYSTEM_PATHS = frozenset({"sys", "auth", "identity", "cubbyhole"})
+#: Endpoints of common engines right under a mount (KV's config, database/creds, pki/issue, transit/keys...):
+#: a namespace of that name would claim ``<mount>/<name>/...`` of every such mount. Not exhaustive, hence
+#: spec.tenancy.deniedPathPrefixes for mounts other than KV (docs/access/policies.md).
+ENDPOINT_NAMES = frozenset({
+    "config", "creds", "static-creds", "roles", "role", "static-roles", "issue", "issuer", "issuers", "sign",
+    "sign-verbatim", "keys", "key", "encrypt", "decrypt", "rewrap", "datakey", "hmac", "verify", "export",
+    "rotate", "rotate-root", "login", "ca", "cert", "certs", "crl", "revoke", "tidy", "root", "intermediate",
+    "lookup", "library", "backup", "restore", "cache-config", "random", "hash",
+})
 SPEC_CONFINEMENT = "spec.tenancy.confinement"
 CONFINEMENT_FLAG, CONFINEMENT_ENV = "--tenancy-confinement", "VAO_TENANCY_CONFINEMENT"
 FLAG_CONFINEMENT = f"{CONFINEMENT_FLAG} (env {CONFINEMENT_ENV})"
@@ -114,9 +123,10 @@ def check_policy_rules(rules: Sequence[PolicyRuleLike], scope: PolicyScope, tena
         return
     check_namespace_allowed(tenancy, namespace)
     confined = tenancy.confinement is Confinement.NAMESPACE
-    if confined and namespace in SYSTEM_PATHS:
+    if confined and (namespace in SYSTEM_PATHS or namespace in ENDPOINT_NAMES):
+        like = f"Vault's {namespace}/ path" if namespace in SYSTEM_PATHS else f"a Vault endpoint (<mount>/{namespace}/)"
         raise TenancyError(
-            f"namespace {namespace!r} is named like Vault's {namespace}/ path: confined policies are refused in it "
+            f"namespace {namespace!r} is named like {like}: confined policies are refused in it "
             f"(refused by {_shown(tenancy.confinement_setting)}=namespace); use a namespace with another name",
             setting=tenancy.confinement_setting,
         )

@@ -110,6 +110,7 @@ def test_bypass_4_plus_segment_before_the_namespace() -> None:
     assert str(refusal(["+/data/{{namespace}}/*"])) == (
         f"spec.rules[0].path '+/data/{{{{namespace}}}}/*': a + segment before the namespace matches other "
         f"namespaces' paths; {SHAPE}")
+    assert "a + segment in the namespace's place" in str(refusal(["secret/subkeys/+/x"], namespace="x"))
     for path in ("secret/data/+/{{namespace}}/*", "secret/+/{{namespace}}/*"):  # the + takes the namespace's place
         assert "a + segment in the namespace's place matches every namespace" in str(refusal([path]))
 
@@ -138,6 +139,14 @@ def test_bypass_4_namespace_named_like_a_vault_system_path(namespace: str) -> No
     assert str(error) == (f"namespace {namespace!r} is named like Vault's {namespace}/ path: confined policies are "
                           "refused in it (refused by the VaultConnection's spec.tenancy.confinement=namespace); "
                           "use a namespace with another name")
+
+
+@pytest.mark.parametrize("namespace", ["config", "creds", "issue", "keys"])
+def test_bypass_4_namespace_named_like_an_engine_endpoint(namespace: str) -> None:
+    # kv/config (the mount's settings), database/creds/*, pki/issue/*, transit/keys/*: every mount's endpoint
+    error = refusal(["secret/{{namespace}}/*"], namespace=namespace)
+    assert str(error).startswith(f"namespace {namespace!r} is named like a Vault endpoint (<mount>/{namespace}/): ")
+    accepted(["secret/{{namespace}}/*"], tenancy_of(), namespace)  # without confinement, as the replaced operator
 
 
 def test_bypass_4_system_mount() -> None:
