@@ -19,6 +19,7 @@ from .access.controller import AccessController
 from .access.naming import cluster_name_from_env
 from .access.policy_adapter import PolicyAdapter
 from .access.settings import AccessSettings
+from .access.tenancy import confinement_override
 from .admission import admit
 from .clock import Clock, utc_now
 from .context import CoreAuthContext, OperatorIdentity
@@ -29,6 +30,7 @@ from .kube import KubeClient, ObjectStatus
 from .lifecycle import Backoff
 from .manager import ConnectionManager
 from .metrics import Metrics
+from .models import Confinement
 from .redact import REDACTOR
 from .registry import ProviderRegistry, load_providers
 from .reporting import Reporter
@@ -53,6 +55,8 @@ class OperatorConfig:
     metrics_port: int | None = None  # serve Prometheus metrics here; None: do not serve
     trust: TrustPolicy = dataclasses.field(default_factory=TrustPolicy)  # what a VaultConnection may use
     access: AccessSettings = dataclasses.field(default_factory=AccessSettings)  # VaultPolicy and the like
+    #: --tenancy-confinement / VAO_TENANCY_CONFINEMENT: namespace forces confinement on every connection.
+    tenancy_confinement: Confinement | None = None
 
     @classmethod
     def from_env(cls) -> OperatorConfig:
@@ -62,7 +66,12 @@ class OperatorConfig:
             service_account=os.environ.get("OPERATOR_SERVICE_ACCOUNT") or OperatorIdentity.service_account,
         )
         access = AccessSettings(cluster_name=cluster_name_from_env(os.environ))
-        return cls(identity=identity, trust=policy_from_env(os.environ), access=access)
+        return cls(
+            identity=identity,
+            trust=policy_from_env(os.environ),
+            access=access,
+            tenancy_confinement=confinement_override(None, os.environ),
+        )
 
 
 def _pod_namespace() -> str | None:
@@ -111,7 +120,7 @@ class OperatorApp:
         self.metrics.watch(self.manager.observations, self.registry)
         self.specs = SpecFollower(self.manager.apply)
         self._following: asyncio.Task[None] | None = None
-        self.access_kinds = {kind.kind: PolicyAdapter(kind, config.access)
+        self.access_kinds = {kind.kind: PolicyAdapter(kind, config.access, config.tenancy_confinement)
                              for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY)}
         self._access: AccessController | None = None
 

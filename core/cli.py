@@ -10,6 +10,7 @@ import random
 import click
 import kopf
 
+from .access.tenancy import confinement_override
 from .app import OperatorApp, OperatorConfig
 from .cli_extensions import ExtensibleGroup
 from .handlers import build_registry
@@ -62,6 +63,10 @@ def main() -> None:
 @click.option("--cluster-name", default=None, metavar="NAME",
               help="This operator's identity in the names of the Vault objects it writes "
               "(vao.<name>.<namespace>.<object>; lower-cased; default: default). Env VAO_CLUSTER_NAME.")
+@click.option("--tenancy-confinement", default=None, type=click.Choice(["none", "namespace"]),
+              help="namespace: confine every namespaced policy to its namespace's paths, whatever the "
+              "VaultConnection's spec.tenancy.confinement says (docs/access/policies.md). "
+              "Env VAO_TENANCY_CONFINEMENT.")
 @click.option("-v", "--verbose", is_flag=True, help="Also log kopf's line per handled watch event (INFO).")
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
 @click.option("--debug", is_flag=True, help="Log at DEBUG level.")
@@ -79,6 +84,7 @@ def run(
     allow_mounted_token: bool | None,
     vault_addresses: tuple[str, ...],
     cluster_name: str | None,
+    tenancy_confinement: str | None,
     verbose: bool,
     quiet: bool,
     debug: bool,
@@ -98,6 +104,8 @@ def run(
             allow_mounted_token=allow_mounted_token,
             vault_addresses=vault_addresses,
         )
+        if tenancy_confinement is not None:  # the flag replaces VAO_TENANCY_CONFINEMENT
+            config.tenancy_confinement = confinement_override(tenancy_confinement, {})
     except ValueError as error:  # names the flag or the VAO_* variable
         raise click.UsageError(str(error)) from None
     config.metrics_port = metrics_port or None

@@ -54,6 +54,8 @@ class Reason(enum.StrEnum):
     VAULT_REQUEST_REJECTED = "VaultRequestRejected"
     #: A controller borrowed a VaultConnection that is not Active (core/connections.py).
     CONNECTION_NOT_READY = "ConnectionNotReady"
+    #: A namespaced object asks for more than its VaultConnection's tenancy settings allow (core/access/tenancy.py).
+    TENANCY_VIOLATION = "TenancyViolation"
 
 
 class VaultAccessError(Exception):
@@ -214,3 +216,19 @@ class ConnectionNotReadyError(VaultAccessError):
     def __init__(self, message: str, *, connection: str, phase: str | None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.connection, self.phase = connection, phase
+
+
+class TenancyError(VaultAccessError):
+    """A policy (or a namespace) is refused by the VaultConnection's tenancy settings; only an edit fixes it.
+
+    ``setting`` names what refused it (``spec.tenancy.confinement``, ``--tenancy-confinement``...);
+    ``rule_index`` is the refused rule's index in ``spec.rules``, None when the whole object is refused.
+    """
+
+    reason = Reason.TENANCY_VIOLATION
+    retryable = False
+
+    def __init__(self, message: str, *, setting: str, rule_index: int | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.rule_index = rule_index

@@ -6,8 +6,9 @@ YAML validates unchanged. Models are strict: a wrong type is an error, never coe
 
 from __future__ import annotations
 
+import enum
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -31,6 +32,7 @@ __all__ = [
     "Address",
     "Audience",
     "Audiences",
+    "Confinement",
     "MountPath",
     "Namespace",
     "ObjectName",
@@ -40,6 +42,7 @@ __all__ = [
     "ServiceAccountRef",
     "SpecModel",
     "TLSConfig",
+    "TenancySpec",
     "Text",
     "URLText",
     "VaultConnectionSpec",
@@ -98,6 +101,55 @@ class TLSConfig(SpecModel):
     )
 
 
+MAX_TENANCY_ITEMS = 64
+NAMESPACE_GLOB_PATTERN = r"^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$"
+#: A literal Vault path prefix: no glob, no ``+``, no template, no ``..`` (checked by tenancy.py too).
+PATH_PREFIX_PATTERN = r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]*)*$"
+#: The replaced operator's Capability enum (no patch, no subscribe).
+Capability = Literal["create", "read", "update", "delete", "list", "sudo", "deny"]
+
+
+class Confinement(enum.StrEnum):
+    """How far a namespaced object's Vault paths may reach."""
+
+    NONE = "none"  # as the replaced operator: any path (its samples still apply)
+    NAMESPACE = "namespace"  # only paths under the object's own namespace
+
+
+NamespaceGlob = Annotated[str, Field(min_length=1, max_length=63, pattern=NAMESPACE_GLOB_PATTERN)]
+PathPrefix = Annotated[str, Field(min_length=1, max_length=256, pattern=PATH_PREFIX_PATTERN)]
+
+
+class TenancySpec(SpecModel):
+    """spec.tenancy: what namespaced objects (VaultPolicy...) that use this connection may do. Cluster-scoped objects
+    (VaultClusterPolicy) belong to the platform team and are not confined."""
+
+    allowed_namespaces: list[NamespaceGlob] | None = Field(
+        default=None,
+        max_length=MAX_TENANCY_ITEMS,
+        description="Namespaces whose objects may use this connection, as globs (team-*). Left out: every "
+        "namespace; an empty list: none.",
+    )
+    confinement: Literal["none", "namespace"] = Field(  # Confinement's values (strict models take no enum)
+        default="none",
+        description="none (default, as the replaced operator): a namespaced policy may name any path. namespace: "
+        "its paths must lie under <mount>/<namespace>/ or, for KV v2, <mount>/data|metadata|delete|undelete|"
+        "destroy/<namespace>/. The operator flag --tenancy-confinement namespace forces namespace everywhere.",
+    )
+    allowed_capabilities: list[Capability] | None = Field(
+        default=None,
+        max_length=7,
+        description="Capabilities a namespaced policy may grant (deny is always allowed). Left out: all; "
+        "list them without sudo to refuse sudo.",
+    )
+    denied_path_prefixes: list[PathPrefix] | None = Field(
+        default=None,
+        max_length=MAX_TENANCY_ITEMS,
+        description="Path prefixes no namespaced policy may reach, such as sys/, auth/, identity/. A rule is refused "
+        "when any path it can match (+ and * included) starts with one of them.",
+    )
+
+
 def _auth_schema(schema: dict[str, Any]) -> None:
     # The auth block is a map so that third-party plugins add keys without a CRD change;
     # "exactly one method" is a CEL rule the API server checks.
@@ -151,6 +203,11 @@ class VaultConnectionSpec(SpecModel):
         default=None,
         description="Kept for compatibility with the replaced operator's API; not used yet.",
         json_schema_extra={"x-kubernetes-preserve-unknown-fields": True},
+    )
+    tenancy: TenancySpec | None = Field(
+        default=None,
+        description="Which namespaces may use this connection and how confined their objects' Vault paths are "
+        "(docs/access/policies.md). Left out: every namespace, no confinement, as the replaced operator.",
     )
     discovery: dict[str, Any] | None = Field(
         default=None,

@@ -53,6 +53,8 @@ PRODUCTION: dict[str, Any] = {
     "podLabels": {"team": "platform"},
     "logLevel": "debug",
     "podDisruptionBudget": {"minAvailable": 1},
+    "clusterName": "east",
+    "tenancy": {"confinement": "namespace"},
 }
 RESTRICTED: dict[str, Any] = {
     "trust": {
@@ -210,3 +212,5 @@ def test_notes_summarise_the_trust_policy() -> None:
     restricted = notes(RESTRICTED)
     assert f"Secrets in {NAMESPACE}, ci;" in restricted and "team-b/*" in restricted and "at most 20m" in restricted
     assert "Secrets in every namespace;" in notes(EVERYWHERE)
+    assert "confined to their namespace's paths where a VaultConnection's spec.tenancy.confinement says so" in notes({})
+    assert "confined to their namespace's paths on every connection" in notes(PRODUCTION)

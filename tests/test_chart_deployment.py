@@ -150,3 +150,10 @@ def test_trust_flags_match_the_operator_cli() -> None:
     if not known & trust_flags:
         pytest.skip("this operator has no trust flags yet (they come with the trust policy branch)")
     assert rendered - known == set()
+
+
+def test_cluster_name_and_tenancy_confinement_become_flags() -> None:
+    args = container(render({"clusterName": "east", "tenancy": {"confinement": "namespace"}}))["args"]
+    assert "--cluster-name=east" in args and "--tenancy-confinement=namespace" in args
+    defaults = container(render())["args"]  # "": each connection decides; the login mount names objects
+    assert not [a for a in defaults if a.startswith(("--cluster-name", "--tenancy-confinement"))]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
-from tests.test_chart import NAMESPACE, PRODUCTION, RESTRICTED, SERVICE_ACCOUNT, container, find, one, render
+from tests.test_chart import CHART, NAMESPACE, PRODUCTION, RESTRICTED, SERVICE_ACCOUNT, container, find, one, render
 
 SUBJECT = {"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": NAMESPACE}
 Grant = tuple[str, str | None, dict[str, Any]]
@@ -132,14 +133,14 @@ def test_rbac_grants_exactly_what_the_flags_allow(values: dict[str, Any]) -> Non
 # --- the rest ----------------------------------------------------------------------------------
 
 
-def test_events_only_in_the_operator_namespace() -> None:
+def test_events_are_only_posted() -> None:
     """Both the operator (core/app.py _emit) and kopf post core v1 events for the cluster-scoped
-    VaultConnections into the operator's namespace, and only post them: no cluster-wide grant, no
-    events.k8s.io, no patch."""
+    VaultConnections into the operator's namespace, and those of a namespaced VaultPolicy into its own
+    namespace (so cluster-wide); they only post them: no events.k8s.io, no patch."""
+    create = {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]}
     for values in ({}, PRODUCTION, RESTRICTED):
         objects = render(values)
-        assert granted(objects, "events") == [
-            ("Role", NAMESPACE, {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]})]
+        assert granted(objects, "events") == [("ClusterRole", None, create), ("Role", NAMESPACE, create)]
 
 
 def test_the_custom_resource_its_status_and_finalizers() -> None:
@@ -149,6 +150,19 @@ def test_the_custom_resource_its_status_and_finalizers() -> None:
     assert rules[("vaultconnections/status",)]["verbs"] == ["get", "patch", "update"]
     assert rules[("vaultconnections/finalizers",)]["verbs"] == ["update"]
     assert all("create" not in r["verbs"] and "delete" not in r["verbs"] for r in rules.values())
+
+
+def test_the_policy_kinds_their_status_and_finalizers() -> None:
+    rules = {tuple(r["resources"]): r["verbs"] for _, _, r in grants(render())
+             if r.get("apiGroups") == ["vault.platform.io"]}
+    assert rules[("vaultpolicies", "vaultclusterpolicies")] == ["get", "list", "watch", "patch", "update"]
+    assert rules[("vaultpolicies/status", "vaultclusterpolicies/status")] == ["get", "patch", "update"]
+    assert rules[("vaultpolicies/finalizers", "vaultclusterpolicies/finalizers")] == ["update"]
+    crds = {p.name for p in (CHART / "crds").glob("*.yaml")}
+    for plural in ("vaultpolicies", "vaultclusterpolicies"):  # the policy helper generates these CRDs
+        if f"{plural}.yaml" in crds:
+            names = yaml.safe_load((CHART / "crds" / f"{plural}.yaml").read_text())["spec"]["names"]
+            assert names["plural"] == plural
 
 
 def test_kopf_scanning_and_the_issuer_discovery() -> None:
@@ -163,6 +177,8 @@ def test_kopf_scanning_and_the_issuer_discovery() -> None:
 def test_nothing_else_is_granted() -> None:
     """No wildcards, no list/watch on secrets, no leases, no writes beyond the operator's own objects."""
     allowed = {"vaultconnections", "vaultconnections/status", "vaultconnections/finalizers", "events", "namespaces",
+               "vaultpolicies", "vaultpolicies/status", "vaultpolicies/finalizers", "vaultclusterpolicies",
+               "vaultclusterpolicies/status", "vaultclusterpolicies/finalizers",
                "customresourcedefinitions", "secrets", "serviceaccounts/token", "clusterkopfpeerings"}
     for values in (PRODUCTION, RESTRICTED):
         for _, _, rule in grants(render(values)):

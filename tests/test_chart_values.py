@@ -36,6 +36,9 @@ WRONG = {
     "vault cidr without a prefix": ({"networkPolicy": {"vault": [{"cidr": "10.0.0.1"}]}}, "/networkPolicy/vault/0"),
     "api server port out of range": ({"networkPolicy": {"apiServer": {"ports": [0]}}}, "/networkPolicy/apiServer"),
     "metricsFrom as an object": ({"networkPolicy": {"metricsFrom": {"podSelector": {}}}}, "/networkPolicy/metrics"),
+    "clusterName with a dot": ({"clusterName": "east.1"}, "/clusterName"),
+    "confinement not in the enum": ({"tenancy": {"confinement": "strict"}}, "/tenancy/confinement"),
+    "unknown tenancy key": ({"tenancy": {"allowedNamespaces": []}}, "additional properties 'allowedNamespaces'"),
     "bad resource quantity": ({"resources": {"limits": {"memory": "lots"}}}, "/resources/limits/memory"),
 }
 

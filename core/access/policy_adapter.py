@@ -8,6 +8,7 @@ import pydantic
 
 from ..connection_handle import ConnectionHandle
 from ..kinds import VAULT_CLUSTER_POLICY, VAULT_POLICY, KindDefinition
+from ..models import Confinement
 from .outcome import Outcome
 from .policy_delete import Deletion, delete_policy
 from .policy_models import PolicyStatus
@@ -46,9 +47,10 @@ def _status(body: Any) -> PolicyStatus:
 
 
 class PolicyAdapter:
-    def __init__(self, kind: KindDefinition, settings: AccessSettings) -> None:
+    def __init__(self, kind: KindDefinition, settings: AccessSettings, confinement: Confinement | None = None) -> None:
         assert kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY)
         self.kind, self.settings = kind, settings
+        self.confinement = confinement  # --tenancy-confinement: stricter than any connection may ask for
 
     def policy_object(self, raw: dict[str, Any]) -> PolicyObject:
         meta = raw.get("metadata") or {}
@@ -68,7 +70,7 @@ class PolicyAdapter:
         if handle is None or not handle.active:
             return waiting(obj.status, handle, obj.spec.connection_ref)
         spec = handle.spec
-        tenancy = tenancy_for(getattr(spec, "tenancy", None), None)
+        tenancy = tenancy_for(spec.tenancy, self.confinement)
         mode = drift_mode_of(obj.spec.drift_mode, spec)
         return await sync_policy(obj, handle.client(), self.settings.identity, mode, tenancy, drift_check)
 

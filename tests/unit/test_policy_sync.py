@@ -47,7 +47,8 @@ def test_a_boundary_violation_is_an_error_and_writes_nothing() -> None:
 def test_a_tenancy_refusal_is_an_error_and_writes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     # The tenancy rules are the tenancy module's; here only that a refusal stops the pass before Vault.
     def refuse(rules: Sequence[PolicyRuleLike], scope: PolicyScope, tenancy: TenancySettings) -> None:
-        raise TenancyError(f"spec.rules[0].path {rules[0].path!r} is outside namespace {scope.namespace}")
+        raise TenancyError(f"spec.rules[0].path {rules[0].path!r} is outside namespace {scope.namespace}",
+                           setting="spec.tenancy.confinement", rule_index=0)
 
     monkeypatch.setattr(policy_sync, "check_policy_rules", refuse)
     obj = policy([{"path": "secret/*", "capabilities": ["read"]}])
@@ -75,3 +76,41 @@ def test_ownership_never_adopts_another_identity_or_object() -> None:
     unmanaged = Ownership()
     assert "conflictPolicy: Adopt" in (ownership_verdict(unmanaged, ours, False, False) or "")
     assert ownership_verdict(unmanaged, ours, False, True) is None
+
+
+class ActiveHandle:
+    """A connection handle that is Active with ``spec``; its client must never be used by a refused pass."""
+
+    active = True
+
+    def __init__(self, spec: VaultConnectionSpec) -> None:
+        self.spec = spec
+
+    def client(self) -> NoVault:
+        return NoVault()
+
+
+def test_the_operator_wide_confinement_reaches_the_policy_pass() -> None:
+    from vault_access_operator.access.policy_adapter import PolicyAdapter
+    from vault_access_operator.access.settings import AccessSettings
+    from vault_access_operator.kinds import VAULT_POLICY
+    from vault_access_operator.models import Confinement
+
+    # The connection asks for no confinement; the operator's --tenancy-confinement namespace wins.
+    auth = {"kubernetes": {"role": "r"}}
+    connection = VaultConnectionSpec.model_validate({"address": "https://v:8200", "auth": auth})
+    raw = {"metadata": {"name": "app", "namespace": "team-a"},
+           "spec": {"connectionRef": "vault", "rules": [{"path": "secret/data/team-b/*", "capabilities": ["read"]}]}}
+    strict = PolicyAdapter(VAULT_POLICY, AccessSettings(), Confinement.NAMESPACE)
+    outcome = asyncio.run(strict.run_pass(raw, ActiveHandle(connection), False))  # type: ignore[arg-type]
+    assert (outcome.phase, outcome.ready[1]) == ("Error", "TenancyViolation") and not outcome.wrote
+    assert "secret/data/team-b/*" in outcome.message
+
+
+def test_the_app_hands_the_operator_wide_confinement_to_the_policy_kinds() -> None:
+    from vault_access_operator.app import OperatorApp, OperatorConfig
+    from vault_access_operator.models import Confinement
+
+    app = OperatorApp(OperatorConfig(tenancy_confinement=Confinement.NAMESPACE))
+    assert {kind: adapter.confinement for kind, adapter in app.access_kinds.items()} == {
+        "VaultPolicy": Confinement.NAMESPACE, "VaultClusterPolicy": Confinement.NAMESPACE}
