@@ -15,6 +15,7 @@ from vault_access_operator.app import OperatorApp, OperatorConfig
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.handlers import build_registry
 from vault_access_operator.lifecycle import Backoff
+from vault_access_operator.models import Confinement
 from vault_access_operator.registry import ProviderRegistry
 from vault_access_operator.trust import TrustPolicy
 
@@ -50,13 +51,15 @@ def run_operator(
     configure: Callable[[kopf.OperatorSettings], None] | None = None,
     trust: TrustPolicy | None = None,
     access: AccessSettings | None = None,
+    tenancy_confinement: Confinement | None = None,
 ) -> Iterator[RunningOperator]:
     """Start the operator against ``connection`` and stop it (cleanly) when the block ends.
 
     ``standalone``/``peering_name``/``priority`` are kopf's peering options (pass ``standalone=False``
     and a ``peering_name`` to run several replicas); ``configure`` adjusts kopf's settings before the
     start (e.g. a short ``settings.peering.lifetime``). ``trust`` is the operator's trust policy
-    (default: the safe defaults, as a fresh install has).
+    (default: the safe defaults, as a fresh install has). ``tenancy_confinement`` is the operator-wide
+    override (``--tenancy-confinement``; default: none, as without the flag).
     """
     settings = _settings()
     if configure is not None:
@@ -69,6 +72,7 @@ def run_operator(
         metrics_port=metrics_port,
         trust=trust or TrustPolicy(),
         access=access or AccessSettings(),
+        tenancy_confinement=tenancy_confinement,
     )
     app = OperatorApp(config, registry=registry)
     ready, stop = threading.Event(), threading.Event()
