@@ -2,7 +2,8 @@
 
 Starts a local OpenBao dev server and an in-process Kubernetes API (the same ones the test
 suite uses), configures Vault's kubernetes auth to trust that API, runs the real operator
-against it, applies a sample VaultConnection, and prints what ``kubectl`` would show. With
+against it, applies a sample VaultConnection, and prints what ``kubectl`` would show; then a
+VaultPolicy, and the policy the operator wrote to OpenBao. With
 ``--keep-running`` it prints a KUBECONFIG for the emulator, so the real kubectl can explore it.
 """
 
@@ -22,6 +23,7 @@ from vault_access_operator.crd import render_crds
 from vault_access_operator.testing.openbao import OpenBaoServer
 
 from . import vault_setup
+from .demo_policy import OPERATOR_ACL, show_policy
 from .kube import FakeKube
 from .kube_resources import VAULTCONNECTIONS
 from .operator import run_operator
@@ -72,6 +74,7 @@ def kubectl_hints(kubeconfig: Path, name: str) -> str:
         f"  kubectl wait --for=condition=Ready vaultconnection/{name} --timeout=30s",
         f"  kubectl get events -n {NAMESPACE}",
         f"  kubectl get vaultconnection {name} -o yaml",
+        "  kubectl get vp -A",
         "  kubectl get vaultconnections -w    # and in a third terminal:",
         f"  kubectl delete vaultconnection {name}",
     ]
@@ -95,12 +98,15 @@ def run_demo(timeout: float = 60.0, keep_running: bool = False) -> int:
     step("starting a local OpenBao dev server")
     with OpenBaoServer("dev") as bao, FakeKube() as kube:
         click.echo(f"    OpenBao at {bao.url}; Kubernetes API emulator at {kube.url}")
-        step("configuring Vault: kubernetes auth trusting the emulated API server, role vault-access-operator")
+        step("configuring Vault: kubernetes auth trusting the emulated API server, role vault-access-operator"
+             " (its policy lets the operator manage sys/policies/acl/*)")
         kube.create_service_account(NAMESPACE, ACCOUNT)
         apply_crds(kube)
         client = bao.client()
         vault_setup.enable_kubernetes_auth(client, kube.url)
-        vault_setup.create_kubernetes_role(client, "vault-access-operator", [ACCOUNT], [NAMESPACE], ttl="1h")
+        vault_setup.write_policy(client, "vault-access-operator", OPERATOR_ACL)
+        vault_setup.create_kubernetes_role(client, "vault-access-operator", [ACCOUNT], [NAMESPACE], ttl="1h",
+                                           policies=("default", "vault-access-operator"))
         step("starting the operator")
         identity = OperatorIdentity(namespace=NAMESPACE, service_account=ACCOUNT, token_file="/nonexistent")
         # Events go to the operator's namespace, as in a cluster (the test harness defaults to "default").
@@ -127,6 +133,8 @@ def run_demo(timeout: float = 60.0, keep_running: bool = False) -> int:
                 click.secho(f"the connection did not turn Active within {timeout:.0f}s", fg="red", err=True)
                 return 1
             click.secho("The VaultConnection is Active: the operator logged in to OpenBao.", fg="green", bold=True)
+            if not show_policy(kube, client, "demo", timeout):
+                return 1
             if not keep_running:
                 click.echo("Run it with --keep-running to explore it with kubectl.")
                 return 0
