@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tests.kubectl.conftest import Kubectl
 from vault_access_operator_devkit.demo import NAMESPACE, _table, apply_crds, apply_sample, kubectl_hints, sample
+from vault_access_operator_devkit.demo_policy import POLICY_NAMESPACE, policy_sample
 from vault_access_operator_devkit.kube import FakeKube
 
 
@@ -18,6 +19,8 @@ def test_every_printed_command_runs(kubectl: Kubectl, fake_kube: FakeKube, tmp_p
     fake_kube.patch_vaultconnection_status("demo", {"phase": "Active", "conditions": [
         {"type": "Ready", "status": "True", "reason": "Connected", "message": "ok",
          "lastTransitionTime": "2026-01-01T00:00:00Z"}]})
+    fake_kube.ensure_namespace(POLICY_NAMESPACE)
+    fake_kube.create("vaultpolicies", policy_sample("demo"))
     kubeconfig = tmp_path / "kubeconfig"
     hints = kubectl_hints(kubeconfig, "demo").splitlines()
     assert f"  export KUBECONFIG={kubeconfig}" in hints
@@ -35,6 +38,7 @@ def test_every_printed_command_runs(kubectl: Kubectl, fake_kube: FakeKube, tmp_p
             outputs[" ".join(command[1:3])] = kubectl(*command[1:]).stdout
     assert outputs["get vaultconnections"].split()[:6] == ["NAME", "ADDRESS", "PHASE", "HEALTHY", "VERSION", "AGE"]
     assert "condition met" in outputs["wait --for=condition=Ready"]
+    assert outputs["get vp"].split()[:2] == ["NAMESPACE", "NAME"] and "app-read" in outputs["get vp"]
     assert "deleted" in outputs["delete vaultconnection"]
 
 
