@@ -32,7 +32,7 @@ def policy_sample(connection: str) -> dict[str, Any]:
 
 def wait_policy_active(kube: FakeKube, timeout: float) -> dict[str, Any]:
     """The policy's status once Active (or the last one seen when ``timeout`` runs out), phases echoed."""
-    deadline, phase, status = time.monotonic() + timeout, None, {}
+    deadline, phase, status = time.monotonic() + timeout, None, dict[str, Any]()
     while time.monotonic() < deadline:
         status = (kube.get(VAULTPOLICIES, POLICY_NAME, POLICY_NAMESPACE) or {}).get("status") or {}
         if status.get("phase") != phase:
@@ -46,9 +46,8 @@ def wait_policy_active(kube: FakeKube, timeout: float) -> dict[str, Any]:
 
 def show_policy(kube: FakeKube, client: hvac.Client, connection: str, timeout: float) -> bool:
     """Apply the sample VaultPolicy, wait for Active, print the policy as OpenBao holds it; False if it never synced."""
-    step = lambda text: click.secho(f"==> {text}", fg="cyan", bold=True)  # noqa: E731
     manifest = policy_sample(connection)
-    step("applying this VaultPolicy:")
+    _step("applying this VaultPolicy:")
     click.echo(yaml.safe_dump(manifest, sort_keys=False))
     kube.ensure_namespace(POLICY_NAMESPACE)
     kube.create(VAULTPOLICIES, manifest)
@@ -58,7 +57,11 @@ def show_policy(kube: FakeKube, client: hvac.Client, connection: str, timeout: f
                     fg="red", err=True)
         return False
     vault_name = status["vaultName"]
-    step(f"bao policy read {vault_name}  (as OpenBao holds it, read with the root token)")
+    _step(f"bao policy read {vault_name}  (as OpenBao holds it, read with the root token)")
     click.echo(client.sys.read_acl_policy(vault_name)["data"]["policy"])
     click.secho("The VaultPolicy is Active: the operator wrote it to OpenBao.", fg="green", bold=True)
     return True
+
+
+def _step(text: str) -> None:
+    click.secho(f"==> {text}", fg="cyan", bold=True)
