@@ -20,6 +20,7 @@ from vault_access_operator_devkit import vault_setup
 from vault_access_operator_devkit.kube import FakeKube
 from vault_access_operator_devkit.operator import run_operator
 from vault_access_operator_devkit.proxy import CountingProxy
+from vault_access_operator_devkit.waiting import wait_for
 
 TENANCY = {"confinement": "namespace", "allowedNamespaces": ["team-a", "team-b"],
            "allowedCapabilities": ["read", "list", "create", "update", "delete"],
@@ -79,8 +80,10 @@ def _refused(fake_kube: FakeKube, proxy: CountingProxy, root: Any, name: str, na
     ready = condition(status, "Ready")
     assert ready["status"] == "False" and ready["reason"] == "TenancyViolation"
     assert text in ready["message"] and text in status["message"]
-    warnings = [e for e in fake_kube.list_events(involved_name=name) if e.get("type") == "Warning"]
-    assert any(e["reason"] == "TenancyViolation" and text in e["message"] for e in warnings), warnings
+    # The event may land a moment after the status: wait for it.
+    wait_for(lambda: any(e.get("type") == "Warning" and e["reason"] == "TenancyViolation" and text in e["message"]
+                         for e in fake_kube.list_events(involved_name=name)),
+             timeout=10, message=f"no TenancyViolation warning for {name}")
     vault_name = f"vao.e2e.{namespace}.{name}"
     assert policy_text(root, vault_name) is None
     assert sum(vault_calls(proxy, f"sys/policies/acl/{vault_name}").values()) == 0
