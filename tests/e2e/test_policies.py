@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import k8s_spec, wait_phase
 from tests.e2e.policy_helpers import (
     OPERATOR_POLICY,
@@ -47,17 +45,6 @@ ACL = f"sys/policies/acl/{NAME}"
 
 
 @pytest.fixture
-def vault_acl(openbao: OpenBaoServer, fake_kube: FakeKube, operator_identity: OperatorIdentity) -> OpenBaoServer:
-    """OpenBao whose role "operator" may manage ACL policies (what the operator's Vault policy grants)."""
-    client = openbao.client()
-    vault_setup.enable_kubernetes_auth(client, fake_kube.url)
-    vault_setup.write_policy(client, "operator-access", OPERATOR_POLICY)
-    vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS],
-                                       policies=("default", "operator-access"))
-    return openbao
-
-
-@pytest.fixture
 def policy_operator(fake_kube: FakeKube, operator_identity: OperatorIdentity) -> Iterator[RunningOperator]:
     access = AccessSettings(cluster_name="E2E", resync_seconds=RESYNC, retry_base_seconds=0.2, retry_cap_seconds=1.0)
     with run_operator(fake_kube.connection_info(), identity=operator_identity, access=access,
@@ -67,13 +54,6 @@ def policy_operator(fake_kube: FakeKube, operator_identity: OperatorIdentity) ->
 
 def _ready(status: dict[str, object]) -> bool:
     return status.get("phase") == "Active" and condition(status, "Ready").get("status") == "True"
-
-
-@pytest.fixture
-def proxy(vault_acl: OpenBaoServer) -> Iterator[CountingProxy]:
-    """Vault behind a proxy that records every request: the operator's Vault calls, counted."""
-    with CountingProxy(urllib.parse.urlsplit(vault_acl.url).port or 0) as counting:
-        yield counting
 
 
 def _resyncs(proxy: CountingProxy, reads: int) -> None:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import urllib.parse
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import k8s_spec, wait_phase
-from tests.e2e.policy_helpers import OPERATOR_POLICY, condition, create_policy, policy_text, vault_calls, wait_policy
+from tests.e2e.policy_helpers import condition, create_policy, policy_text, vault_calls, wait_policy
 from vault_access_operator.access.settings import AccessSettings
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.models import Confinement
 from vault_access_operator.testing.openbao import OpenBaoServer
-from vault_access_operator_devkit import vault_setup
 from vault_access_operator_devkit.kube import FakeKube
 from vault_access_operator_devkit.operator import run_operator
 from vault_access_operator_devkit.proxy import CountingProxy
@@ -47,23 +41,6 @@ BYPASSES: dict[str, tuple[dict[str, Any], str]] = {
 }
 #: Refused by confinement: their message ends naming that setting.
 CONFINED = frozenset({"other-ns", "plus", "glob-after-ns", "sys-path"})
-
-
-@pytest.fixture
-def vault_acl(openbao: OpenBaoServer, fake_kube: FakeKube) -> OpenBaoServer:
-    """OpenBao whose role "operator" may manage ACL policies (what the operator's Vault policy grants)."""
-    client = openbao.client()
-    vault_setup.enable_kubernetes_auth(client, fake_kube.url)
-    vault_setup.write_policy(client, "operator-access", OPERATOR_POLICY)
-    vault_setup.create_kubernetes_role(client, "operator", [OPERATOR_SA], [OPERATOR_NS],
-                                       policies=("default", "operator-access"))
-    return openbao
-
-
-@pytest.fixture
-def proxy(vault_acl: OpenBaoServer) -> Iterator[CountingProxy]:
-    with CountingProxy(urllib.parse.urlsplit(vault_acl.url).port or 0) as counting:
-        yield counting
 
 
 def _operator(fake_kube: FakeKube, identity: OperatorIdentity, confinement: Confinement | None = None) -> Any:
