@@ -16,6 +16,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from .provider import AuthProvider
+    from .role_writer import RoleWriter
 
 PROJECT_NAME = "vault_access_operator"
 ENTRY_POINT_GROUP = "vault_access_operator.auth"
@@ -31,5 +32,17 @@ def vao_auth_providers() -> list[type[AuthProvider[Any]]]:
     Called once per plugin at startup. Each class names its ``spec.auth`` key; two classes
     for one key make that key unusable, and the connections that ask for it say which
     plugins clash.
+    """
+    raise NotImplementedError  # a specification: pluggy calls the plugins' implementations, never this
+
+
+@hookspec
+def vao_role_writers() -> list[type[RoleWriter[Any]]]:
+    """Return the role writer classes this plugin offers: role management for an auth backend family.
+
+    Optional: a plugin may offer auth providers, role writers, or both. Called once per plugin at startup.
+    A VaultRole or VaultClusterRole whose target mount is of a family (``RoleWriter.family``) is written
+    by that family's writer; two writers for one family make it unusable, and the roles that need it say
+    which plugins clash. A writer with a ``spec_key`` reads its own block under the role's spec.
     """
     raise NotImplementedError  # a specification: pluggy calls the plugins' implementations, never this

@@ -37,6 +37,7 @@ from .errors import (
     LoginDeniedError,
     Reason,
     SecretNotFoundError,
+    TenancyError,
     VaultAccessError,
 )
 from .fields import (
@@ -57,6 +58,7 @@ from .fields import (
 from .hookspecs import ENTRY_POINT_GROUP, hookimpl
 from .models import Audiences, SecretKeySelector, SpecModel
 from .provider import AuthContext, AuthProvider, LoginRequest, PlannedToken, ServiceAccountToken
+from .role_writer import BoundAccount, RoleBinding, RoleWriter
 from .trust import TrustPolicyError
 
 __all__ = [
@@ -69,6 +71,7 @@ __all__ = [
     "Audiences",
     "AuthContext",
     "AuthProvider",
+    "BoundAccount",
     "ConfigError",
     "CredentialSourceUnreachableError",
     "CredentialsError",
@@ -80,13 +83,16 @@ __all__ = [
     "ObjectName",
     "PlannedToken",
     "Reason",
+    "RoleBinding",
     "RoleName",
+    "RoleWriter",
     "SecretKey",
     "SecretKeySelector",
     "SecretNotFoundError",
     "ServiceAccountRef",
     "ServiceAccountToken",
     "SpecModel",
+    "TenancyError",
     "Text",
     "TrustPolicyError",
     "URLText",

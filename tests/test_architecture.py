@@ -25,7 +25,9 @@ APP = 3
 CLI = 4
 LAYERS: dict[str, int] = {
     **dict.fromkeys(
-        ("errors", "clip", "fields", "durations", "provider", "contract", "hookspecs", "models", "bodies"), CONTRACT
+        ("errors", "clip", "fields", "durations", "provider", "contract", "hookspecs", "models", "bodies",
+         "role_writer"),
+        CONTRACT,
     ),
     # The connection registry sits beside the manager: it hands other controllers the runtimes' sessions.
     **dict.fromkeys(("runtime", "runtime_deps", "manager", "connections", "connection_handle", "borrowed"), RUNTIME),
