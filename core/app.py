@@ -31,6 +31,7 @@ from .lifecycle import Backoff
 from .manager import ConnectionManager
 from .metrics import Metrics
 from .models import Confinement
+from .peering import DEFAULT_PEERING_LIFETIME, peering_lifetime_from_env
 from .redact import REDACTOR
 from .registry import ProviderRegistry, load_providers
 from .reporting import Reporter
@@ -57,6 +58,9 @@ class OperatorConfig:
     access: AccessSettings = dataclasses.field(default_factory=AccessSettings)  # VaultPolicy and the like
     #: --tenancy-confinement / VAO_TENANCY_CONFINEMENT: namespace forces confinement on every connection.
     tenancy_confinement: Confinement | None = None
+    #: --peering-lifetime / VAO_PEERING_LIFETIME: seconds a replica's peering record counts; a killed leader
+    #: is replaced at most this long after its last keep-alive (kopf's own default, 60 s, is too slow).
+    peering_lifetime: int = DEFAULT_PEERING_LIFETIME
 
     @classmethod
     def from_env(cls) -> OperatorConfig:
@@ -71,6 +75,7 @@ class OperatorConfig:
             trust=policy_from_env(os.environ),
             access=access,
             tenancy_confinement=confinement_override(None, os.environ),
+            peering_lifetime=peering_lifetime_from_env(os.environ),
         )
 
 

@@ -14,6 +14,7 @@ from .access.tenancy import confinement_override
 from .app import OperatorApp, OperatorConfig
 from .cli_extensions import ExtensibleGroup
 from .handlers import build_registry
+from .peering import check_peering_lifetime
 from .registry import load_providers
 from .startup import prepare
 from .trust_config import trust_from_flags
@@ -30,6 +31,9 @@ def main() -> None:
 @click.option("--standalone", is_flag=True, help="Do not coordinate with other replicas (no peering).")
 @click.option("--peering", "peering_name", default=None, help="kopf peering object name (for several replicas).")
 @click.option("--priority", type=int, default=None, help="Peering priority of this replica.")
+@click.option("--peering-lifetime", type=int, default=None, metavar="SECONDS",
+              help="How long a replica's peering record counts: a stopped leader is replaced at most this long "
+              "after its last keep-alive (11-3600; default 15). Env VAO_PEERING_LIFETIME.")
 @click.option(
     "--liveness", "liveness_endpoint", default=None, help="Liveness endpoint, e.g. http://0.0.0.0:8080/healthz"
 )
@@ -74,6 +78,7 @@ def run(
     standalone: bool,
     peering_name: str | None,
     priority: int | None,
+    peering_lifetime: int | None,
     liveness_endpoint: str | None,
     namespaces: tuple[str, ...],
     metrics_port: int,
@@ -104,6 +109,8 @@ def run(
             allow_mounted_token=allow_mounted_token,
             vault_addresses=vault_addresses,
         )
+        if peering_lifetime is not None:  # the flag replaces VAO_PEERING_LIFETIME
+            config.peering_lifetime = check_peering_lifetime(peering_lifetime, "--peering-lifetime")
         if tenancy_confinement is not None:  # the flag replaces VAO_TENANCY_CONFINEMENT
             config.tenancy_confinement = confinement_override(tenancy_confinement, {})
     except ValueError as error:  # names the flag or the VAO_* variable

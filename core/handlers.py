@@ -40,6 +40,7 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="vault.platform.io")
         settings.posting.level = logging.WARNING  # our own events, not kopf's per-handler chatter
         settings.execution.max_workers = 4
+        settings.peering.lifetime = app.config.peering_lifetime  # failover within it (core/peering.py)
         # A stopped daemon revokes its token before it returns. kopf waits only a few zero-time
         # cycles for that, then re-checks the deletion after the cancellation backoff, which held up
         # every delete by that backoff. Waiting here blocks only this object's worker, and a revocation

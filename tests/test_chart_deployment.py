@@ -32,6 +32,8 @@ def test_several_replicas_use_kopf_peering(replicas: int) -> None:
     objects = render({"replicaCount": replicas, "peering": {"name": "vao-peers"}})
     args = container(objects)["args"]
     assert "--peering=vao-peers" in args and "--standalone" not in args
+    assert "--peering-lifetime=15" in args  # failover within 15 s, not kopf's 60 s
+    assert "--peering-lifetime=30" in container(render({"replicaCount": replicas, "peering": {"lifetime": 30}}))["args"]
     assert one(objects, "Deployment")["spec"]["strategy"] == {"type": "RollingUpdate"}
     assert one(objects, "ClusterKopfPeering")["metadata"]["name"] == "vao-peers"
     rules = one(objects, "ClusterRole", "vault-access-operator-manager")["rules"]

@@ -16,6 +16,7 @@ from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.handlers import build_registry
 from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.models import Confinement
+from vault_access_operator.peering import DEFAULT_PEERING_LIFETIME
 from vault_access_operator.registry import ProviderRegistry
 from vault_access_operator.trust import TrustPolicy
 
@@ -62,6 +63,7 @@ def run_operator(
     override (``--tenancy-confinement``; default: none, as without the flag).
     """
     settings = _settings()
+    settings.peering.lifetime = DEFAULT_PEERING_LIFETIME  # as `run` has it; ``configure`` may shorten it
     if configure is not None:
         configure(settings)
     config = OperatorConfig(
@@ -73,6 +75,7 @@ def run_operator(
         trust=trust or TrustPolicy(),
         access=access or AccessSettings(),
         tenancy_confinement=tenancy_confinement,
+        peering_lifetime=settings.peering.lifetime,
     )
     app = OperatorApp(config, registry=registry)
     ready, stop = threading.Event(), threading.Event()
