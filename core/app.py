@@ -36,6 +36,7 @@ from .redact import REDACTOR
 from .registry import ProviderRegistry, load_providers
 from .reporting import Reporter
 from .runtime_deps import RuntimeDeps
+from .shards import ShardSettings
 from .status import Observation
 from .trust import TrustPolicy, describe_policy
 from .trust_config import discover_api_audiences, policy_from_env
@@ -43,6 +44,17 @@ from .validation import ValidatedConnection
 
 log = logging.getLogger(__name__)
 SHUTDOWN_REVOKE_SECONDS = 10.0
+
+
+class _Unwritten:
+    """The status sink of a shard that does not own the VaultConnections: it keeps what it sees to itself."""
+
+    async def patch_status(self, name: str, status: dict[str, Any]) -> bool:
+        return True
+
+
+async def _unposted(involved: dict[str, str], kind: str, reason: str, message: str) -> None:
+    """The event poster of such a shard: the owning shard posts the connection's events."""
 
 
 @dataclasses.dataclass
@@ -61,6 +73,8 @@ class OperatorConfig:
     #: --peering-lifetime / VAO_PEERING_LIFETIME: seconds a replica's peering record counts; a killed leader
     #: is replaced at most this long after its last keep-alive (kopf's own default, 60 s, is too slow).
     peering_lifetime: int = DEFAULT_PEERING_LIFETIME
+    #: --shard and friends: which objects this deployment acts on (default: all of them).
+    shard: ShardSettings = dataclasses.field(default_factory=ShardSettings)
 
     @classmethod
     def from_env(cls) -> OperatorConfig:
@@ -180,6 +194,9 @@ class OperatorApp:
         def ref() -> ObjectRef:
             return VAULT_CONNECTION.ref(name, uid=obs.uid)
 
+        if not self.config.shard.cluster_scoped:  # another shard writes the connection's status and events
+            return Reporter(name, obs, _Unwritten(), EventEmitter(ref, _unposted, REDACTOR), self.clock, REDACTOR,
+                            on_phase=self._phase_changed)
         sink = ObjectStatus(self.kube, lambda: obs.uid)
         events = EventEmitter(ref, self.post_event, REDACTOR)
         return Reporter(name, obs, sink, events, self.clock, REDACTOR, on_phase=self._phase_changed)
@@ -208,6 +225,11 @@ class OperatorApp:
     async def delete_access(self, kind: KindDefinition, body: dict[str, Any], retry: int) -> float | None:
         """An access object is being deleted: None once Vault is done with, else seconds until the next try."""
         return await self.access.delete(self.access_kinds[kind.kind], body, retry)
+
+    async def pause_access(self) -> None:
+        """This replica lost the peering lead: stop every access worker (kopf replays the objects on resume)."""
+        if self._access is not None:
+            await self._access.forget_all()
 
     def start(self) -> None:
         """Start following spec changes (call on the operator's event loop)."""

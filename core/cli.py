@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import random
 
 import click
@@ -16,6 +17,7 @@ from .cli_extensions import ExtensibleGroup
 from .handlers import build_registry
 from .peering import check_peering_lifetime
 from .registry import load_providers
+from .shards import shard_from_flags
 from .startup import prepare
 from .trust_config import trust_from_flags
 from .tuning import event_loop_factory, tune_garbage_collector
@@ -71,6 +73,17 @@ def main() -> None:
               help="namespace: confine every namespaced policy to its namespace's paths, whatever the "
               "VaultConnection's spec.tenancy.confinement says (docs/access/policies.md). "
               "Env VAO_TENANCY_CONFINEMENT.")
+@click.option("--shard", "shard_name", default=None, metavar="NAME",
+              help="Run as one shard of several deployments (docs/scaling.md). Env VAO_SHARD.")
+@click.option("--shard-namespace", "shard_namespaces", multiple=True, metavar="GLOB",
+              help="The shard's namespaced objects: those in these namespaces (repeatable, globs; default: all). "
+              "Env VAO_SHARD_NAMESPACES (comma-separated).")
+@click.option("--shard-selector", "shard_selector", multiple=True, metavar="KEY=VALUE",
+              help="The shard's namespaced objects: those with these labels (repeatable; default: all). "
+              "Env VAO_SHARD_SELECTOR (comma-separated).")
+@click.option("--cluster-scoped/--no-cluster-scoped", "shard_cluster_scoped", default=None,
+              help="This shard also owns the VaultConnections' status and the cluster-scoped kinds (exactly one "
+              "shard must; default: yes without --shard, no with it). Env VAO_SHARD_CLUSTER_SCOPED.")
 @click.option("-v", "--verbose", is_flag=True, help="Also log kopf's line per handled watch event (INFO).")
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
 @click.option("--debug", is_flag=True, help="Log at DEBUG level.")
@@ -90,6 +103,10 @@ def run(
     vault_addresses: tuple[str, ...],
     cluster_name: str | None,
     tenancy_confinement: str | None,
+    shard_name: str | None,
+    shard_namespaces: tuple[str, ...],
+    shard_selector: tuple[str, ...],
+    shard_cluster_scoped: bool | None,
     verbose: bool,
     quiet: bool,
     debug: bool,
@@ -109,6 +126,8 @@ def run(
             allow_mounted_token=allow_mounted_token,
             vault_addresses=vault_addresses,
         )
+        config.shard = shard_from_flags(shard_name, shard_namespaces, shard_selector, shard_cluster_scoped,
+                                        os.environ)
         if peering_lifetime is not None:  # the flag replaces VAO_PEERING_LIFETIME
             config.peering_lifetime = check_peering_lifetime(peering_lifetime, "--peering-lifetime")
         if tenancy_confinement is not None:  # the flag replaces VAO_TENANCY_CONFINEMENT

@@ -28,7 +28,6 @@ class EndlessBackoff:
 def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
     """kopf handlers bound to ``app``: a registry of its own, so tests can run several operators."""
     registry = kopf.OperatorRegistry()
-    resource = (VAULT_CONNECTION.group, VAULT_CONNECTION.version, VAULT_CONNECTION.plural)
 
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
@@ -60,6 +59,24 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         app.kopf_settings = settings
         return app.login()
 
+    # Every shard holds the connections its objects use; only the one that owns the cluster-scoped objects
+    # writes their status and events (OperatorApp._reporter).
+    _connection_daemon(registry, app)
+
+    for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY):
+        if kind.scope == "Namespaced" or app.config.shard.cluster_scoped:
+            _access_handlers(registry, app, kind)
+
+    @kopf.on.cleanup(registry=registry)
+    async def cleanup(**_: Any) -> None:
+        await app.shutdown()
+
+    return registry
+
+
+def _connection_daemon(registry: kopf.OperatorRegistry, app: OperatorApp) -> None:
+    resource = (VAULT_CONNECTION.group, VAULT_CONNECTION.version, VAULT_CONNECTION.plural)
+
     # One daemon per VaultConnection carries its runtime. kopf stops daemons when the object is deleted
     # and when a replica loses the peering lead (plain tasks would keep running), and it keeps no
     # progress or diff-base annotations for daemons: the only kopf write per object is its finalizer.
@@ -79,16 +96,11 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         if stopped.reason and kopf.DaemonStoppingReason.RESOURCE_DELETED in stopped.reason:
             await app.delete(name, uid)
         else:
+            if stopped.reason and kopf.DaemonStoppingReason.OPERATOR_PAUSING in stopped.reason:
+                # Another replica leads now: its access workers take over (kopf lists the objects again
+                # when this one resumes); ours must not keep syncing or report the connection gone.
+                await app.pause_access()
             await app.release(name, uid)
-
-    for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY):
-        _access_handlers(registry, app, kind)
-
-    @kopf.on.cleanup(registry=registry)
-    async def cleanup(**_: Any) -> None:
-        await app.shutdown()
-
-    return registry
 
 
 def _access_handlers(registry: kopf.OperatorRegistry, app: OperatorApp, kind: KindDefinition) -> None:
@@ -96,14 +108,27 @@ def _access_handlers(registry: kopf.OperatorRegistry, app: OperatorApp, kind: Ki
     behind the finalizer and retries with backoff until Vault is done with."""
     resource = (kind.group, kind.version, kind.plural)
 
+    shard = app.config.shard
+    namespaced = kind.scope == "Namespaced"
+
+    def ours(body: kopf.Body, **_: Any) -> bool:
+        return not namespaced or shard.owns(body)
+
+    # Unfiltered, so that an object relabelled out of this shard is let go of (a kopf label filter would
+    # hide that event): the worker stops, nothing is written, and the shard it moved to takes it from there.
     @kopf.on.event(*resource, registry=registry)
     async def seen(event: kopf.RawEvent, **_: Any) -> None:
-        if event.get("type") in (None, "ADDED", "MODIFIED"):
-            app.observe_access(kind, dict(event["object"]))
-        elif event.get("type") == "DELETED":  # gone (normally after our finalizer): stop its worker
-            await app.forget_access(kind, dict(event["object"]))
+        body = dict(event["object"])
+        if event.get("type") == "DELETED":  # gone (normally after our finalizer): stop its worker
+            await app.forget_access(kind, body)
+        elif event.get("type") in (None, "ADDED", "MODIFIED"):
+            if not namespaced or shard.owns(body):
+                app.observe_access(kind, body)
+            else:
+                await app.forget_access(kind, body)
 
-    @kopf.on.delete(*resource, registry=registry, retries=None)
+    # The filter keeps the finalizer off other shards' objects (kopf adds it only where a handler matches).
+    @kopf.on.delete(*resource, registry=registry, retries=None, when=ours)
     async def deleted(body: kopf.Body, retry: int, **_: Any) -> None:
         delay = await app.delete_access(kind, _plain(body), retry)
         if delay is not None:

@@ -94,6 +94,14 @@ class AccessController:
             tracked.task.cancel()
             await asyncio.gather(tracked.task, return_exceptions=True)
 
+    async def forget_all(self) -> None:
+        """Stop every worker, writing nothing (another replica now leads); observe() starts them again."""
+        tasks = [t.task for t in self._objects.values() if t.task is not None]
+        self._objects.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     async def close(self) -> None:
         self._unsubscribe()
         for tracked in list(self._objects.values()):
@@ -112,6 +120,7 @@ class AccessController:
 
     async def _work(self, key: Key, tracked: Tracked) -> None:
         drift_check = False
+        await self._settle(tracked)
         while True:
             tracked.wake.clear()
             tracked.seen = _essence(tracked.raw)
@@ -127,6 +136,25 @@ class AccessController:
                 drift_check = False
             except TimeoutError:
                 drift_check = True
+
+    async def _settle(self, tracked: Tracked) -> None:
+        """After a start or a takeover, an object that was synced waits for its connection to log in first,
+        instead of writing "connection not ready" onto it and "synced" back a moment later."""
+        if (tracked.raw.get("status") or {}).get("phase") != "Active":
+            return
+        seen = _essence(tracked.raw)
+        deadline = asyncio.get_running_loop().time() + self.settings.connection_grace_seconds
+        while True:
+            ref = tracked.connection
+            handle = self.connections.get(ref) if ref else None
+            left = deadline - asyncio.get_running_loop().time()
+            if (handle is not None and handle.active) or _essence(tracked.raw) != seen or left <= 0:
+                return  # ready, or edited, or still not there after the grace: the pass says so
+            tracked.wake.clear()
+            try:
+                await asyncio.wait_for(tracked.wake.wait(), left)
+            except TimeoutError:
+                return
 
     async def _pass(self, key: Key, tracked: Tracked, drift_check: bool) -> Outcome:
         adapter = tracked.adapter

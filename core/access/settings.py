@@ -17,6 +17,9 @@ class AccessSettings:
     resync_seconds: float = DEFAULT_RESYNC_SECONDS  # how often Vault's copy is compared (drift detection)
     retry_base_seconds: float = 1.0  # first retry after a failed sync or delete; doubles up to the cap
     retry_cap_seconds: float = 300.0
+    #: How long an object synced before waits, silently, for its connection to log in after this replica
+    #: starts or takes over, before it reports the connection not ready: a restart writes no status.
+    connection_grace_seconds: float = 60.0
 
     @property
     def identity(self) -> str:

@@ -18,6 +18,7 @@ from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.models import Confinement
 from vault_access_operator.peering import DEFAULT_PEERING_LIFETIME
 from vault_access_operator.registry import ProviderRegistry
+from vault_access_operator.shards import ShardSettings
 from vault_access_operator.trust import TrustPolicy
 
 
@@ -53,6 +54,7 @@ def run_operator(
     trust: TrustPolicy | None = None,
     access: AccessSettings | None = None,
     tenancy_confinement: Confinement | None = None,
+    shard: ShardSettings | None = None,
 ) -> Iterator[RunningOperator]:
     """Start the operator against ``connection`` and stop it (cleanly) when the block ends.
 
@@ -60,7 +62,8 @@ def run_operator(
     and a ``peering_name`` to run several replicas); ``configure`` adjusts kopf's settings before the
     start (e.g. a short ``settings.peering.lifetime``). ``trust`` is the operator's trust policy
     (default: the safe defaults, as a fresh install has). ``tenancy_confinement`` is the operator-wide
-    override (``--tenancy-confinement``; default: none, as without the flag).
+    override (``--tenancy-confinement``; default: none, as without the flag). ``shard`` makes it one shard
+    of several deployments (``--shard`` and friends; default: all objects).
     """
     settings = _settings()
     settings.peering.lifetime = DEFAULT_PEERING_LIFETIME  # as `run` has it; ``configure`` may shorten it
@@ -76,6 +79,7 @@ def run_operator(
         access=access or AccessSettings(),
         tenancy_confinement=tenancy_confinement,
         peering_lifetime=settings.peering.lifetime,
+        shard=shard or ShardSettings(),
     )
     app = OperatorApp(config, registry=registry)
     ready, stop = threading.Event(), threading.Event()
