@@ -234,6 +234,7 @@ class OperatorApp:
     def start(self) -> None:
         """Start following spec changes (call on the operator's event loop)."""
         if self._following is None:
+            log.info("serving %s", self.config.shard.describe())
             self._following = asyncio.create_task(self.specs.run(), name="spec-follower")
 
     async def release(self, name: str, uid: str | None = None) -> None:
