@@ -39,6 +39,10 @@ WRONG = {
     "clusterName with a dot": ({"clusterName": "east.1"}, "/clusterName"),
     "confinement not in the enum": ({"tenancy": {"confinement": "strict"}}, "/tenancy/confinement"),
     "unknown tenancy key": ({"tenancy": {"allowedNamespaces": []}}, "additional properties 'allowedNamespaces'"),
+    "shard without a name": ({"shards": [{"clusterScoped": True}]}, "/shards/0"),
+    "shard name with a dot": ({"shards": [{"name": "a.b", "clusterScoped": True}]}, "/shards/0/name"),
+    "shard selector value not a string": ({"shards": [{"name": "a", "selector": {"k": 1}}]}, "/shards/0/selector"),
+    "peering lifetime too short": ({"peering": {"lifetime": 5}}, "/peering/lifetime"),
     "bad resource quantity": ({"resources": {"limits": {"memory": "lots"}}}, "/resources/limits/memory"),
 }
 

@@ -44,7 +44,40 @@ app.kubernetes.io/part-of: vault-access-operator
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
-{{/* Several replicas coordinate through kopf peering; one runs standalone. */}}
+{{/* The deployments: one per entry of shards, or one with no shard (an empty dict). */}}
+{{- define "vao.shards" -}}
+{{- if .Values.shards }}{{ toJson .Values.shards }}{{ else }}[{}]{{ end -}}
+{{- end -}}
+
+{{/* Shards must name themselves uniquely and exactly one must own the cluster-scoped objects. */}}
+{{- define "vao.checkShards" -}}
+{{- if .Values.shards }}
+{{- $names := list }}
+{{- $owners := 0 }}
+{{- range .Values.shards }}
+{{- if has .name $names }}{{ fail (printf "shards: the name %s is used twice" .name) }}{{ end }}
+{{- $names = append $names .name }}
+{{- if .clusterScoped }}{{ $owners = add1 $owners }}{{ end }}
+{{- end }}
+{{- if ne (int $owners) 1 }}
+{{- fail (printf "shards: exactly one shard must set clusterScoped: true (it writes the VaultConnections' status and serves the cluster-scoped kinds); %d do" (int $owners)) }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The peering objects: one per deployment with several replicas (name, or name-shard). */}}
+{{- define "vao.peerings" -}}
+{{- $peerings := list }}
+{{- range (include "vao.shards" . | fromJsonArray) }}
+{{- $replicas := ternary .replicaCount $.Values.replicaCount (hasKey . "replicaCount") }}
+{{- if gt (int $replicas) 1 }}
+{{- $peerings = append $peerings (ternary (printf "%s-%s" $.Values.peering.name (.name | default "")) $.Values.peering.name (hasKey . "name")) }}
+{{- end }}
+{{- end }}
+{{- toJson $peerings }}
+{{- end -}}
+
+{{/* Several replicas coordinate through kopf peering; one runs standalone. True if any deployment is peered. */}}
 {{- define "vao.peered" -}}
-{{- if gt (int .Values.replicaCount) 1 }}true{{ end -}}
+{{- if (include "vao.peerings" . | fromJsonArray) }}true{{ end -}}
 {{- end -}}
