@@ -96,9 +96,11 @@ def _connection_daemon(registry: kopf.OperatorRegistry, app: OperatorApp) -> Non
         if stopped.reason and kopf.DaemonStoppingReason.RESOURCE_DELETED in stopped.reason:
             await app.delete(name, uid)
         else:
-            if stopped.reason and kopf.DaemonStoppingReason.OPERATOR_PAUSING in stopped.reason:
-                # Another replica leads now: its access workers take over (kopf lists the objects again
-                # when this one resumes); ours must not keep syncing or report the connection gone.
+            if stopped.reason and stopped.reason & (kopf.DaemonStoppingReason.OPERATOR_PAUSING
+                                                    | kopf.DaemonStoppingReason.OPERATOR_EXITING):
+                # Another replica leads now, or this process is stopping: the access workers stop first,
+                # writing nothing (they would report the released connection gone on every object), and the
+                # next leader finds the objects as they were. kopf lists them again if this one resumes.
                 await app.pause_access()
             await app.release(name, uid)
 
