@@ -8,6 +8,7 @@ drift checks kept running on a spec they no longer saw change.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 
 import kopf
@@ -65,3 +66,30 @@ def test_a_replica_that_loses_the_lead_stops_syncing_its_policies(
                      message="policies still Active")
             # Neither replica rewrote the policies' status: they were and stay Active and synced.
             assert sum(status_writes(fake_kube, VAULTPOLICIES.plural, n) for n in ("a", "b")) == writes
+
+
+def test_a_restart_writes_no_status_on_synced_policies(
+    fake_kube: FakeKube, vault_acl: OpenBaoServer, operator_identity: OperatorIdentity
+) -> None:
+    def operator() -> contextlib.AbstractContextManager[RunningOperator]:
+        return run_operator(fake_kube.connection_info(), identity=operator_identity,
+                            backoff=Backoff(base=0.2, cap=2.0))
+
+    with operator():
+        fake_kube.create_vaultconnection("vault", k8s_spec(vault_acl.url, interval="30s"))
+        wait_phase(fake_kube, "vault", "Active")
+        for n in ("a", "b", "c"):
+            rules = [{"path": f"s/{n}", "capabilities": ["read"]}]
+            create_policy(fake_kube, n, {"connectionRef": "vault", "rules": rules})
+        wait_for(lambda: all(_phase(fake_kube, n) == "Active" for n in "abc"), timeout=20, message="Active")
+    # The stop released the connection: before, every worker then wrote ConnectionNotFound on its way out,
+    # and the next start wrote ConnectionNotReady and then Active again.
+    writes = sum(status_writes(fake_kube, VAULTPOLICIES.plural, n) for n in "abc")
+    assert writes == 3  # one each: synced, Active
+    with operator() as second:
+        wait_for(lambda: len(second.app.access._objects) == 3, timeout=10, message="the workers")
+        wait_phase(fake_kube, "vault", "Active")
+        wait_for(lambda: all(t.task is not None and not t.wake.is_set() for t in second.app.access._objects.values()),
+                 timeout=10, message="the first passes")
+        time.sleep(1)  # a pass that would write has had its chance
+        assert sum(status_writes(fake_kube, VAULTPOLICIES.plural, n) for n in "abc") == writes
