@@ -83,9 +83,9 @@ def _requests(audit: AuditLog, start: int) -> list[dict[str, Any]]:
     return found
 
 
-def audit_counts(audit: AuditLog, start: int) -> dict[str, int]:
-    """Policy writes, policy reads and all requests the audit log holds after ``start``."""
-    counts = {"writes": 0, "reads": 0, "lists": 0, "requests": 0}
+def audit_counts(audit: AuditLog, start: int) -> dict[str, Any]:
+    """Policy writes (and the first few names written), policy reads and all requests after ``start``."""
+    counts: dict[str, Any] = {"writes": 0, "reads": 0, "lists": 0, "requests": 0, "written": []}
     for request in _requests(audit, start):
         counts["requests"] += 1
         path, operation = str(request.get("path", "")), request.get("operation")
@@ -93,6 +93,8 @@ def audit_counts(audit: AuditLog, start: int) -> dict[str, int]:
             key = {"create": "writes", "update": "writes", "read": "reads", "list": "lists"}.get(operation)
             if key:
                 counts[key] += 1
+            if key == "writes" and len(counts["written"]) < 5:
+                counts["written"].append(path.removeprefix("sys/policies/acl/"))
     return counts
 
 
