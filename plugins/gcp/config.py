@@ -3,14 +3,29 @@ credentialsSecretRef)."""
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from vault_access_operator.plugin import MountPath, RoleName, SecretKeySelector, SpecModel
 
 #: A Google service account email: name@project.iam.gserviceaccount.com (or a default compute account).
 SERVICE_ACCOUNT_EMAIL_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._+-]{0,99}@[a-zA-Z0-9][a-zA-Z0-9.-]{0,150}\.[a-zA-Z]{2,}$"
+
+
+def _check_email(value: str) -> str:
+    if not re.fullmatch(SERVICE_ACCOUNT_EMAIL_PATTERN, value):
+        raise ValueError("must be a service account's email, such as name@project.iam.gserviceaccount.com")
+    return value
+
+
+#: The same check as the CRD's pattern, with a message that says what is expected.
+ServiceAccountEmail = Annotated[
+    str,
+    AfterValidator(_check_email),
+    Field(max_length=254, json_schema_extra={"pattern": SERVICE_ACCOUNT_EMAIL_PATTERN}),
+]
 
 
 class GcpAuthConfig(SpecModel):
@@ -24,10 +39,8 @@ class GcpAuthConfig(SpecModel):
         "Identity, application default credentials or credentialsSecretRef); gce: the instance identity token "
         "of the metadata server (a GCE VM or GKE node, format=full).",
     )
-    service_account_email: str | None = Field(
+    service_account_email: ServiceAccountEmail | None = Field(
         default=None,
-        max_length=254,
-        pattern=SERVICE_ACCOUNT_EMAIL_PATTERN,
         description="The Google service account to log in as (the JWT's sub). iam default: the client_email of "
         "credentialsSecretRef's key, else GOOGLE_SERVICE_ACCOUNT_EMAIL, else the account of the operator's Google "
         "credentials. With a key of another account, that account signs for this one (it needs "

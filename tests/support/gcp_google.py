@@ -196,8 +196,8 @@ class GoogleDouble:
         if request.headers.get("Metadata-Flavor") != "Google":
             return Response("Missing Metadata-Flavor:Google header.", status=403, headers=FLAVOR)
         instance = self.instance
-        if request.path == "/":
-            return Response("", headers=FLAVOR)
+        if request.path == "/":  # google-auth's "are we on GCE?" ping
+            return Response("", headers=FLAVOR) if instance is not None else Response("not GCE", status=404)
         if instance is None or not instance.bound:
             return Response("not found", status=404, headers=FLAVOR)
         base = "/computeMetadata/v1/"

@@ -75,7 +75,8 @@ def verify_login(body: dict[str, Any], roles: dict[str, GcpRole], public_key: Ca
         if role.bound_projects and found.project_id not in role.bound_projects:
             raise LoginRejected(f'service account "{found.email}" not in bound projects '
                                 f"{_go_list(role.bound_projects, quoted=False)}")
-        if role.bound_service_accounts != ["*"] and not {found.email, found.unique_id} & set(role.bound_service_accounts):
+        bound = set(role.bound_service_accounts)
+        if bound != {"*"} and not {found.email, found.unique_id} & bound:
             raise LoginRejected(f"service account {found.email} (id: {found.unique_id}) is not authorized for role")
     else:
         assert gce is not None
