@@ -51,7 +51,8 @@ def fetch_identity_token(endpoints: Endpoints, account: str, audience: str) -> I
         response = request(url=url, method="GET", headers=FLAVOR, timeout=TIMEOUT_SECONDS)
     except google.auth.exceptions.TransportError as error:
         raise CredentialSourceUnreachableError(
-            f"cannot reach {where} for the gce identity token ({one_line(error)}): authType gce needs a GCE VM or "
+            f"cannot reach {where} for the gce identity token ({type(error.__cause__ or error).__name__}): authType "
+            "gce needs a GCE VM or "
             "GKE node whose metadata server the operator can reach (on GKE with Workload Identity use authType iam)"
         ) from None
     finally:

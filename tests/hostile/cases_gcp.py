@@ -58,8 +58,9 @@ CASES = [
     HostileCase(id="gcp-key-in-another-namespace",
                 spec=_iam(credentialsSecretRef={"name": "gcp-key", "namespace": "team-a", "key": "credentials.json"}),
                 secrets={"team-a/gcp-key": {"credentials.json": _key()}},
-                reason="ForbiddenByPolicy", message="Secret team-a/gcp-key, but the operator reads Secrets only in "
-                                                    f"{NS}: move the Secret there"),
+                reason="ForbiddenByPolicy",
+                message="spec.auth.gcp.credentialsSecretRef names Secret team-a/gcp-key, but the operator reads Secrets "
+                        f"only in {NS}: move the Secret there"),
     HostileCase(id="gcp-key-not-json", spec=_iam(credentialsSecretRef=KEY_REF),
                 secrets={f"{NS}/gcp-key": {"credentials.json": "private_key: -----BEGIN PRIVATE KEY-----"}},
                 reason="CredentialsNotFound",
@@ -120,7 +121,8 @@ WITH_GOOGLE = [
     GoogleCase(id="gcp-metadata-unreachable",
                spec={"address": "{vault}", "auth": {"gcp": {"role": "vm", "authType": "gce"}}},
                setup=("metadata-down",), reason="CredentialSourceUnreachable",
-               message="for the gce identity token ("),
+               message="cannot reach the metadata server at 127.0.0.1:9 for the gce identity token (ConnectionError): "
+                       "authType gce needs a GCE VM or GKE node whose metadata server the operator can reach"),
     GoogleCase(id="gcp-metadata-without-account",
                spec={"address": "{vault}", "auth": {"gcp": {"role": "vm", "authType": "gce"}}},
                setup=("instance-unbound",), reason="CredentialsNotFound",
