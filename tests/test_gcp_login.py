@@ -104,6 +104,7 @@ async def test_gce_identity_token_from_the_metadata_server(google: GoogleDouble,
     config = GcpAuthConfig.model_validate({"role": "vm", "authType": "gce"})
     request = await make_login_request_async(GcpAuthProvider(), config, gcp_ctx)
     assert google.identity_requests[-1] == {"audience": "vault/vm", "format": "full"}
+    assert google.identity_accounts == ["default"]
     assert dict(request.details) == {"authType": "gce", "serviceAccount": on_gke.account, "project": "vao-project",
                                      "zone": "europe-west1-b", "instance": "gke-node-1"}
     assert request.body["jwt"] in gcp_ctx.remembered
@@ -136,3 +137,24 @@ async def test_a_role_not_bound_to_the_account_is_explained(google: GoogleDouble
         f'(Vault said: "service account {account.email} (id: {account.unique_id}) is not authorized for role"): '
         f"add it to the role's bound_service_accounts (bound_service_accounts={account.email}), or set "
         "spec.auth.gcp.serviceAccountEmail to an account the role binds")
+
+
+@pytest.mark.asyncio
+async def test_the_keys_token_uri_is_never_called(google: GoogleDouble, gcp_vault: GcpVaultDouble,
+                                                  gcp_ctx: RecordingAuthContext, httpserver: Any) -> None:
+    """A key is tenant input: its token_uri could name any address. The operator's token endpoint is used."""
+    account = google.accounts[email(google)]
+    collector = httpserver.url_for("/token")
+    gcp_ctx.add_secret(NAMESPACE, "gcp-credentials", "credentials.json", google.key_json(account, token_uri=collector))
+    gcp_vault.add_role(ROLE, bound_service_accounts=[account.email])
+    await login({"role": ROLE, "credentialsSecretRef": KEY_REF}, gcp_ctx, gcp_vault)
+    assert google.token_requests == 1 and not httpserver.log
+
+
+@pytest.mark.asyncio
+async def test_gce_asks_the_metadata_server_for_the_named_account(google: GoogleDouble, on_gke: Instance,
+                                                                  gcp_ctx: RecordingAuthContext) -> None:
+    config = GcpAuthConfig.model_validate({"role": "vm", "authType": "gce", "serviceAccountEmail": on_gke.account})
+    request = await make_login_request_async(GcpAuthProvider(), config, gcp_ctx)
+    assert request.details["serviceAccount"] == on_gke.account
+    assert google.identity_accounts == [on_gke.account]

@@ -59,8 +59,8 @@ CASES = [
                 spec=_iam(credentialsSecretRef={"name": "gcp-key", "namespace": "team-a", "key": "credentials.json"}),
                 secrets={"team-a/gcp-key": {"credentials.json": _key()}},
                 reason="ForbiddenByPolicy",
-                message="spec.auth.gcp.credentialsSecretRef names Secret team-a/gcp-key, but the operator reads Secrets "
-                        f"only in {NS}: move the Secret there"),
+                message="spec.auth.gcp.credentialsSecretRef names Secret team-a/gcp-key, but the operator reads "
+                        f"Secrets only in {NS}: move the Secret there"),
     HostileCase(id="gcp-key-not-json", spec=_iam(credentialsSecretRef=KEY_REF),
                 secrets={f"{NS}/gcp-key": {"credentials.json": "private_key: -----BEGIN PRIVATE KEY-----"}},
                 reason="CredentialsNotFound",

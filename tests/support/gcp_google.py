@@ -78,6 +78,7 @@ class GoogleDouble:
         self.token_requests = 0
         self.sign_requests: list[dict[str, Any]] = []  # the payloads signJwt received
         self.identity_requests: list[dict[str, str]] = []
+        self.identity_accounts: list[str] = []  # the account segment of each identity request's path
         self.signed: list[str] = []  # every JWT and access token handed out (to prove they never leak)
         self._lock = threading.Lock()
 
@@ -213,6 +214,7 @@ class GoogleDouble:
             return _json(self._access_token(instance.account), headers=FLAVOR)
         match = _IDENTITY.match(request.path)
         if match and match.group(1) in ("default", instance.account):
+            self.identity_accounts.append(match.group(1))
             return self._identity(request, instance)
         return Response("not found", status=404, headers=FLAVOR)
 

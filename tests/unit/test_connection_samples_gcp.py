@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from tests.unit.test_generated_files import cel_failures, crd_schema
+from vault_access_operator.plugin import ConfigError
 from vault_access_operator.plugins.gcp import GcpAuthConfig, GcpAuthProvider
 from vault_access_operator.registry import load_providers
 from vault_access_operator.validation import validate_spec
@@ -46,20 +47,16 @@ def test_defaults_are_the_replaced_operators() -> None:
 
 def test_the_crd_refuses_what_the_operator_refuses() -> None:
     sample = SAMPLES[0]
-    for bad in ({"authType": "workload"}, {"serviceAccountEmail": "no-at-sign"}, {"endpoint": "https://x"}):
+    for bad in ({"authType": "workload"}, {"serviceAccountEmail": "no-at-sign"}, {"role": ""}):
         spec = {**sample["spec"], "auth": {"gcp": {**sample["spec"]["auth"]["gcp"], **bad}}}
         with pytest.raises(jsonschema.ValidationError):
-            jsonschema.validate({**sample, "spec": spec}, _closed(crd_schema()))
+            jsonschema.validate({**sample, "spec": spec}, crd_schema())
+        with pytest.raises(ConfigError):
+            validate_spec(spec, load_providers())
 
 
-def _closed(schema: dict[str, Any]) -> dict[str, Any]:
-    """The structural schema with unknown fields refused, as the API server prunes or rejects them."""
-    gcp = schema["properties"]["spec"]["properties"]["auth"]["properties"]["gcp"]
-    return _with(schema, ["properties", "spec", "properties", "auth", "properties", "gcp"],
-                 {**gcp, "additionalProperties": False})
-
-
-def _with(schema: dict[str, Any], path: list[str], value: Any) -> dict[str, Any]:
-    if not path:
-        return value  # type: ignore[no-any-return]
-    return {**schema, path[0]: _with(schema[path[0]], path[1:], value)}
+def test_an_unknown_field_is_kept_by_the_crd_and_named_by_the_operator() -> None:
+    spec = {**SAMPLES[0]["spec"], "auth": {"gcp": {"role": "r", "iamEndpoint": "https://collector.example"}}}
+    jsonschema.validate({**SAMPLES[0], "spec": spec}, crd_schema())  # preserved, so the operator can name it
+    with pytest.raises(ConfigError, match=r"spec\.auth\.gcp\.iamEndpoint is not a known field"):
+        validate_spec(spec, load_providers())
