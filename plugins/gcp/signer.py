@@ -8,6 +8,7 @@ Everything here blocks (token endpoint, metadata server, IAM); the provider runs
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import threading
@@ -46,6 +47,8 @@ class DefaultCredentials:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        #: Held while the kept credentials refresh: logins of several connections share them.
+        self.refreshing = threading.Lock()
         self._credentials: google.auth.credentials.Credentials | None = None
 
     def get(self) -> google.auth.credentials.Credentials:
@@ -72,8 +75,10 @@ def sign_jwt(
         else:
             credentials, source = _default_credentials(adc), "application default credentials"
         try:
-            if not credentials.valid:
-                credentials.refresh(request)  # type: ignore[no-untyped-call]
+            with contextlib.nullcontext() if key is not None else adc.refreshing:
+                if not credentials.valid:
+                    credentials.refresh(request)  # type: ignore[no-untyped-call]
+                token = str(credentials.token)
         except (google.auth.exceptions.RefreshError, google.auth.exceptions.TransportError) as error:
             raise credentials_failed(error, source, key is not None, endpoints) from None
         signer = str(getattr(credentials, "service_account_email", "") or "")
@@ -82,7 +87,6 @@ def sign_jwt(
             email = signer if "@" in signer else ""
         if not email:
             raise no_account(source)
-        token = str(credentials.token)
         return _call_sign_jwt(request, token, email, claims_for(email), endpoints, signer or email, source)
     finally:
         request.close()
