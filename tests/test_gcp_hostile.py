@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import OPERATOR_NS, OPERATOR_SA, trust_the_operator
 from tests.hostile.cases_gcp import EMAIL, OTHER, WITH_GOOGLE, GoogleCase
-from tests.support.gcp_fixtures import isolate_google_env, point_at
+from tests.support.gcp_env import isolate_google_env, point_at
 from tests.support.gcp_google import GoogleDouble, Instance
 from tests.support.gcp_vault_double import GcpVaultDouble
 from vault_access_operator.context import OperatorIdentity

@@ -7,13 +7,13 @@ Load them from a test module: ``pytest_plugins = ["tests.support.gcp_fixtures"]`
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
+from tests.support.gcp_env import isolate_google_env, point_at
 from tests.support.gcp_google import GoogleDouble, Instance
 from tests.support.gcp_vault_double import GcpVaultDouble
 from vault_access_operator.testing import RecordingAuthContext
@@ -21,25 +21,6 @@ from vault_access_operator.testing.openbao import OpenBaoServer
 
 NAMESPACE = "vault-access-operator-system"
 SERVICE_ACCOUNT = "vault-access-operator-controller-manager"
-
-
-def isolate_google_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No Google settings from the developer's shell, no gcloud files: google-auth sees only what a test sets."""
-    for name in list(os.environ):
-        if name.startswith(("GOOGLE_", "GCE_", "VAO_GCP_", "CLOUDSDK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))
-
-
-def point_at(google: GoogleDouble, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The operator-side settings, at the double. google-auth caches GCE_METADATA_HOST at import: patched too."""
-    from google.auth.compute_engine import _metadata
-
-    monkeypatch.setenv("VAO_GCP_IAM_CREDENTIALS_ENDPOINT", google.url)
-    monkeypatch.setenv("VAO_GCP_TOKEN_ENDPOINT", f"{google.url}/token")
-    monkeypatch.setenv("GCE_METADATA_HOST", google.host)
-    monkeypatch.setenv("GCE_METADATA_IP", google.host)
-    monkeypatch.setattr(_metadata, "_GCE_METADATA_HOST", google.host)
 
 
 @pytest.fixture
