@@ -6,9 +6,12 @@ and authorizer_gce.go); Vault's text is always quoted too, so nothing it said is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from .claims import JWT_LIFETIME
+
+_ROLE_NOT_FOUND = re.compile(r'role "[^"]*" not found')  # parseAndValidateJwt: fmt.Errorf("role %q not found")
 
 
 def explain(role: str, auth_type: str, mount: str, details: Mapping[str, str], errors: str) -> str:
@@ -17,7 +20,7 @@ def explain(role: str, auth_type: str, mount: str, details: Mapping[str, str], e
     account = details.get("serviceAccount", "")
     bound = f"bound_service_accounts={account}" if account else "bound_service_accounts=<the account's email>"
     where = f"role {role!r} at auth/{mount}"
-    if f'role "{role.lower()}" not found' in lower or ("role" in lower and "not found" in lower):
+    if _ROLE_NOT_FOUND.search(errors):
         return (
             f"access denied: there is no {where} ({said}): create it, for example vault write "
             f"auth/{mount}/role/{role} type={auth_type} {bound} policies=..., or fix spec.auth.gcp.role"
