@@ -24,10 +24,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-FLAVOR = {"Metadata-Flavor": "Google"}
-GOOGLE_ISSUER = "https://accounts.google.com"
+from tests.support.gcp_metadata import Instance, MetadataServer
+
 _SIGN_JWT = re.compile(r"^/v1/projects/-/serviceAccounts/([^/:]+):signJwt$")
-_IDENTITY = re.compile(r"^/computeMetadata/v1/instance/service-accounts/([^/]+)/identity$")
 PERMISSION_DENIED = "Permission 'iam.serviceAccounts.signJwt' denied on resource (or it may not exist)."
 UNAUTHENTICATED = ("Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or "
                    "other valid authentication credential. See "
@@ -55,19 +54,7 @@ class Account:
     enabled: bool = True
 
 
-@dataclasses.dataclass
-class Instance:
-    """The VM (or GKE node) the metadata server answers for."""
-
-    account: str  # its service account's email
-    project_id: str = "vao-project"
-    zone: str = "europe-west1-b"
-    name: str = "gke-node-1"
-    instance_id: str = "4455667788"
-    bound: bool = True  # False: the metadata server has no service account (HTTP 404)
-
-
-class GoogleDouble:
+class GoogleDouble(MetadataServer):
     def __init__(self) -> None:
         self.server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
         self.accounts: dict[str, Account] = {}
@@ -193,52 +180,9 @@ class GoogleDouble:
         self.signed.append(signed)
         return _json({"keyId": account.google_key_id, "signedJwt": signed})
 
-    def _metadata(self, request: Request) -> Response:
-        if request.headers.get("Metadata-Flavor") != "Google":
-            return Response("Missing Metadata-Flavor:Google header.", status=403, headers=FLAVOR)
-        instance = self.instance
-        if request.path == "/":  # google-auth's "are we on GCE?" ping
-            return Response("", headers=FLAVOR) if instance is not None else Response("not GCE", status=404)
-        if instance is None or not instance.bound:
-            return Response("not found", status=404, headers=FLAVOR)
-        base = "/computeMetadata/v1/"
-        rest = request.path.removeprefix(base)
-        if rest == "project/project-id":
-            return Response(instance.project_id, content_type="application/text", headers=FLAVOR)
-        if rest in ("instance/service-accounts/default/", "instance/service-accounts/default"):
-            scopes = ["https://www.googleapis.com/auth/cloud-platform"]
-            return _json({"email": instance.account, "aliases": ["default"], "scopes": scopes}, headers=FLAVOR)
-        if rest == "instance/service-accounts/default/email":
-            return Response(instance.account, content_type="application/text", headers=FLAVOR)
-        if rest == "instance/service-accounts/default/token":
-            return _json(self._access_token(instance.account), headers=FLAVOR)
-        match = _IDENTITY.match(request.path)
-        if match and match.group(1) in ("default", instance.account):
-            self.identity_accounts.append(match.group(1))
-            return self._identity(request, instance)
-        return Response("not found", status=404, headers=FLAVOR)
 
-    def _identity(self, request: Request, instance: Instance) -> Response:
-        self.identity_requests.append(dict(request.args))
-        account = self.accounts[instance.account]
-        now = int(time.time())
-        claims: dict[str, Any] = {
-            "iss": GOOGLE_ISSUER, "aud": request.args.get("audience", ""), "azp": account.unique_id,
-            "sub": account.unique_id, "email": account.email, "email_verified": True, "iat": now, "exp": now + 3600,
-        }
-        if request.args.get("format") == "full":
-            claims["google"] = {"compute_engine": {
-                "project_id": instance.project_id, "project_number": 123456789012, "zone": instance.zone,
-                "instance_id": instance.instance_id, "instance_name": instance.name,
-                "instance_creation_timestamp": now - 86400,
-            }}
-        token = jwt.encode(claims, self.oauth_key, algorithm="RS256", headers={"kid": self.oauth_key_id})
-        self.signed.append(token)
-        return Response(token, content_type="text/html; charset=utf-8", headers=FLAVOR)
-
-
-def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(payload), status=status, content_type="application/json", headers=headers)
+def _json(payload: Any, status: int = 200) -> Response:
+    return Response(json.dumps(payload), status=status, content_type="application/json")
 
 
 def _google_error(code: int, status: str, message: str) -> Response:
