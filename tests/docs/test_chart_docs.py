@@ -41,7 +41,7 @@ def test_every_value_is_in_the_readme_and_every_readme_key_is_a_value() -> None:
 
 
 def test_a_value_without_a_comment_is_refused() -> None:
-    with pytest.raises(ValueError, match="no '# --' comment documents image.secret"):
+    with pytest.raises(ValueError, match=r"no '# --' comment documents image\.secret"):
         generate.value_docs("image:\n  # -- The repository.\n  repository: x\n  secret: y\n")
     rows = generate.value_docs("# -- A section.\na:\n  # -- B.\n  b: 1\n# -- All of c.\nc: {d: 2}\n")
     assert [(r.key, r.default) for r in rows] == [("a", ""), ("a.b", "1"), ("c", '{"d": 2}')]
