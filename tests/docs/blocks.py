@@ -49,7 +49,7 @@ def _schema_fields(schema: dict[str, Any]) -> Iterator[tuple[str, tuple[bool, An
         yield from _schema_fields(sub)
 
 
-def _yaml_documents(block: Block) -> Iterator[Any]:
+def yaml_documents(block: Block) -> Iterator[Any]:
     try:
         yield from yaml.safe_load_all(block.text)
     except yaml.YAMLError:
@@ -63,7 +63,7 @@ def doc_scope(doc: Doc) -> Scope:
     for block in doc.blocks():
         if block.lang not in ("yaml", "yml"):
             continue
-        for item in _yaml_documents(block):
+        for item in yaml_documents(block):
             for auth in _auth_blocks(item):
                 auth_keys.update(k for k in auth if k in known.auth_models())
             if isinstance(item, dict) and item.get("kind") in ours:
