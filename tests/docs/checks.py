@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -60,6 +61,7 @@ def check_doc(doc: Doc) -> list[Problem]:
     """Every check, on one guide."""
     problems = list(check_spans(doc))
     problems += check_field_tables(doc)
+    problems += check_values_defaults(doc)
     from tests.docs.blocks import check_blocks  # blocks.py uses Problem
 
     problems += check_blocks(doc)
@@ -81,7 +83,8 @@ def check_spans(doc: Doc) -> Iterator[Problem]:
             yield Problem(span.doc, span.line, text, "not a reason the code sets (core/errors.py Reason, or a "
                           "reason literal of a controller)")
             continue
-        if column == "key":  # a chart values table; `.port` continues the key before it
+        if column == "key" and any(c.startswith("Default=") for c in span.row):  # a chart values table;
+            # `.port` continues the key before it
             key = last_key.rsplit(".", 1)[0] + text if _RELATIVE.match(text) and last_key else text
             if _DOTTED.match(key) or re.match(r"^[a-z][A-Za-z0-9]*$", key):
                 last_key = key
@@ -266,3 +269,40 @@ def _shown(value: Any) -> str:
 
 def _same(quoted: str, default: Any) -> bool:
     return quoted.strip().strip('"') in {_shown(default), str(default)}
+
+
+# --- chart values tables -----------------------------------------------------------------------------------
+
+
+def check_values_defaults(doc: Doc) -> Iterator[Problem]:
+    """A "Key | Default" row whose default cell only quotes values: each is values.yaml's default of its key."""
+    rows: dict[int, list[Span]] = {}
+    for span in doc.spans():
+        if span.column.lower() == "key" and any(c.startswith("Default=") for c in span.row):
+            rows.setdefault(span.line, []).append(span)
+    last = ""
+    for spans in rows.values():
+        keys = []
+        for span in spans:
+            text = span.text.strip()
+            key = last.rsplit(".", 1)[0] + text if _RELATIVE.match(text) and last else text
+            keys.append(key)
+            last = key
+        cell = dict(c.split("=", 1) for c in spans[0].row).get("Default", "")
+        quoted = re.findall(r"`([^`]+)`", cell)
+        if not quoted or re.sub(r"`[^`]+`|[\s,/]", "", cell) or len(quoted) != len(keys):
+            continue  # prose, or not one value per key: not checkable
+        for span, key, shown in zip(spans, keys, quoted, strict=True):
+            value = value_at(key)
+            if value is not MISSING and shown not in _value_forms(value):
+                yield Problem(span.doc, span.line, span.text, f"the doc's default {shown} is not values.yaml's "
+                              f"({json.dumps(value)})")
+
+
+def _value_forms(value: Any) -> set[str]:
+    forms = {json.dumps(value), json.dumps(value, separators=(",", ":"))}
+    if isinstance(value, bool):
+        forms.add("true" if value else "false")
+    elif isinstance(value, str | int | float):
+        forms.add(str(value))
+    return forms

@@ -125,3 +125,14 @@ def test_foreign_names_are_listed_with_their_owner() -> None:
     """The allow-lists stay small: a new tool's name is added on purpose, not by a catch-all."""
     assert len(checks.FOREIGN_FLAGS) < 60 and len(checks.FOREIGN_NAMES) < 40
     assert not checks.FOREIGN_FLAGS & set().union(*known.cli_flags().values())
+
+
+def test_a_chart_values_table_names_real_keys_with_their_defaults() -> None:
+    table = ("| Key | Default | Meaning |\n|---|---|---|\n"
+             "| `replicaCount` | `1` | replicas |\n"
+             "| `metrics.service.type`, `.port` | `ClusterIP`, `9091` | the Service |\n"
+             "| `trust.secretNamespace` | `[]` | a typo |\n")
+    found = problems_of(table)
+    assert len(found) == 2, found
+    assert found[0].startswith("docs/new-guide.md:5: `trust.secretNamespace`: not a key of")
+    assert found[1].startswith("docs/new-guide.md:4: `.port`: the doc's default 9091 is not values.yaml's (9090)")
