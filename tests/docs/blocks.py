@@ -6,8 +6,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import re
-import shlex
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,10 +15,8 @@ import pydantic
 import yaml
 
 from tests.docs import known
-from tests.docs.checks import MISSING, Problem, value_at
-from tests.docs.markdown import ROOT, Block, Doc
-
-_SHELLS = {"bash", "sh", "shell", "console", ""}
+from tests.docs.commands import SHELLS, check_commands
+from tests.docs.markdown import ROOT, Block, Doc, Problem
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,8 +81,8 @@ def check_blocks(doc: Doc) -> list[Problem]:
     for block in doc.blocks():
         if block.lang in ("yaml", "yml"):
             problems += _check_yaml(block)
-        elif block.lang in _SHELLS:
-            problems += _check_commands(block)
+        elif block.lang in SHELLS:
+            problems += check_commands(block)
     return problems
 
 
@@ -199,62 +195,3 @@ def _cel_rules(schema: dict[str, Any], path: tuple[str, ...] = ()) -> list[tuple
     for name, sub in (schema.get("properties") or {}).items():
         rules += _cel_rules(sub, (*path, name))
     return rules
-
-
-# --- command lines ---------------------------------------------------------------------------------------
-
-
-def _check_commands(block: Block) -> list[Problem]:
-    problems = []
-    for offset, line in _joined_lines(block.text):
-        words = _words(line)
-        for index, word in enumerate(words):
-            is_ours = word == "vault-access-operator" or word.endswith("bin/vault-access-operator")
-            if is_ours and index + 1 < len(words):
-                problems += _check_our_command(block, offset, words[index + 1:])
-            if word == "--set" and index + 1 < len(words) and words[0].endswith("helm"):
-                key = words[index + 1].split("=", 1)[0]
-                if value_at(key) is MISSING:
-                    problems.append(Problem(block.doc, block.line + offset, f"--set {key}",
-                                            "not a key of charts/vault-access-operator/values.yaml"))
-    return problems
-
-
-def _check_our_command(block: Block, offset: int, args: list[str]) -> list[Problem]:
-    flags = known.cli_flags()
-    if not args or args[0] not in flags:
-        return []  # a path such as charts/vault-access-operator, or prose
-    problems = []
-    for arg in args[1:]:
-        if arg in ("|", ">", "&&", ";") or arg.startswith("#"):
-            break
-        flag = arg.split("=", 1)[0]
-        if flag.startswith("-") and flag not in flags[args[0]]:
-            problems.append(Problem(block.doc, block.line + offset, flag,
-                                    f"not an option of `vault-access-operator {args[0]}` (core/cli.py)"))
-    return problems
-
-
-def _joined_lines(text: str) -> list[tuple[int, str]]:
-    """(offset of its first line, the command) with backslash continuations joined; a "$ " prompt dropped."""
-    out: list[tuple[int, str]] = []
-    carry, start = "", 0
-    for offset, raw in enumerate(text.splitlines()):
-        line = raw
-        if not carry:
-            start, line = offset, re.sub(r"^\$ ", "", raw)
-        if line.rstrip().endswith("\\"):
-            carry += line.rstrip()[:-1] + " "
-            continue
-        out.append((start, carry + line))
-        carry = ""
-    if carry:
-        out.append((start, carry))
-    return out
-
-
-def _words(line: str) -> list[str]:
-    try:
-        return shlex.split(line, comments=True)
-    except ValueError:
-        return line.split()

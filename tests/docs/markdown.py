@@ -35,6 +35,19 @@ class Span:
 
 
 @dataclasses.dataclass(frozen=True)
+class Problem:
+    """Something a guide quotes that the code does not have."""
+
+    doc: str
+    line: int
+    token: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.doc}:{self.line}: `{self.token}`: {self.why}"
+
+
+@dataclasses.dataclass(frozen=True)
 class Block:
     doc: str
     line: int  # of the first line inside the fence
