@@ -30,7 +30,7 @@ class Scope:
         """(name, (required, declared default)) of every field of the scope's models and CRD specs."""
         for key in auth_keys:
             model = known.auth_models().get(key)
-            for nested in known._nested_models(model) if model else ():
+            for nested in known.nested_models(model) if model else ():
                 for name, info in known.model_fields(nested).items():
                     yield name, (info.is_required(), None if info.is_required() else info.default)
         for kind in self.kinds:

@@ -14,6 +14,7 @@ import builtins
 import functools
 import json
 import re
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -159,13 +160,22 @@ def _schema_properties(schema: Any) -> Iterator[str]:
             yield from _schema_properties(item)
 
 
-def _nested_models(model: type[Any]) -> Iterator[type[Any]]:
-    yield model
-    for info in model.model_fields.values():
-        for candidate in re.findall(r"[A-Za-z_][\w.]*", repr(info.annotation)):
-            found = getattr(__import__(model.__module__, fromlist=["_"]), candidate.split(".")[-1], None)
-            if isinstance(found, type) and hasattr(found, "model_fields") and found is not model:
-                yield from _nested_models(found)
+def nested_models(model: type[Any]) -> list[type[Any]]:
+    """``model`` and every pydantic model its fields hold, however deep (lists, optionals, Annotated)."""
+    found: list[type[Any]] = []
+
+    def walk(annotation: Any) -> None:
+        if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+            if annotation not in found:
+                found.append(annotation)
+                for info in annotation.model_fields.values():
+                    walk(info.annotation)
+        else:
+            for argument in typing.get_args(annotation):
+                walk(argument)
+
+    walk(model)
+    return found
 
 
 @functools.cache
@@ -199,7 +209,7 @@ def field_names() -> frozenset[str]:
     """camelCase names a doc may quote bare: CRD and model fields, status details keys, values keys, Kubernetes'."""
     names = set(_schema_properties(crd_schemas()))
     for model in auth_models().values():
-        for nested in _nested_models(model):
+        for nested in nested_models(model):
             names.update(model_fields(nested))
     names.update(text for text in string_literals() if CAMEL.match(text))  # status details keys, say
     names.update(_keys(values()))

@@ -61,13 +61,10 @@ def _in_auth(parts: list[str]) -> bool:
         fields = known.model_fields(model)
         if part not in fields:
             return False
-        nested = [m for m in known._nested_models(model) if m is not model and part in _annotation_names(fields[part])]
+        annotation = repr(fields[part].annotation)
+        nested = [m for m in known.nested_models(model) if m is not model and m.__name__ in annotation]
         model = nested[0] if nested else model
     return True
-
-
-def _annotation_names(info: Any) -> str:
-    return repr(info.annotation)
 
 
 def _value_paths(node: Any, prefix: str = "") -> Iterator[str]:
