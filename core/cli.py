@@ -15,6 +15,7 @@ from .access.tenancy import confinement_override
 from .app import OperatorApp, OperatorConfig
 from .cli_extensions import ExtensibleGroup
 from .handlers import build_registry
+from .kinds import KINDS
 from .peering import check_peering_lifetime
 from .registry import load_providers
 from .shards import shard_from_flags
@@ -176,13 +177,19 @@ def plugins() -> None:
         click.echo(f"{methods:<14} {plugin.name:<14} {plugin.package:<34} {plugin.version:<10} {state}")
 
 
-@main.command()
+def _crds_help() -> str:
+    return ("Print the CustomResourceDefinition of every kind the operator serves ("
+            + ", ".join(kind.kind for kind in KINDS)
+            + "), or of one with --kind: vault-access-operator crds | kubectl apply -f -. "
+            "kopf's ClusterKopfPeering CRD, needed only for several replicas, is not among them: it is in the "
+            "chart's crds/ folder.")
+
+
+@main.command(help=_crds_help(), short_help="Print the CRDs of every kind (or of one).")
 @click.option("--kind", "kind_name", default=None, metavar="KIND",
               help="Print only this kind's CRD (e.g. VaultPolicy); the chart keeps one file per kind.")
 def crds(kind_name: str | None) -> None:
-    """Print the CustomResourceDefinitions (kubectl apply -f -)."""
     from .crd import render_crds
-    from .kinds import KINDS
 
     kinds = [kind for kind in KINDS if kind_name in (None, kind.kind)]
     if not kinds:
