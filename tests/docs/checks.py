@@ -27,6 +27,7 @@ FOREIGN_FLAGS = {
     "--python-platform", "--upgrade-package", "--upgrade", "--generate-hashes", "--no-config",  # uv pip compile
     "--require-hashes", "--no-deps", "--no-build-isolation", "--user", "--no-cache-dir",  # pip
     "--managed-markers", "--enable-webhooks", "--watch-namespaces",  # the replaced operator's (migration.md)
+    "--workload-metadata",  # gcloud container node-pools
 }
 # PascalCase names of other systems that guides quote: AWS APIs and errors, Kubernetes add-ons, Python, tools.
 FOREIGN_NAMES = {
@@ -36,7 +37,10 @@ FOREIGN_NAMES = {
     "DeprecationWarning", "KeyError", "ValueError",  # Python
     "ImagePullBackOff", "Terminating", "RollingUpdate", "Recreate",  # Kubernetes states and strategies
     "IfNotPresent", "ClusterIP", "RuntimeDefault",  # Kubernetes enum values
+    "signJwt", "pathLoginRenew",  # Google's IAM Credentials API, Vault's gcp plugin (camelCase)
 }
+# Dotted names of other systems that look like field paths: Google IAM permissions.
+FOREIGN_PATH_PREFIXES = ("iam.", "compute.")
 # Names of the replaced operator that only the migration guide quotes (its status fields).
 REPLACED_OPERATOR_FIELDS = {"lastReconcileID", "lastHeartbeat", "retryCount"}
 _FLAG = re.compile(r"^(?P<flag>-{1,2}[A-Za-z][\w-]*)(?:[= ].*)?$")
@@ -92,12 +96,12 @@ def _check_name(span: Span, text: str) -> Iterator[Problem]:
     elif env := _ENV.match(text):
         if env["name"] not in known.string_literals():
             yield Problem(span.doc, span.line, text, "no environment variable of that name is read by the code")
-    elif DOTTED.match(text) and is_field_path(text):
+    elif DOTTED.match(text) and is_field_path(text) and not text.startswith(FOREIGN_PATH_PREFIXES):
         if not path_exists(text):
             yield Problem(span.doc, span.line, text, "no such field in the CRDs (spec/status), the auth plugins' "
                           "config models or values.yaml")
     elif known.CAMEL.match(text):
-        if text not in known.field_names() | known.python_names() | REPLACED_OPERATOR_FIELDS:
+        if text not in known.field_names() | known.python_names() | REPLACED_OPERATOR_FIELDS | FOREIGN_NAMES:
             yield Problem(span.doc, span.line, text, "not a field of any CRD or config model, a status detail, a "
                           "chart value or a Kubernetes field")
     elif known.PASCAL.match(text) and sum(c.isupper() for c in text) >= 2:
