@@ -176,18 +176,30 @@ def test_conflicts_and_a_connection_that_comes_later(fake_kube: FakeKube, vault_
     assert policy_text(root, "vao.e2e.default.other") == foreign
 
 
+def _token_traffic(proxy: CountingProxy) -> tuple[int, int]:
+    """(token lookups, logins) the operator sent to Vault through the proxy."""
+    return sum(vault_calls(proxy, "auth/token/lookup-self").values()), sum(
+        vault_calls(proxy, "auth/kubernetes/login").values())
+
+
 def test_a_refused_write_or_delete_is_reported_and_retried_without_a_login_loop(
-        fake_kube: FakeKube, vault_acl: OpenBaoServer, policy_operator: RunningOperator) -> None:
+        fake_kube: FakeKube, vault_acl: OpenBaoServer, policy_operator: RunningOperator,
+        proxy: CountingProxy) -> None:
     root = vault_acl.client()
-    fake_kube.create_vaultconnection("vault", k8s_spec(vault_acl.url, interval="30s"))
+    # Health checks every 10 minutes: any token lookup during this test was asked for by a refused call.
+    fake_kube.create_vaultconnection("vault", k8s_spec(proxy.url, interval="10m"))
     wait_phase(fake_kube, "vault", "Active")
+    assert _token_traffic(proxy) == (0, 1)
     vault_setup.write_policy(root, "operator-access", 'path "sys/policies/acl/*" { capabilities = ["read"] }')
     create_policy(fake_kube, "app", {"connectionRef": "vault", "rules": RULES})
     status = wait_policy(fake_kube, "app", lambda s: s.get("phase") == "Error", "reported the refusal")
     assert condition(status, "Ready")["reason"] == "VaultPermissionDenied"
     assert "sys/policies/acl" in condition(status, "Ready")["message"]
-    # The 403 made the connection check its token once; the token is valid, so no new login, however
-    # often the write is retried.
+    # The 403 made the connection look its token up (report_token_rejected); the token is valid, so no new
+    # login, however often the write is retried: at most one lookup per refused write, never a login.
+    wait_for(lambda: _token_traffic(proxy)[0] >= 1, timeout=10, message="the refused write asked for no token check")
+    lookups, logins = _token_traffic(proxy)
+    assert logins == 1 and 1 <= lookups <= vault_calls(proxy, ACL)["PUT"]
     connection = fake_kube.get_vaultconnection("vault") or {}
     assert connection["status"]["authStatus"]["loginCount"] == 1
 
@@ -204,7 +216,26 @@ def test_a_refused_write_or_delete_is_reported_and_retried_without_a_login_loop(
     vault_setup.write_policy(root, "operator-access", OPERATOR_POLICY)
     wait_for(lambda: get_policy(fake_kube, "app") is None, timeout=30, message="object never went")
     assert policy_text(root, NAME) is None
+    lookups, logins = _token_traffic(proxy)
+    assert logins == 1 and lookups <= vault_calls(proxy, ACL)["PUT"] + vault_calls(proxy, ACL)["DELETE"]
     assert (fake_kube.get_vaultconnection("vault") or {})["status"]["authStatus"]["loginCount"] == 1
+
+
+def test_a_revoked_token_found_by_a_refused_write_means_one_new_login(
+        fake_kube: FakeKube, vault_acl: OpenBaoServer, policy_operator: RunningOperator,
+        proxy: CountingProxy) -> None:
+    root = vault_acl.client()
+    fake_kube.create_vaultconnection("vault", k8s_spec(proxy.url, interval="10m"))
+    wait_phase(fake_kube, "vault", "Active")
+    for accessor in root.auth.token.list_accessors()["data"]["keys"]:  # every token but root's: the operator's
+        if root.auth.token.lookup_accessor(accessor)["data"]["policies"] != ["root"]:
+            root.auth.token.revoke_accessor(accessor)
+    create_policy(fake_kube, "app", {"connectionRef": "vault", "rules": RULES})
+    wait_policy(fake_kube, "app", _ready, "synced after the operator logged in again")
+    assert policy_text(root, NAME) == EXPECTED
+    lookups, logins = _token_traffic(proxy)
+    assert logins == 2 and lookups >= 1  # the 403, one lookup that Vault refused, one login, then the write
+    assert (fake_kube.get_vaultconnection("vault") or {})["status"]["authStatus"]["loginCount"] == 2
 
 
 def test_policies_sync_once_their_connection_recovers(fake_kube: FakeKube, vault_acl: OpenBaoServer,
