@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.e2e.helpers import k8s_spec, wait_phase
-from tests.e2e.policy_helpers import condition, policy_text, vault_calls, wait_policy
+from tests.e2e.policy_helpers import condition, patch_policy, policy_text, vault_calls, wait_policy
 from vault_access_operator.access.hcl import read_ownership
 from vault_access_operator.access.hcl_parse import parse_policy
 from vault_access_operator.access.settings import AccessSettings
@@ -22,6 +22,7 @@ from vault_access_operator_devkit.kube import FakeKube
 from vault_access_operator_devkit.kube_resources import VAULTCLUSTERPOLICIES, VAULTPOLICIES
 from vault_access_operator_devkit.operator import RunningOperator, run_operator
 from vault_access_operator_devkit.proxy import CountingProxy
+from vault_access_operator_devkit.waiting import wait_for
 
 SAMPLES = list(yaml.safe_load_all((Path(__file__).resolve().parents[1] / "data/policy_samples.yaml").read_text()))
 CONNECTIONS: dict[str, dict[str, Any]] = {"vault-primary": {}, "vault-gitops": {"defaults": {"driftMode": "correct"}}}
@@ -101,8 +102,10 @@ def test_every_sample_turns_active_with_its_policy_in_openbao(
         assert text is not None, key
         written = parse_policy(text)
         assert [path for path, _ in written] == PATHS[key]
-        for (_, attributes), rule in zip(written, sample["spec"]["rules"], strict=True):
+        for (path, attributes), rule in zip(written, sample["spec"]["rules"], strict=True):
             assert dict(attributes)["capabilities"] == tuple(rule["capabilities"]), key
+            if "description" in rule:  # a comment line right above its path block
+                assert f'# description: {rule["description"]}\npath "{path}" {{' in text, key
         owner = read_ownership(text)
         assert (owner.managed, owner.cluster, owner.k8s_resource, owner.k8s_kind) == (
             True, "e2e", key, sample["kind"]), key
@@ -113,3 +116,14 @@ def test_every_sample_turns_active_with_its_policy_in_openbao(
     assert writer["denied_parameters"] == (("*", ("admin",)),)
     assert writer["required_parameters"] == ("owner",)
     assert "Synced" in {e["reason"] for e in fake_kube.list_events(involved_name="db-read")}  # adopted, written
+
+    # A description change alone: one write, the new comment in OpenBao, and not reported as drift.
+    first, *others = next(s for s in SAMPLES if sample_id(s) == "team-a/app-read")["spec"]["rules"]
+    rules = [{**first, "description": "Read what the team keeps"}, *others]
+    patch_policy(fake_kube, "app-read", {"spec": {"rules": rules}}, namespace="team-a")
+    acl = "sys/policies/acl/vao.e2e.team-a.app-read"
+    wait_for(lambda: vault_calls(proxy, acl)["PUT"] == 2, timeout=20, message="the description was not written")
+    status = wait_policy(fake_kube, "app-read", lambda s: s.get("phase") == "Active" and condition(
+        s, "Ready").get("observedGeneration") == 2, "synced the new description", namespace="team-a")
+    assert condition(status, "Drifted").get("status") != "True"
+    assert "# description: Read what the team keeps\n" in (policy_text(root, "vao.e2e.team-a.app-read") or "")

@@ -142,6 +142,13 @@ def test_rules_as_an_hcl_string_are_refused_naming_rules() -> None:
         parse_spec("VaultPolicy", RULES_AS_HCL)
 
 
+def test_the_crd_refuses_a_description_of_more_than_one_line() -> None:
+    policy = _policy({"connectionRef": "vault-primary", "rules": [
+        {"path": "secret/*", "capabilities": ["read"],
+         "description": 'one\npath "sys/*" { capabilities = ["sudo"] }'}]})
+    assert [r.split(":")[0] for r in crd_refusals(policy)] == ["spec.rules.0.description"]
+
+
 def _inventory_rows() -> list[list[str]]:
     return [[cell.strip() for cell in line.strip("|").split("|")]
             for line in INVENTORY.read_text().splitlines() if re.match(r"\| [\w./-]+:\d+ \|", line)]
