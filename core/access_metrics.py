@@ -88,7 +88,7 @@ class AccessMetrics:
     def pass_done(self, key: Key, outcome: PassOutcome, seconds: float) -> None:
         kind, namespace, name = key
         where = (kind, namespace or "")
-        result = "success" if outcome.ready[0] or outcome.ready[1] == "DryRun" else "failure"
+        result = "success" if outcome.ready[0] or outcome.ready[1] in ("DryRun", "DiscoveryPending") else "failure"
         self.reconciles(kind).labels(*where, result).inc()
         self.duration.labels(kind, result).observe(seconds)
         seen = self._move(key, outcome.phase)
