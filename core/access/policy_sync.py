@@ -40,6 +40,19 @@ def boundary_violation(obj: PolicyObject) -> str | None:
     return None
 
 
+def cluster_namespace_violation(obj: PolicyObject) -> str | None:
+    """A VaultClusterPolicy has no namespace: {{namespace}} would become "" (``a/{{namespace}}/b`` → ``a//b``,
+    never the path meant), as the replaced operator wrote it without a word. Refused, naming the rule."""
+    if obj.namespace is not None:
+        return None
+    for index, rule in enumerate(obj.spec.rules):
+        if "{{namespace}}" in rule.path:
+            return (f"spec.rules[{index}].path {rule.path!r} uses {{{{namespace}}}}, but a {obj.kind} is "
+                    "cluster-scoped and has no namespace: write the namespace out, or use a VaultPolicy in that "
+                    "namespace")
+    return None
+
+
 def _error(error: VaultAccessError | str, reason: str = "Failed", then: str = "retry") -> Outcome:
     text = clip(error if isinstance(error, str) else error.message, MESSAGE_LIMIT)
     why = reason if isinstance(error, str) else error.reason
@@ -92,7 +105,7 @@ async def _sync(obj: PolicyObject, client: BorrowedClient, identity: str, drift_
         check_policy_rules(obj.spec.rules, PolicyScope(obj.namespace), tenancy)
     except VaultAccessError as error:
         return _error(error, then="wait")
-    if (violation := boundary_violation(obj)) is not None:
+    if (violation := boundary_violation(obj) or cluster_namespace_violation(obj)) is not None:
         return _error(violation, "ValidationFailed", then="wait")
     vault_name = vault_object_name(identity, obj.namespace, obj.name)
     owner = owner_record(identity, obj.namespace, obj.name, obj.kind)

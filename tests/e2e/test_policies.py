@@ -31,6 +31,7 @@ from vault_access_operator_devkit.waiting import wait_for
 
 RESYNC = 0.5
 RULES = [{"path": "secret/data/{{namespace}}/{{name}}/*", "capabilities": ["read", "list"]}]
+CLUSTER_RULES = [{"path": "secret/data/shared/{{name}}/*", "capabilities": ["read", "list"]}]
 EXPECTED = '''# managed-by: vault-access-operator
 # cluster: e2e
 # k8s-resource: default/app
@@ -123,8 +124,18 @@ def test_dry_run_retain_and_a_cluster_policy(fake_kube: FakeKube, vault_acl: Ope
     root = vault_acl.client()
     fake_kube.create_vaultconnection("vault", k8s_spec(proxy.url, interval="30s"))
     wait_phase(fake_kube, "vault", "Active")
+    # {{namespace}} in a cluster-scoped policy: refused on status, naming the rule, before Vault is asked.
     create_policy(fake_kube, "shared", {"connectionRef": "vault", "rules": RULES, "deletionPolicy": "Retain"},
                   namespace=None, annotations={"vault.platform.io/dry-run": "true"})
+    status = wait_policy(fake_kube, "shared", lambda s: s.get("phase") == "Error", "refused {{namespace}}",
+                         namespace=None)
+    assert condition(status, "Ready")["reason"] == "ValidationFailed"
+    assert status["message"].startswith("spec.rules[0].path 'secret/data/{{namespace}}/{{name}}/*' uses {{namespace}}")
+    wait_for(lambda: "ValidationFailed" in {e["reason"] for e in fake_kube.list_events(involved_name="shared")},
+             timeout=10, message="no Warning event")
+    assert sum(vault_calls(proxy, "sys/policies/acl/vao.e2e._.shared").values()) == 0
+    patch_policy(fake_kube, "shared", {"spec": {"rules": CLUSTER_RULES}}, namespace=None)
+
     status = wait_policy(fake_kube, "shared", lambda s: condition(s, "DryRun").get("status") == "True",
                          "reported a dry run", namespace=None)
     assert "would create Vault policy vao.e2e._.shared" in condition(status, "Ready")["message"]
@@ -135,7 +146,7 @@ def test_dry_run_retain_and_a_cluster_policy(fake_kube: FakeKube, vault_acl: Ope
                  namespace=None)
     wait_policy(fake_kube, "shared", _ready, "synced", namespace=None)
     assert "# k8s-resource: shared\n" in (policy_text(root, "vao.e2e._.shared") or "")
-    assert 'path "secret/data//shared/*"' in (policy_text(root, "vao.e2e._.shared") or "")
+    assert 'path "secret/data/shared/shared/*"' in (policy_text(root, "vao.e2e._.shared") or "")
 
     delete_policy(fake_kube, "shared", namespace=None)
     wait_for(lambda: get_policy(fake_kube, "shared", namespace=None) is None, timeout=20, message="never went")
@@ -244,7 +255,7 @@ def test_policies_sync_once_their_connection_recovers(fake_kube: FakeKube, vault
     fake_kube.create_vaultconnection("vault", k8s_spec(vault_acl.url, interval="30s", role="nobody"))
     wait_phase(fake_kube, "vault", "Error")
     create_policy(fake_kube, "app", {"connectionRef": "vault", "rules": RULES})
-    create_policy(fake_kube, "shared", {"connectionRef": "vault", "rules": RULES}, namespace=None)
+    create_policy(fake_kube, "shared", {"connectionRef": "vault", "rules": CLUSTER_RULES}, namespace=None)
     status = wait_policy(fake_kube, "app", lambda s: condition(s, "ConnectionReady").get("reason")
                          == "ConnectionNotReady", "waited for the connection")
     assert status.get("phase") == "Pending" and policy_text(root, NAME) is None

@@ -63,7 +63,8 @@ def _when(port: int, metric: str, at_least: float = 1, **labels: str) -> dict:
 def test_a_policys_life_on_the_metrics_endpoint(fake_kube: FakeKube, vault_acl: OpenBaoServer,
                                                  metrics_port: int) -> None:
     root, port = vault_acl.client(), metrics_port
-    create_policy(fake_kube, "shared", {"connectionRef": "missing", "rules": RULES}, namespace=None)
+    create_policy(fake_kube, "shared", {"connectionRef": "missing", "rules": [
+        {"path": "secret/data/shared/*", "capabilities": ["read"]}]}, namespace=None)
     fake_kube.create_vaultconnection("vault", k8s_spec(vault_acl.url, interval="30s"))
     wait_phase(fake_kube, "vault", "Active")
     create_policy(fake_kube, "app", {"connectionRef": "vault", "rules": RULES, "driftMode": "detect"})
