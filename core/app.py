@@ -148,7 +148,7 @@ class OperatorApp:
         """The controller of the access kinds (made on first use, on the operator's event loop)."""
         if self._access is None:
             self._access = AccessController(self.connections, self.kube, self.post_event, self.config.access,
-                                            self.clock)
+                                            self.clock, metrics=self.metrics.access)
         return self._access
 
     def serve_metrics(self) -> None:

@@ -13,6 +13,7 @@ import prometheus_client
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from .access_metrics import AccessMetrics
 from .clock import Clock, utc_now
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class Metrics:
         self.login_seconds = prometheus_client.Histogram(
             f"{PREFIX}_login_duration_seconds", "Time to build and send a login request, by method.", ["method"],
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=self.registry)
+        self.access = AccessMetrics(self.registry)  # VaultPolicy and the other access kinds
 
     def forget(self, connection: str) -> None:
         """Drop a deleted connection's series so they do not linger."""

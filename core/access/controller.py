@@ -11,8 +11,12 @@ import asyncio
 import dataclasses
 import logging
 import random
+import time
 from typing import Any, Protocol
 
+import prometheus_client
+
+from ..access_metrics import AccessMetrics
 from ..clock import Clock
 from ..conditions import status_body
 from ..connection_handle import ConnectionChange, ConnectionHandle
@@ -61,8 +65,10 @@ def _essence(raw: dict[str, Any]) -> tuple[Any, ...]:
 
 class AccessController:
     def __init__(self, connections: ConnectionRegistry, kube: KubeClient, post: EventPoster,
-                 settings: AccessSettings, clock: Clock, rng: random.Random | None = None) -> None:
+                 settings: AccessSettings, clock: Clock, rng: random.Random | None = None,
+                 metrics: AccessMetrics | None = None) -> None:
         self.connections, self.settings = connections, settings
+        self.metrics = metrics or AccessMetrics(prometheus_client.CollectorRegistry())
         self.status = StatusWriter(kube, clock)
         self._post = post
         self._rng = rng or random.Random()
@@ -89,6 +95,7 @@ class AccessController:
             tracked.wake.set()
 
     async def forget(self, kind: KindDefinition, raw: dict[str, Any]) -> None:
+        self.metrics.forget(self.key(kind, raw))
         tracked = self._objects.pop(self.key(kind, raw), None)
         if tracked is not None and tracked.task is not None:
             tracked.task.cancel()
@@ -161,11 +168,13 @@ class AccessController:
         raw = {**tracked.raw, "status": tracked.status if tracked.status is not None else tracked.raw.get("status")}
         ref = tracked.connection
         handle = self.connections.get(ref) if ref else None
+        started = time.perf_counter()
         try:
             outcome = await adapter.run_pass(raw, handle, drift_check)
         except Exception as error:  # a bug: keep the worker alive, say so on the object
             log.exception("%s %s: sync pass failed", key[0], "/".join(p for p in key[1:] if p))
             outcome = Outcome("Error", (False, "InternalError", f"internal error: {type(error).__name__}"), "retry")
+        self.metrics.pass_done(key, outcome, time.perf_counter() - started)
         try:
             await self._report(tracked, raw, outcome)
         except Exception as error:  # the API server may be down: the next pass reports again
@@ -182,6 +191,7 @@ class AccessController:
         if result.done:
             await events.post("Warning" if result.warning else "Normal", result.reason, result.message)
             return None
+        self.metrics.deletion_failed(self.key(adapter.kind, raw), result.reason)
         outcome = Outcome("Deleting", (False, result.reason, result.message), "retry")
         previous = previous_status(adapter.kind, raw.get("status"))
         status = next_status(adapter.kind, previous, outcome, (raw.get("metadata") or {}).get("generation"),

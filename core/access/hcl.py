@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from .policy_models import PolicyRule
@@ -73,9 +74,17 @@ def _strings(values: Iterable[str]) -> str:
     return "[" + ", ".join(_quote(v) for v in values) + "]"
 
 
+def description_comment(text: str) -> str:
+    """A rule's description as one comment line. The ``description:`` label keeps it from reading as an ownership
+    key: the replaced operator's record parser skips blank lines, so the first rule's comment is in its header."""
+    one_line = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
+    return f"# description: {one_line.strip()}"
+
+
 def _rule_lines(rule: PolicyRule, namespace: str | None, name: str) -> list[str]:
     path = substitute(rule.path, namespace, name)
-    lines = [f"path {_quote(path)} {{", f"  capabilities = {_strings(rule.capabilities)}"]
+    lines = [description_comment(rule.description)] if rule.description and rule.description.strip() else []
+    lines += [f"path {_quote(path)} {{", f"  capabilities = {_strings(rule.capabilities)}"]
     params = rule.parameters
     if params is not None and (params.allowed or params.denied or params.required):
         lines.append("")
@@ -89,7 +98,8 @@ def _rule_lines(rule: PolicyRule, namespace: str | None, name: str) -> list[str]
 
 
 def render_policy(rules: Sequence[PolicyRule], namespace: str | None, name: str, owner: Ownership) -> str:
-    """The ACL policy document: the ownership header, a blank line, then the rules separated by blank lines."""
+    """The ACL policy document: the ownership header, a blank line, then the rules separated by blank lines, each
+    with its description (if any) as a comment line above it. Comments are not compared for drift (hcl_parse)."""
     blocks = ["\n".join(_rule_lines(rule, namespace, name)) for rule in rules]
     return "\n".join(owner.header()) + "\n\n" + "\n\n".join(blocks) + "\n"
 

@@ -5,6 +5,7 @@ Field names, enums and defaults are the replaced operator's v1alpha1 API, so its
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
@@ -30,12 +31,26 @@ def _no_dot_segments(path: str) -> str:
     return path
 
 
+#: No control characters: a description is written to Vault as a comment line (the replaced operator's webhook
+#: refused them too). Line and paragraph separators are refused by the validator, which names the field.
+DESCRIPTION_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+
+
+def _one_line(text: str) -> str:
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text):
+        raise ValueError("rules[].description must be one line of text without control characters: it is written "
+                         "to Vault as a comment above the rule")
+    return text
+
+
 RulePath = Annotated[
     str,
     Field(min_length=1, max_length=MAX_RULE_PATH, pattern=RULE_PATH_PATTERN),
     AfterValidator(_no_dot_segments),
 ]
 ParameterValue = Annotated[str, Field(max_length=MAX_PARAMETER_VALUE)]
+Description = Annotated[
+    str, Field(max_length=256, json_schema_extra={"pattern": DESCRIPTION_PATTERN}), AfterValidator(_one_line)]
 
 
 class PolicyParameters(SpecModel):
@@ -56,7 +71,8 @@ class PolicyRule(SpecModel):
         description="Vault path (globs * and + allowed); {{namespace}} and {{name}} are replaced with the "
         "object's namespace and name. Other {{...}} text (Vault ACL templating) is kept.")
     capabilities: list[Capability] = Field(min_length=1, description="Capabilities granted, in this order.")
-    description: str | None = Field(default=None, max_length=256, description="For people; not written to Vault.")
+    description: Description | None = Field(
+        default=None, description="For people; written to Vault as a comment line above the rule's path block.")
     parameters: PolicyParameters | None = Field(default=None, description="Parameter constraints.")
 
 

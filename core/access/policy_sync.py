@@ -16,13 +16,16 @@ from ..errors import VaultAccessError
 from .hcl import Ownership, document_hash, owner_record, read_ownership, render_policy
 from .hcl_parse import same_rules
 from .naming import vault_object_name
-from .outcome import ADOPT, ALLOW_DESTRUCTIVE, DRY_RUN, ConditionValue, Outcome, flag
+from .outcome import ADOPT, ALLOW_DESTRUCTIVE, ANNOTATION_PREFIX, DRY_RUN, RECONCILE_NOW, ConditionValue, Outcome, flag
 from .policy_delete import drop_stale_name
 from .policy_models import VaultPolicySpec
 from .policy_object import PolicyObject, acl_path
 from .tenancy import PolicyScope, TenancySettings, check_policy_rules
 
 MESSAGE_LIMIT = 4096
+#: Set by the replaced operator's discovery on the objects it created with placeholder rules: writing them
+#: would replace the real policy in Vault with the placeholder, so nothing is written while it is there.
+DISCOVERY_PENDING = ANNOTATION_PREFIX + "discovery-pending"
 
 
 def boundary_violation(obj: PolicyObject) -> str | None:
@@ -34,6 +37,19 @@ def boundary_violation(obj: PolicyObject) -> str | None:
         if not found or "*" in head or "+" in head:
             return (f"spec.rules[{index}].path {rule.path!r} must contain {{{{namespace}}}} with no * or + before it "
                     "(spec.enforceNamespaceBoundary is true)")
+    return None
+
+
+def cluster_namespace_violation(obj: PolicyObject) -> str | None:
+    """A VaultClusterPolicy has no namespace: {{namespace}} would become "" (``a/{{namespace}}/b`` → ``a//b``,
+    never the path meant), as the replaced operator wrote it without a word. Refused, naming the rule."""
+    if obj.namespace is not None:
+        return None
+    for index, rule in enumerate(obj.spec.rules):
+        if "{{namespace}}" in rule.path:
+            return (f"spec.rules[{index}].path {rule.path!r} uses {{{{namespace}}}}, but a {obj.kind} is "
+                    "cluster-scoped and has no namespace: write the namespace out, or use a VaultPolicy in that "
+                    "namespace")
     return None
 
 
@@ -66,11 +82,30 @@ def ownership_verdict(live: Ownership, ours: Ownership, applied_before: bool, ad
 
 async def sync_policy(obj: PolicyObject, client: BorrowedClient, identity: str, drift_mode: str,
                       tenancy: TenancySettings, drift_check: bool) -> Outcome:
+    """One pass. ``vault.platform.io/reconcile-now`` (any value) makes it compare Vault's copy as a resync does,
+    and is removed once the pass succeeded (kept after a failure: the request stands until it is met)."""
+    reconcile_now = bool(obj.annotations.get(RECONCILE_NOW))
+    outcome = await _sync(obj, client, identity, drift_mode, tenancy, drift_check or reconcile_now)
+    done = outcome.ready[0] or outcome.ready[1] in ("DryRun", "DiscoveryPending")
+    if reconcile_now and done and outcome.drop_annotation is None:  # else the next pass, woken by that removal
+        outcome.drop_annotation = RECONCILE_NOW
+    return outcome
+
+
+def _discovery_pending(fields: dict[str, Any]) -> Outcome:
+    text = (f"not written: the {DISCOVERY_PENDING} annotation says the rules are discovery's placeholder; "
+            "replace spec.rules with the policy's real rules, then remove the annotation")
+    return Outcome("Pending", (False, "DiscoveryPending", text), "wait", fields=fields,
+                   conditions={"Synced": (False, "DiscoveryPending", text)}, event=("Normal", "DiscoveryPending", text))
+
+
+async def _sync(obj: PolicyObject, client: BorrowedClient, identity: str, drift_mode: str,
+                tenancy: TenancySettings, drift_check: bool) -> Outcome:
     try:
         check_policy_rules(obj.spec.rules, PolicyScope(obj.namespace), tenancy)
     except VaultAccessError as error:
         return _error(error, then="wait")
-    if (violation := boundary_violation(obj)) is not None:
+    if (violation := boundary_violation(obj) or cluster_namespace_violation(obj)) is not None:
         return _error(violation, "ValidationFailed", then="wait")
     vault_name = vault_object_name(identity, obj.namespace, obj.name)
     owner = owner_record(identity, obj.namespace, obj.name, obj.kind)
@@ -83,6 +118,8 @@ async def sync_policy(obj: PolicyObject, client: BorrowedClient, identity: str, 
     settled = status.phase == "Active" and not drifted_before and not dry_run
     fields: dict[str, Any] = {"vault_name": vault_name, "rules_count": len(obj.spec.rules),
                               "effective_drift_mode": drift_mode}
+    if flag(obj.annotations, DISCOVERY_PENDING):
+        return _discovery_pending(fields)
     if unchanged and settled and not (drift_check and drift_mode != "ignore"):
         return _active(fields)
     path = acl_path(vault_name)

@@ -31,6 +31,7 @@ from vault_access_operator_devkit.waiting import wait_for
 
 RESYNC = 0.5
 RULES = [{"path": "secret/data/{{namespace}}/{{name}}/*", "capabilities": ["read", "list"]}]
+CLUSTER_RULES = [{"path": "secret/data/shared/{{name}}/*", "capabilities": ["read", "list"]}]
 EXPECTED = '''# managed-by: vault-access-operator
 # cluster: e2e
 # k8s-resource: default/app
@@ -123,8 +124,18 @@ def test_dry_run_retain_and_a_cluster_policy(fake_kube: FakeKube, vault_acl: Ope
     root = vault_acl.client()
     fake_kube.create_vaultconnection("vault", k8s_spec(proxy.url, interval="30s"))
     wait_phase(fake_kube, "vault", "Active")
+    # {{namespace}} in a cluster-scoped policy: refused on status, naming the rule, before Vault is asked.
     create_policy(fake_kube, "shared", {"connectionRef": "vault", "rules": RULES, "deletionPolicy": "Retain"},
                   namespace=None, annotations={"vault.platform.io/dry-run": "true"})
+    status = wait_policy(fake_kube, "shared", lambda s: s.get("phase") == "Error", "refused {{namespace}}",
+                         namespace=None)
+    assert condition(status, "Ready")["reason"] == "ValidationFailed"
+    assert status["message"].startswith("spec.rules[0].path 'secret/data/{{namespace}}/{{name}}/*' uses {{namespace}}")
+    wait_for(lambda: "ValidationFailed" in {e["reason"] for e in fake_kube.list_events(involved_name="shared")},
+             timeout=10, message="no Warning event")
+    assert sum(vault_calls(proxy, "sys/policies/acl/vao.e2e._.shared").values()) == 0
+    patch_policy(fake_kube, "shared", {"spec": {"rules": CLUSTER_RULES}}, namespace=None)
+
     status = wait_policy(fake_kube, "shared", lambda s: condition(s, "DryRun").get("status") == "True",
                          "reported a dry run", namespace=None)
     assert "would create Vault policy vao.e2e._.shared" in condition(status, "Ready")["message"]
@@ -135,7 +146,7 @@ def test_dry_run_retain_and_a_cluster_policy(fake_kube: FakeKube, vault_acl: Ope
                  namespace=None)
     wait_policy(fake_kube, "shared", _ready, "synced", namespace=None)
     assert "# k8s-resource: shared\n" in (policy_text(root, "vao.e2e._.shared") or "")
-    assert 'path "secret/data//shared/*"' in (policy_text(root, "vao.e2e._.shared") or "")
+    assert 'path "secret/data/shared/shared/*"' in (policy_text(root, "vao.e2e._.shared") or "")
 
     delete_policy(fake_kube, "shared", namespace=None)
     wait_for(lambda: get_policy(fake_kube, "shared", namespace=None) is None, timeout=20, message="never went")
@@ -176,18 +187,30 @@ def test_conflicts_and_a_connection_that_comes_later(fake_kube: FakeKube, vault_
     assert policy_text(root, "vao.e2e.default.other") == foreign
 
 
+def _token_traffic(proxy: CountingProxy) -> tuple[int, int]:
+    """(token lookups, logins) the operator sent to Vault through the proxy."""
+    return sum(vault_calls(proxy, "auth/token/lookup-self").values()), sum(
+        vault_calls(proxy, "auth/kubernetes/login").values())
+
+
 def test_a_refused_write_or_delete_is_reported_and_retried_without_a_login_loop(
-        fake_kube: FakeKube, vault_acl: OpenBaoServer, policy_operator: RunningOperator) -> None:
+        fake_kube: FakeKube, vault_acl: OpenBaoServer, policy_operator: RunningOperator,
+        proxy: CountingProxy) -> None:
     root = vault_acl.client()
-    fake_kube.create_vaultconnection("vault", k8s_spec(vault_acl.url, interval="30s"))
+    # Health checks every 10 minutes: any token lookup during this test was asked for by a refused call.
+    fake_kube.create_vaultconnection("vault", k8s_spec(proxy.url, interval="10m"))
     wait_phase(fake_kube, "vault", "Active")
+    assert _token_traffic(proxy) == (0, 1)
     vault_setup.write_policy(root, "operator-access", 'path "sys/policies/acl/*" { capabilities = ["read"] }')
     create_policy(fake_kube, "app", {"connectionRef": "vault", "rules": RULES})
     status = wait_policy(fake_kube, "app", lambda s: s.get("phase") == "Error", "reported the refusal")
     assert condition(status, "Ready")["reason"] == "VaultPermissionDenied"
     assert "sys/policies/acl" in condition(status, "Ready")["message"]
-    # The 403 made the connection check its token once; the token is valid, so no new login, however
-    # often the write is retried.
+    # The 403 made the connection look its token up (report_token_rejected); the token is valid, so no new
+    # login, however often the write is retried: at most one lookup per refused write, never a login.
+    wait_for(lambda: _token_traffic(proxy)[0] >= 1, timeout=10, message="the refused write asked for no token check")
+    lookups, logins = _token_traffic(proxy)
+    assert logins == 1 and 1 <= lookups <= vault_calls(proxy, ACL)["PUT"]
     connection = fake_kube.get_vaultconnection("vault") or {}
     assert connection["status"]["authStatus"]["loginCount"] == 1
 
@@ -204,7 +227,26 @@ def test_a_refused_write_or_delete_is_reported_and_retried_without_a_login_loop(
     vault_setup.write_policy(root, "operator-access", OPERATOR_POLICY)
     wait_for(lambda: get_policy(fake_kube, "app") is None, timeout=30, message="object never went")
     assert policy_text(root, NAME) is None
+    lookups, logins = _token_traffic(proxy)
+    assert logins == 1 and lookups <= vault_calls(proxy, ACL)["PUT"] + vault_calls(proxy, ACL)["DELETE"]
     assert (fake_kube.get_vaultconnection("vault") or {})["status"]["authStatus"]["loginCount"] == 1
+
+
+def test_a_revoked_token_found_by_a_refused_write_means_one_new_login(
+        fake_kube: FakeKube, vault_acl: OpenBaoServer, policy_operator: RunningOperator,
+        proxy: CountingProxy) -> None:
+    root = vault_acl.client()
+    fake_kube.create_vaultconnection("vault", k8s_spec(proxy.url, interval="10m"))
+    wait_phase(fake_kube, "vault", "Active")
+    for accessor in root.auth.token.list_accessors()["data"]["keys"]:  # every token but root's: the operator's
+        if root.auth.token.lookup_accessor(accessor)["data"]["policies"] != ["root"]:
+            root.auth.token.revoke_accessor(accessor)
+    create_policy(fake_kube, "app", {"connectionRef": "vault", "rules": RULES})
+    wait_policy(fake_kube, "app", _ready, "synced after the operator logged in again")
+    assert policy_text(root, NAME) == EXPECTED
+    lookups, logins = _token_traffic(proxy)
+    assert logins == 2 and lookups >= 1  # the 403, one lookup that Vault refused, one login, then the write
+    assert (fake_kube.get_vaultconnection("vault") or {})["status"]["authStatus"]["loginCount"] == 2
 
 
 def test_policies_sync_once_their_connection_recovers(fake_kube: FakeKube, vault_acl: OpenBaoServer,
@@ -213,7 +255,7 @@ def test_policies_sync_once_their_connection_recovers(fake_kube: FakeKube, vault
     fake_kube.create_vaultconnection("vault", k8s_spec(vault_acl.url, interval="30s", role="nobody"))
     wait_phase(fake_kube, "vault", "Error")
     create_policy(fake_kube, "app", {"connectionRef": "vault", "rules": RULES})
-    create_policy(fake_kube, "shared", {"connectionRef": "vault", "rules": RULES}, namespace=None)
+    create_policy(fake_kube, "shared", {"connectionRef": "vault", "rules": CLUSTER_RULES}, namespace=None)
     status = wait_policy(fake_kube, "app", lambda s: condition(s, "ConnectionReady").get("reason")
                          == "ConnectionNotReady", "waited for the connection")
     assert status.get("phase") == "Pending" and policy_text(root, NAME) is None

@@ -28,6 +28,7 @@ EXPECTED = '''# managed-by: vault-access-operator
 # k8s-resource: team-a/app
 # k8s-kind: VaultPolicy
 
+# description: app
 path "secret/data/team-a/app/*" {
   capabilities = ["read", "list"]
 }

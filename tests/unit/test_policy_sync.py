@@ -44,6 +44,23 @@ def test_a_boundary_violation_is_an_error_and_writes_nothing() -> None:
     assert "last_applied_hash" not in outcome.fields and not outcome.wrote
 
 
+def test_a_cluster_policy_using_the_namespace_variable_is_refused_naming_the_rule() -> None:
+    rules = [{"path": "secret/data/shared/*", "capabilities": ["read"]},
+             {"path": "secret/data/{{namespace}}/{{name}}", "capabilities": ["read"]}]
+    obj = PolicyObject("VaultClusterPolicy", "shared", None, parse_spec("VaultClusterPolicy", {
+        "connectionRef": "vault", "rules": rules}), {}, PolicyStatus())
+    outcome = asyncio.run(sync_policy(obj, NoVault(), "default", "detect", TenancySettings(), False))  # type: ignore[arg-type]
+    assert (outcome.phase, outcome.ready[1], outcome.then) == ("Error", "ValidationFailed", "wait")
+    assert outcome.message.startswith("spec.rules[1].path 'secret/data/{{namespace}}/{{name}}' uses {{namespace}}, "
+                                      "but a VaultClusterPolicy is cluster-scoped and has no namespace")
+    assert outcome.event is not None and outcome.event[:2] == ("Warning", "ValidationFailed")
+    named = PolicyObject("VaultClusterPolicy", "shared", None, parse_spec("VaultClusterPolicy", {
+        "connectionRef": "vault", "rules": [*rules[:1], {"path": "secret/{{name}}/*", "capabilities": ["read"]}]}),
+        {}, PolicyStatus())
+    assert policy_sync.cluster_namespace_violation(named) is None  # {{name}} is the cluster kind's variable
+    assert policy_sync.cluster_namespace_violation(policy(rules)) is None  # a VaultPolicy has its namespace
+
+
 def test_a_tenancy_refusal_is_an_error_and_writes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     # The tenancy rules are the tenancy module's; here only that a refusal stops the pass before Vault.
     def refuse(rules: Sequence[PolicyRuleLike], scope: PolicyScope, tenancy: TenancySettings) -> None:
