@@ -107,11 +107,15 @@ def cli_flags() -> dict[str, frozenset[str]]:
 @functools.cache
 def metric_names() -> frozenset[str]:
     """Every series name the operator's registry exposes (counters with _total, histograms' parts)."""
+    from vault_access_operator.kinds import KINDS
     from vault_access_operator.metrics import Metrics
     from vault_access_operator.registry import load_providers
 
     metrics = Metrics()
     metrics.watch(lambda: [], load_providers())
+    for kind in KINDS:  # the per-family reconcile counters appear with a kind's first pass
+        if kind.kind != "VaultConnection":
+            metrics.access.reconciles(kind.kind)
     names: set[str] = set()
     for family in metrics.registry.collect():
         if family.type == "counter":  # exposed as NAME_total only
