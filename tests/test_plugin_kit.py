@@ -26,7 +26,7 @@ BUILT_IN = {
     "oidc": ("vault_access_operator.plugins.oidc", "OIDCAuthProvider", {"role": "operator"}),
     "jwt": ("vault_access_operator.plugins.oidc.jwt", "JWTAuthProvider", {"role": "operator", "audiences": ["v"]}),
 }
-APPROLE_SAMPLE = {"roleId": "role-1", "secretIdRef": {"name": "approle", "key": "secret-id"}}
+USERPASS_SAMPLE = {"username": "operator", "passwordSecretRef": {"name": "userpass", "key": "password"}}
 
 
 @pytest.mark.parametrize("key", sorted(BUILT_IN))
@@ -56,9 +56,9 @@ def test_the_aws_provider_keeps_the_contract(monkeypatch: pytest.MonkeyPatch, tm
 
 
 def test_the_example_plugin_keeps_the_contract() -> None:
-    provider_cls = check_entry_point("appRole")
-    report = check_provider(provider_cls, APPROLE_SAMPLE)
-    assert report.ctx.secret_reads and report.request.body["secret_id"] == report.ctx.handed_out[0]
+    provider_cls = check_entry_point("userpass")
+    report = check_provider(provider_cls, USERPASS_SAMPLE)
+    assert report.ctx.secret_reads and report.request.body["password"] == report.ctx.handed_out[0]
 
 
 # --- a provider that keeps the contract, and broken variants of it ------------------------------
@@ -258,14 +258,14 @@ def test_it_runs_inside_an_event_loop_too(plugin_of) -> None:
 class TestExampleContractAsPytestClass(ProviderContract):
     """The pytest mixin plugin authors use; here with a context holding a real-looking secret."""
 
-    sample_config = APPROLE_SAMPLE
+    sample_config = USERPASS_SAMPLE
 
     @property
     def provider_class(self) -> type:  # type: ignore[override]
-        return check_entry_point("appRole")
+        return check_entry_point("userpass")
 
     def make_context(self) -> RecordingAuthContext:
-        return RecordingAuthContext({("vault-access-operator-system", "approle", "secret-id"): "3f1c9d1e-secret"})
+        return RecordingAuthContext({("vault-access-operator-system", "userpass", "password"): "3f1c9d1e-password"})
 
 
 async def _login_with_an_undeclared_token(self: Any, config: GoodConfig, ctx: Any) -> LoginRequest:
