@@ -37,6 +37,8 @@ class Lease:
     ttl: float  # seconds granted at issued_at; 0 means no expiry
     renewable: bool
     creation_ttl: float  # the TTL the login granted: a renewal far below it was capped
+    #: A token a plugin supplied (no login): one that cannot be renewed is read again only when it expires.
+    supplied: bool = False
 
     @property
     def expires_at(self) -> datetime.datetime | None:
@@ -64,6 +66,9 @@ def plan_lease(lease: Lease, now: datetime.datetime, random: Random) -> Plan:
     action = Action.RENEW if lease.renewable and not lease.capped else Action.RELOGIN
     if remaining <= MIN_DELAY:
         return Plan(Action.RELOGIN, now)
+    if action is Action.RELOGIN and lease.supplied:
+        # A new "login" reads the same token again until it is replaced: only its expiry is news.
+        return Plan(Action.RELOGIN, expires)
     fraction = RENEW_FRACTION * (1.0 - RENEW_JITTER * random())
     delay = max(MIN_DELAY, remaining * fraction)
     return Plan(action, now + datetime.timedelta(seconds=delay))

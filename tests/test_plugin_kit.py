@@ -16,7 +16,7 @@ import pytest
 from pydantic import Field
 
 from vault_access_operator.models import SecretKeySelector, SpecModel
-from vault_access_operator.plugin import AuthProvider, CredentialsError, LoginRequest, hookimpl
+from vault_access_operator.plugin import AuthProvider, CredentialsError, LoginRequest, SuppliedToken, hookimpl
 from vault_access_operator.provider import PlannedToken
 from vault_access_operator.testing.contract import ProviderContract, check_entry_point, check_provider
 from vault_access_operator.testing.recording import RecordingAuthContext
@@ -170,6 +170,31 @@ def test_a_loose_config_model_is_reported_field_by_field(plugin_of) -> None:
     breaks(plugin_of, filled, "accepted an empty block although role are required", sample={"role": "r"})
     breaks(plugin_of, GoodProvider, "the config does not validate: spec.auth.good.role is required",
            sample={"secretRef": {"name": "s", "key": "k"}})
+
+
+def _supplied(**fields: Any) -> Any:
+    """A GoodProvider.build that supplies the Secret's value as an existing Vault token, with ``fields`` over it."""
+    return lambda s, c, secret: SuppliedToken(**{"token": secret, "source": "Secret s (key k)", **fields})
+
+
+def test_a_provider_may_supply_an_existing_token_instead_of_a_login(plugin_of) -> None:
+    supplies = variant_of("Supplies", build=_supplied(details={"secretRef": "s (key k)"}))
+    report = check_provider(supplies, GOOD_SAMPLE, plugin=plugin_of(supplies))
+    assert report.failures == [] and report.request is None
+    assert report.supplied is not None and report.supplied.token == report.ctx.handed_out[0]
+    assert report.ctx.handed_out[0] not in repr(report.supplied)  # the token is not in the repr
+
+
+def test_bad_supplied_tokens(plugin_of) -> None:
+    breaks(plugin_of, variant_of("NoToken", build=_supplied(token="  ")),
+           "SuppliedToken.token must be a non-empty string")
+    breaks(plugin_of, variant_of("NoSource", build=_supplied(source="")), "SuppliedToken.source must say where")
+    leaky = variant_of("LeakySource", build=lambda s, c, secret: SuppliedToken(token=secret, source=f"token {secret}"))
+    breaks(plugin_of, leaky, "SuppliedToken.source contains a secret")
+    shown = variant_of("ShownToken", build=lambda s, c, secret: SuppliedToken(secret, "s", details={"t": secret}))
+    breaks(plugin_of, shown, "SuppliedToken.details contains a secret")
+    breaks(plugin_of, variant_of("IntDetails", build=_supplied(details={"ttl": 5})),
+           "SuppliedToken.details must map strings to strings")
 
 
 def test_bad_login_requests(plugin_of) -> None:
