@@ -38,8 +38,9 @@ def lookup_facts(data: dict[str, Any]) -> dict[str, str]:
 
 def rejected(vault_said: str) -> CredentialsError:
     """Vault refused to look the token up (``vault_said`` names where it came from): it must be replaced there."""
+    said = " ".join(vault_said.split())  # Vault's multi-error text comes with newlines and tabs
     return CredentialsError(
-        f"{vault_said}: it has expired or was revoked (or its policies do not allow auth/token/lookup-self, "
+        f"{said}: it has expired or was revoked (or its policies do not allow auth/token/lookup-self, "
         "which Vault's default policy grants): replace it there with a valid token; the operator reads it "
         "again at every retry, no spec change needed",
         reason=Reason.CREDENTIALS_REJECTED,

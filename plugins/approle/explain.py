@@ -29,6 +29,11 @@ def explain(role_id: str, mount: str, secret_ref: str, status: int, errors: str)
             f"{denied}: the role behind spec.auth.appRole.roleId no longer exists at auth/{mount}: "
             f"recreate it, then set roleId to its role ID and store a new secret ID in {secret_ref}"
         )
+    if lower.startswith("missing ") and "role_id" not in lower and "secret_id" not in lower:
+        return (
+            f"{denied}: auth/{mount} asks for a field AppRole logins do not send, so it is not an AppRole mount: "
+            "set spec.auth.appRole.mountPath to the path AppRole auth is enabled at (vault auth list)"
+        )
     if status in (403, 404) or "permission denied" in lower or "no handler for route" in lower:
         return (
             f"{denied}: check that AppRole auth is enabled at {mount!r} (vault auth list; the path goes in "
