@@ -39,6 +39,7 @@ class VaultSession:
         self._verify: TLSVerify | None = None
         self._grant: TokenGrant | None = None
         self._owned = False  # the operator created the token it holds (a login), so it may revoke it
+        self._whose = "the operator's token"  # how messages name the token held
         self._stale = True  # re-read the CA Secret before the next call
         self._revoking: asyncio.Future[None] | None = None
         # Told when the token changes (a login, a revocation), not on renewal: set by core/connections.py.
@@ -124,7 +125,7 @@ class VaultSession:
     async def login(self, request: LoginRequest) -> TokenGrant:
         grant = await self._call(lambda vault: vault.login(request))
         self.ctx.redactor.remember(grant.token)  # until revoked, not just for this attempt
-        self._grant, self._owned = grant, True
+        self._grant, self._owned, self._whose = grant, True, "the operator's token"
         self.on_token()
         return grant
 
@@ -140,14 +141,14 @@ class VaultSession:
             raise rejected(error.message) from None
         grant = grant_from_lookup(token, data)
         self.ctx.redactor.remember(token)  # until dropped, as a token from a login
-        self._grant, self._owned = grant, False
+        self._grant, self._owned, self._whose = grant, False, whose
         self.on_token()
         return grant, lookup_facts(data)
 
     async def lookup_self(self) -> None:
         assert self._grant is not None
-        token = self._grant.token
-        await self._call(lambda vault: vault.lookup_self(token))
+        token, whose = self._grant.token, self._whose
+        await self._call(lambda vault: vault.lookup_self(token, whose))
 
     async def renew(self) -> TokenGrant:
         assert self._grant is not None

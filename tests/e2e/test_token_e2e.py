@@ -101,6 +101,9 @@ def test_a_revoked_token_is_an_error_at_the_next_check(
     status = wait_phase(fake_kube, NAME, "Error")
     assert condition(status, "Authenticated")["reason"] == "CredentialsRejected"
     assert status["message"].startswith(f"Vault rejected the token in {SOURCE}: permission denied")
+    rejected = fake_kube.list_events(involved_name=NAME, reason="TokenRejected")
+    assert [e["message"] for e in rejected] == [
+        f"Vault rejected the token in {SOURCE}: permission denied; logging in again"]
 
 
 def test_shutting_the_operator_down_does_not_revoke_the_token(

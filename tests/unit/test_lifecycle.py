@@ -46,9 +46,11 @@ def test_plan_lease(ttl, renewable, creation_ttl, now, rand, action, when) -> No
     ("ttl", "renewable", "creation_ttl", "now", "action", "when"),
     [
         (3600, True, 3600, 0, Action.RENEW, 2400),  # renewed like a token from a login
-        (3600, False, 3600, 0, Action.RELOGIN, 3600),  # not renewable: read the Secret again when it expires
-        (1000, True, 3600, 0, Action.RELOGIN, 1000),  # capped by its max TTL: the same
-        (3600, False, 3600, 3599.8, Action.RELOGIN, 3599.8),  # expiring: now
+        # not renewable: read the Secret again once it expired (Vault's TTL is rounded down: a second later)
+        (3600, False, 3600, 0, Action.RELOGIN, 3601),
+        (1000, True, 3600, 0, Action.RELOGIN, 1001),  # capped by its max TTL: the same
+        (3600, False, 3600, 3599.8, Action.RELOGIN, 3601),  # expiring: still past its end
+        (3600, True, 3600, 3599.8, Action.RELOGIN, 3599.8),  # renewable but too late to renew: now
     ],
 )
 def test_a_supplied_token_that_cannot_be_renewed_is_read_again_only_at_its_expiry(
