@@ -19,6 +19,7 @@ MIN_DELAY = 0.5  # seconds: never schedule work in a tight loop, whatever Vault 
 # Seconds between two login attempts of one connection, whatever Vault answers: every attempt may cost a
 # TokenRequest and a token in Vault. A token must last two floors (see Backoff.min_ttl).
 LOGIN_FLOOR = 5.0
+SUPPLIED_EXPIRY_MARGIN = 1.0  # seconds after a supplied token's computed expiry before it is read again
 
 Random = Callable[[], float]  # uniform in [0, 1)
 
@@ -37,6 +38,8 @@ class Lease:
     ttl: float  # seconds granted at issued_at; 0 means no expiry
     renewable: bool
     creation_ttl: float  # the TTL the login granted: a renewal far below it was capped
+    #: A token a plugin supplied (no login): one that cannot be renewed is read again only when it expires.
+    supplied: bool = False
 
     @property
     def expires_at(self) -> datetime.datetime | None:
@@ -62,6 +65,10 @@ def plan_lease(lease: Lease, now: datetime.datetime, random: Random) -> Plan:
         return Plan(Action.NONE, None)
     remaining = (expires - now).total_seconds()
     action = Action.RENEW if lease.renewable and not lease.capped else Action.RELOGIN
+    if action is Action.RELOGIN and lease.supplied:
+        # A new "login" reads the same token again until it is replaced: only its expiry is news. Vault
+        # rounds a token's remaining TTL down to whole seconds, so it may live up to a second past ``expires``.
+        return Plan(Action.RELOGIN, expires + datetime.timedelta(seconds=SUPPLIED_EXPIRY_MARGIN))
     if remaining <= MIN_DELAY:
         return Plan(Action.RELOGIN, now)
     fraction = RENEW_FRACTION * (1.0 - RENEW_JITTER * random())

@@ -13,6 +13,8 @@ The contract, in short (docs/plugins.md has the long form):
 - ``login_request(config, ctx)`` builds a :class:`LoginRequest` from fresh credentials. It does no
   Vault I/O: the core sends the request and owns TLS, retries, renewal, status, events and metrics.
   Everything it needs from the cluster comes from the :class:`AuthContext`.
+- A method that needs no login (an existing Vault token) returns a :class:`SuppliedToken` instead: the core
+  looks it up, renews and checks it like any other, and never revokes it.
 - ``details`` of the request are shown on status; ``private`` is the plugin's own and is handed back
   only to ``explain_login_error``. Secrets go in neither; ``ctx.remember_secret`` masks them.
 - Failures are raised as the error classes below, each carrying its status :class:`Reason`.
@@ -57,7 +59,7 @@ from .fields import (
 )
 from .hookspecs import ENTRY_POINT_GROUP, hookimpl
 from .models import Audiences, SecretKeySelector, SpecModel
-from .provider import AuthContext, AuthProvider, LoginRequest, PlannedToken, ServiceAccountToken
+from .provider import AuthContext, AuthProvider, LoginRequest, PlannedToken, ServiceAccountToken, SuppliedToken
 from .role_writer import BoundAccount, RoleBinding, RoleWriter
 from .trust import TrustPolicyError
 
@@ -92,6 +94,7 @@ __all__ = [
     "ServiceAccountRef",
     "ServiceAccountToken",
     "SpecModel",
+    "SuppliedToken",
     "TenancyError",
     "Text",
     "TrustPolicyError",

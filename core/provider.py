@@ -1,8 +1,9 @@
 """The contract between the core and an auth plugin.
 
-A provider turns its validated config plus a :class:`AuthContext` into a
-:class:`LoginRequest`. It does no Vault I/O: the core sends the request, and owns TLS,
-retries, backoff, token renewal, status, events and metrics for every plugin alike.
+A provider turns its validated config plus a :class:`AuthContext` into a :class:`LoginRequest`
+(or, for a method without a login, a :class:`SuppliedToken`). It does no Vault I/O: the core sends
+the request, and owns TLS, retries, backoff, token renewal, status, events and metrics for every
+plugin alike.
 """
 
 from __future__ import annotations
@@ -44,6 +45,24 @@ class LoginRequest:
     def __repr__(self) -> str:
         # The body holds credentials (JWTs, signed requests): keep it out of reprs and logs.
         return f"LoginRequest(mount={self.mount!r}, path={self.path!r}, fields={sorted(self.body)})"
+
+
+@dataclasses.dataclass(frozen=True)
+class SuppliedToken:
+    """An existing Vault token a provider hands the core instead of a login (``spec.auth.token``).
+
+    ``login_request`` may return one in place of a :class:`LoginRequest`. The core then sends no login: it
+    looks the token up (``auth/token/lookup-self``: TTL, renewable, accessor, policies), checks and renews it
+    like a token from a login, and never revokes it (the operator did not create it). When Vault rejects it
+    (expired, revoked) the connection is an Error whose message names ``source`` and says to replace the
+    token there; every retry calls ``login_request`` again, so a replaced value is picked up without a spec
+    change. ``source`` says where the token came from (a Secret and key), never the token itself; ``details``
+    are shown on status as :attr:`LoginRequest.details` are.
+    """
+
+    token: str = dataclasses.field(repr=False)
+    source: str
+    details: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,8 +161,11 @@ class AuthProvider(abc.ABC, Generic[ConfigT]):
         """
 
     @abc.abstractmethod
-    async def login_request(self, config: ConfigT, ctx: AuthContext) -> LoginRequest:
-        """Build the login request from fresh credentials. No Vault I/O here."""
+    async def login_request(self, config: ConfigT, ctx: AuthContext) -> LoginRequest | SuppliedToken:
+        """Build the login request from fresh credentials. No Vault I/O here.
+
+        A method that logs in with an existing token (no login endpoint) returns a :class:`SuppliedToken`.
+        """
 
     def planned_tokens(self, config: ConfigT, ctx: AuthContext) -> Sequence[PlannedToken]:
         """The TokenRequests ``login_request`` will make for ``config``; no I/O (only ctx's operator_* names).

@@ -7,6 +7,7 @@ Each connection runs as its own asyncio task. All timing decisions come from
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import functools
 import logging
@@ -15,11 +16,12 @@ import time
 from .clip import clip
 from .errors import InternalError, LoginDeniedError, TokenInvalidError, VaultAccessError
 from .lifecycle import Action, Lease, Plan, plan_lease
-from .provider import LoginRequest
+from .provider import LoginRequest, SuppliedToken
 from .retries import FailureTracker, short_ttl_error
 from .runtime_deps import RuntimeDeps
 from .status import Observation
 from .validation import ValidatedConnection
+from .vault import TokenGrant
 from .wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -138,6 +140,19 @@ class ConnectionRuntime:
         health = await self.session.health()
         self.obs.vault_version = health.version
         request = await self.session.login_request(self.validated)
+        if isinstance(request, SuppliedToken):
+            grant, facts = await self.session.adopt(request)  # no login: looked up, never revoked
+            details, renewable = {**request.details, **facts}, grant.renewable
+        else:
+            grant = await self._send_login(request)
+            details, renewable = dict(request.details), grant.renewable and not request.reauth
+        now = self.deps.clock()
+        supplied = isinstance(request, SuppliedToken)
+        self.lease = Lease(now, grant.ttl, renewable, creation_ttl=grant.ttl, supplied=supplied)
+        self._last_check = now
+        await self.reporter.logged_in(grant, now, self.lease.expires_at, details)
+
+    async def _send_login(self, request: LoginRequest) -> TokenGrant:
         try:
             grant = await self.session.login(request)
         except LoginDeniedError as error:
@@ -145,10 +160,7 @@ class ConnectionRuntime:
         if too_short := short_ttl_error(grant.ttl, request.mount, self.deps.backoff):
             await self.session.revoke_quietly()  # unusable: do not leave it behind in Vault
             raise too_short
-        now = self.deps.clock()
-        self.lease = Lease(now, grant.ttl, grant.renewable and not request.reauth, creation_ttl=grant.ttl)
-        self._last_check = now
-        await self.reporter.logged_in(grant, now, self.lease.expires_at, dict(request.details))
+        return grant
 
     async def _relogin(self, why: str) -> None:
         log.info("VaultConnection %s: logging in again: %s", self.name, why)
@@ -171,7 +183,7 @@ class ConnectionRuntime:
         renewals(self.name, self.obs.method, "success").inc()
         assert self.lease is not None
         now = self.deps.clock()
-        self.lease = Lease(now, grant.ttl, grant.renewable, creation_ttl=self.lease.creation_ttl)
+        self.lease = dataclasses.replace(self.lease, issued_at=now, ttl=grant.ttl, renewable=grant.renewable)
         await self.reporter.renewed(grant, now, self.lease.expires_at)
         return True
 

@@ -14,10 +14,11 @@ from typing import TypeVar
 
 from .clip import clip
 from .context import CoreAuthContext
-from .errors import ConnectionNotReadyError, Reason, VaultAccessError, VaultResponseError
+from .errors import ConnectionNotReadyError, Reason, TokenInvalidError, VaultAccessError, VaultResponseError
 from .health import HealthCache
 from .models import VaultConnectionSpec
-from .provider import LoginRequest
+from .provider import LoginRequest, SuppliedToken
+from .supplied_token import grant_from_lookup, lookup_facts, rejected
 from .tls import TLSVerify, check_ca_pem
 from .trust import check_address
 from .validation import ValidatedConnection
@@ -37,6 +38,8 @@ class VaultSession:
         self._client: VaultClient | None = None
         self._verify: TLSVerify | None = None
         self._grant: TokenGrant | None = None
+        self._owned = False  # the operator created the token it holds (a login), so it may revoke it
+        self._whose = "the operator's token"  # how messages name the token held
         self._stale = True  # re-read the CA Secret before the next call
         self._revoking: asyncio.Future[None] | None = None
         # Told when the token changes (a login, a revocation), not on renewal: set by core/connections.py.
@@ -90,7 +93,7 @@ class VaultSession:
             raise VaultAccessError(f"Vault at {address} is sealed: unseal it", reason=Reason.VAULT_SEALED)
         return health
 
-    async def login_request(self, validated: ValidatedConnection) -> LoginRequest:
+    async def login_request(self, validated: ValidatedConnection) -> LoginRequest | SuppliedToken:
         self.ctx.release_secrets()  # the previous attempt's; its failure, if any, is reported by now
         provider = validated.provider
         timeout = provider.login_request_timeout
@@ -110,9 +113,10 @@ class VaultSession:
                 f"the {validated.method!r} auth plugin failed: {type(error).__name__}: {clip(str(error))}",
                 reason=Reason.PLUGIN_FAILED,
             ) from None
-        if not isinstance(request, LoginRequest):
+        if not isinstance(request, LoginRequest | SuppliedToken):
             raise VaultAccessError(
-                f"the {validated.method!r} auth plugin returned {type(request).__name__}, not a LoginRequest",
+                f"the {validated.method!r} auth plugin returned {type(request).__name__}, not a LoginRequest "
+                "or SuppliedToken",
                 reason=Reason.PLUGIN_FAILED,
                 retryable=False,
             )
@@ -121,14 +125,30 @@ class VaultSession:
     async def login(self, request: LoginRequest) -> TokenGrant:
         grant = await self._call(lambda vault: vault.login(request))
         self.ctx.redactor.remember(grant.token)  # until revoked, not just for this attempt
-        self._grant = grant
+        self._grant, self._owned, self._whose = grant, True, "the operator's token"
         self.on_token()
         return grant
 
+    async def adopt(self, supplied: SuppliedToken) -> tuple[TokenGrant, dict[str, str]]:
+        """Hold a token a plugin supplied: looked up instead of a login, never revoked by the operator.
+
+        Returns its lease and the facts status shows (policies, type, renewable, period).
+        """
+        token, whose = supplied.token, f"the token in {supplied.source}"
+        try:
+            data = await self._call(lambda vault: vault.lookup_self(token, whose))
+        except TokenInvalidError as error:
+            raise rejected(error.message) from None
+        grant = grant_from_lookup(token, data)
+        self.ctx.redactor.remember(token)  # until dropped, as a token from a login
+        self._grant, self._owned, self._whose = grant, False, whose
+        self.on_token()
+        return grant, lookup_facts(data)
+
     async def lookup_self(self) -> None:
         assert self._grant is not None
-        token = self._grant.token
-        await self._call(lambda vault: vault.lookup_self(token))
+        token, whose = self._grant.token, self._whose
+        await self._call(lambda vault: vault.lookup_self(token, whose))
 
     async def renew(self) -> TokenGrant:
         assert self._grant is not None
@@ -139,6 +159,8 @@ class VaultSession:
     async def revoke_quietly(self) -> None:
         """Revoke the current token if any; a failure is logged, never raised (it expires anyway).
 
+        A token a plugin supplied (:meth:`adopt`) is only dropped: the operator did not create it.
+
         Concurrent callers (a paused daemon and the operator's cleanup) share one revocation,
         and it runs to the end even if a caller is cancelled.
         """
@@ -147,11 +169,11 @@ class VaultSession:
         await asyncio.shield(self._revoking)
 
     async def _revoke(self) -> None:
-        grant, self._grant = self._grant, None
+        grant, owned, self._grant = self._grant, self._owned, None
         if grant is not None:
             self.on_token()  # borrowers stop using it now, not once Vault has answered
         try:
-            if grant is not None and self._client is not None:
+            if grant is not None and self._client is not None and owned:
                 await self._client.revoke_self(grant.token)
         except VaultAccessError as error:
             log.info("could not revoke the old token (it will expire by itself): %s", error.message)

@@ -50,10 +50,10 @@ class VaultClient(VaultAPI):
             raise VaultUnavailableError(f"Vault returned no token for login at auth/{request.mount}")
         return _grant(auth["client_token"], auth)
 
-    async def lookup_self(self, token: str) -> dict[str, Any]:
+    async def lookup_self(self, token: str, whose: str = "the operator's token") -> dict[str, Any]:
         answer = await self.send("GET", "/v1/auth/token/lookup-self", token=token)
         if answer.status in (401, 403):
-            raise TokenInvalidError(f"Vault rejected the operator's token: {answer.errors_text()}")
+            raise TokenInvalidError(f"Vault rejected {whose}: {answer.errors_text()}")
         if not answer.ok:
             raise self.unavailable(answer, "a token lookup")
         return _field(answer, "data")

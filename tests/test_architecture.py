@@ -89,7 +89,7 @@ def test_built_in_plugins_import_only_the_public_plugin_module() -> None:
 
 
 def test_the_example_plugin_imports_only_the_public_module_and_the_kit() -> None:
-    example = ROOT / "examples" / "vault-access-operator-approle"
+    example = ROOT / "examples" / "vault-access-operator-userpass"
     found = _violations_outside_api(example / "src", (PUBLIC,))
     found += _violations_outside_api(example / "tests", (PUBLIC, KIT))
     assert not found, f"the example plugin may import only {PUBLIC} (and {KIT} in tests):\n" + "\n".join(found)

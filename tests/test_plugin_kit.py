@@ -16,7 +16,7 @@ import pytest
 from pydantic import Field
 
 from vault_access_operator.models import SecretKeySelector, SpecModel
-from vault_access_operator.plugin import AuthProvider, CredentialsError, LoginRequest, hookimpl
+from vault_access_operator.plugin import AuthProvider, CredentialsError, LoginRequest, SuppliedToken, hookimpl
 from vault_access_operator.provider import PlannedToken
 from vault_access_operator.testing.contract import ProviderContract, check_entry_point, check_provider
 from vault_access_operator.testing.recording import RecordingAuthContext
@@ -26,7 +26,7 @@ BUILT_IN = {
     "oidc": ("vault_access_operator.plugins.oidc", "OIDCAuthProvider", {"role": "operator"}),
     "jwt": ("vault_access_operator.plugins.oidc.jwt", "JWTAuthProvider", {"role": "operator", "audiences": ["v"]}),
 }
-APPROLE_SAMPLE = {"roleId": "role-1", "secretIdRef": {"name": "approle", "key": "secret-id"}}
+USERPASS_SAMPLE = {"username": "operator", "passwordSecretRef": {"name": "userpass", "key": "password"}}
 
 
 @pytest.mark.parametrize("key", sorted(BUILT_IN))
@@ -56,9 +56,9 @@ def test_the_aws_provider_keeps_the_contract(monkeypatch: pytest.MonkeyPatch, tm
 
 
 def test_the_example_plugin_keeps_the_contract() -> None:
-    provider_cls = check_entry_point("appRole")
-    report = check_provider(provider_cls, APPROLE_SAMPLE)
-    assert report.ctx.secret_reads and report.request.body["secret_id"] == report.ctx.handed_out[0]
+    provider_cls = check_entry_point("userpass")
+    report = check_provider(provider_cls, USERPASS_SAMPLE)
+    assert report.ctx.secret_reads and report.request.body["password"] == report.ctx.handed_out[0]
 
 
 # --- a provider that keeps the contract, and broken variants of it ------------------------------
@@ -172,6 +172,31 @@ def test_a_loose_config_model_is_reported_field_by_field(plugin_of) -> None:
            sample={"secretRef": {"name": "s", "key": "k"}})
 
 
+def _supplied(**fields: Any) -> Any:
+    """A GoodProvider.build that supplies the Secret's value as an existing Vault token, with ``fields`` over it."""
+    return lambda s, c, secret: SuppliedToken(**{"token": secret, "source": "Secret s (key k)", **fields})
+
+
+def test_a_provider_may_supply_an_existing_token_instead_of_a_login(plugin_of) -> None:
+    supplies = variant_of("Supplies", build=_supplied(details={"secretRef": "s (key k)"}))
+    report = check_provider(supplies, GOOD_SAMPLE, plugin=plugin_of(supplies))
+    assert report.failures == [] and report.request is None
+    assert report.supplied is not None and report.supplied.token == report.ctx.handed_out[0]
+    assert report.ctx.handed_out[0] not in repr(report.supplied)  # the token is not in the repr
+
+
+def test_bad_supplied_tokens(plugin_of) -> None:
+    breaks(plugin_of, variant_of("NoToken", build=_supplied(token="  ")),
+           "SuppliedToken.token must be a non-empty string")
+    breaks(plugin_of, variant_of("NoSource", build=_supplied(source="")), "SuppliedToken.source must say where")
+    leaky = variant_of("LeakySource", build=lambda s, c, secret: SuppliedToken(token=secret, source=f"token {secret}"))
+    breaks(plugin_of, leaky, "SuppliedToken.source contains a secret")
+    shown = variant_of("ShownToken", build=lambda s, c, secret: SuppliedToken(secret, "s", details={"t": secret}))
+    breaks(plugin_of, shown, "SuppliedToken.details contains a secret")
+    breaks(plugin_of, variant_of("IntDetails", build=_supplied(details={"ttl": 5})),
+           "SuppliedToken.details must map strings to strings")
+
+
 def test_bad_login_requests(plugin_of) -> None:
     breaks(plugin_of, variant_of("WrongMount", build=lambda s, c, x: LoginRequest(mount="other", body={})),
            "request.mount 'other' must be provider.mount(config) = 'good'")
@@ -258,14 +283,14 @@ def test_it_runs_inside_an_event_loop_too(plugin_of) -> None:
 class TestExampleContractAsPytestClass(ProviderContract):
     """The pytest mixin plugin authors use; here with a context holding a real-looking secret."""
 
-    sample_config = APPROLE_SAMPLE
+    sample_config = USERPASS_SAMPLE
 
     @property
     def provider_class(self) -> type:  # type: ignore[override]
-        return check_entry_point("appRole")
+        return check_entry_point("userpass")
 
     def make_context(self) -> RecordingAuthContext:
-        return RecordingAuthContext({("vault-access-operator-system", "approle", "secret-id"): "3f1c9d1e-secret"})
+        return RecordingAuthContext({("vault-access-operator-system", "userpass", "password"): "3f1c9d1e-password"})
 
 
 async def _login_with_an_undeclared_token(self: Any, config: GoodConfig, ctx: Any) -> LoginRequest:

@@ -18,7 +18,7 @@ import pydantic
 
 from ..contract import validate_provider
 from ..errors import VaultAccessError
-from ..provider import AuthContext, AuthProvider, LoginRequest
+from ..provider import AuthContext, AuthProvider, LoginRequest, SuppliedToken
 from .contract_hook import check_entry_point, check_hook
 from .contract_model import check_config_model, validate_config
 from .recording import RecordingAuthContext
@@ -47,6 +47,7 @@ class ContractReport:
     provider: AuthProvider[Any] | None = None
     config: pydantic.BaseModel | None = None
     request: LoginRequest | None = None
+    supplied: SuppliedToken | None = None  # what login_request returned when it supplies an existing token
     ctx: AuthContext | None = None
 
     def raise_for_failures(self) -> ContractReport:
@@ -126,8 +127,12 @@ async def _check_login(report: ContractReport, wait: float) -> None:
         kind = "" if isinstance(error, VaultAccessError) else " (not a VaultAccessError: would be PluginFailed)"
         report.failures.append(f"login_request raised{kind} with the sample config: {_redacted(ctx, text)}")
         return
+    if isinstance(request, SuppliedToken):
+        _check_supplied(report, request)
+        _check_planned_tokens(report)
+        return
     if not isinstance(request, LoginRequest):
-        report.failures.append(f"login_request returned {type(request).__name__}, not a LoginRequest")
+        report.failures.append(f"login_request returned {type(request).__name__}, not a LoginRequest or SuppliedToken")
         return
     report.request = request
     expected = provider.mount(config)
@@ -149,6 +154,22 @@ async def _check_login(report: ContractReport, wait: float) -> None:
     for status, errors in SAMPLE_DENIALS:
         _check_explain(report, request, status, errors)
     _check_planned_tokens(report)
+
+
+def _check_supplied(report: ContractReport, supplied: SuppliedToken) -> None:
+    """A supplied token: a token to look up, a source to name in messages, details to show; no secret shown."""
+    report.supplied = supplied
+    if not (isinstance(supplied.token, str) and supplied.token.strip()):
+        report.failures.append("SuppliedToken.token must be a non-empty string (the Vault token)")
+    if not (isinstance(supplied.source, str) and supplied.source.strip()):
+        report.failures.append("SuppliedToken.source must say where the token came from (a Secret and key)")
+    details = dict(supplied.details)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in details.items()):
+        report.failures.append("SuppliedToken.details must map strings to strings (they are shown on status)")
+    shown = (("SuppliedToken.source", str(supplied.source)),
+             ("SuppliedToken.details", json.dumps(details, default=str)), ("repr(SuppliedToken)", repr(supplied)))
+    for where, text in shown:
+        report.failures += [f"{where} contains a secret: {leak}" for leak in _leaks(report.ctx, text)]
 
 
 def _check_planned_tokens(report: ContractReport) -> None:

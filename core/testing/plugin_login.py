@@ -4,7 +4,8 @@
     assert grant.accessor
 
 A denied login raises LoginDeniedError carrying the provider's explain_login_error message, as
-the user would read it on status.
+the user would read it on status. A provider that supplies an existing token (a SuppliedToken) is
+looked up instead, as the core does; a token Vault rejects raises the core's CredentialsError.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any
 
 import pydantic
 
-from ..errors import LoginDeniedError
-from ..provider import AuthContext, AuthProvider, LoginRequest
+from ..errors import LoginDeniedError, TokenInvalidError
+from ..provider import AuthContext, AuthProvider, LoginRequest, SuppliedToken
+from ..supplied_token import grant_from_lookup, rejected
 from ..tls import TLSVerify
 from ..vault import TokenGrant, VaultClient, VaultHTTP
 from .contract_model import validate_config
@@ -33,13 +35,55 @@ def _config(provider: AuthProvider[Any], config: pydantic.BaseModel | dict[str, 
     return validate_config(provider.config_model, provider.key, config) if isinstance(config, dict) else config
 
 
+async def _answer(
+    provider: ProviderLike, config: pydantic.BaseModel | dict[str, Any], ctx: AuthContext
+) -> LoginRequest | SuppliedToken:
+    instance = _provider(provider)
+    coro = instance.login_request(_config(instance, config), ctx)
+    return await asyncio.wait_for(coro, instance.login_request_timeout)
+
+
 async def make_login_request_async(
     provider: ProviderLike, config: pydantic.BaseModel | dict[str, Any], ctx: AuthContext
 ) -> LoginRequest:
     """``provider.login_request(config, ctx)`` with the core's timeout (``login_request_timeout``)."""
-    instance = _provider(provider)
-    coro = instance.login_request(_config(instance, config), ctx)
-    return await asyncio.wait_for(coro, instance.login_request_timeout)
+    answer = await _answer(provider, config, ctx)
+    if not isinstance(answer, LoginRequest):
+        raise TypeError(f"login_request returned {type(answer).__name__}: use make_supplied_token for it")
+    return answer
+
+
+async def make_supplied_token_async(
+    provider: ProviderLike, config: pydantic.BaseModel | dict[str, Any], ctx: AuthContext
+) -> SuppliedToken:
+    """:func:`make_login_request_async` for a provider that supplies an existing token."""
+    answer = await _answer(provider, config, ctx)
+    if not isinstance(answer, SuppliedToken):
+        raise TypeError(f"login_request returned {type(answer).__name__}, not a SuppliedToken")
+    return answer
+
+
+def make_supplied_token(
+    provider: ProviderLike, config: pydantic.BaseModel | dict[str, Any], ctx: AuthContext
+) -> SuppliedToken:
+    """Synchronous :func:`make_supplied_token_async`."""
+    return run_sync(make_supplied_token_async(provider, config, ctx))
+
+
+async def adopt_token_async(vault_url: str, supplied: SuppliedToken, *, verify: TLSVerify = True) -> TokenGrant:
+    """Look a SuppliedToken up at ``vault_url`` as the core does instead of a login: its lease as a TokenGrant."""
+    async with VaultHTTP() as http:
+        try:
+            data = await VaultClient(vault_url, verify, http).lookup_self(
+                supplied.token, f"the token in {supplied.source}")
+        except TokenInvalidError as error:
+            raise rejected(error.message) from None
+    return grant_from_lookup(supplied.token, data)
+
+
+def adopt_token(vault_url: str, supplied: SuppliedToken, *, verify: TLSVerify = True) -> TokenGrant:
+    """Synchronous :func:`adopt_token_async`."""
+    return run_sync(adopt_token_async(vault_url, supplied, verify=verify))
 
 
 def make_login_request(
@@ -71,7 +115,9 @@ async def login_with_async(
     """Build the provider's request and send it to ``vault_url`` with the core's own Vault client."""
     instance = _provider(provider)
     model = _config(instance, config)
-    request = await make_login_request_async(instance, model, ctx)
+    request = await _answer(instance, model, ctx)
+    if isinstance(request, SuppliedToken):
+        return await adopt_token_async(vault_url, request, verify=verify)
     try:
         grant = await send_login_async(vault_url, request, verify=verify)
     except LoginDeniedError as error:

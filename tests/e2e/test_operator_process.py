@@ -46,7 +46,7 @@ def test_plugins_command_lists_methods_and_packages() -> None:
     result = CliRunner().invoke(main, ["plugins"])
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line for line in result.output.splitlines()[1:]}
-    for method in ("kubernetes", "oidc", "jwt"):
+    for method in ("kubernetes", "oidc", "jwt", "appRole", "token"):
         assert method in lines and "vault-access-operator" in lines[method] and lines[method].endswith("ok")
 
 

@@ -65,7 +65,7 @@ def test_deleting_a_connection_revokes_its_token(
 @pytest.fixture
 def operator_with_broken_plugin(fake_kube: FakeKube, operator_identity) -> Iterator[RunningOperator]:
     broken = importlib.metadata.EntryPoint(
-        name="approle", value="vao_missing_package.approle", group="vault_access_operator.auth")
+        name="cert", value="vao_missing_package.cert", group="vault_access_operator.auth")
     entry_points = [*importlib.metadata.entry_points(group="vault_access_operator.auth"), broken]
     with run_operator(fake_kube.connection_info(), identity=operator_identity, registry=load_providers(entry_points),
                       backoff=Backoff(base=0.2, cap=2.0)) as running:
@@ -75,11 +75,11 @@ def operator_with_broken_plugin(fake_kube: FakeKube, operator_identity) -> Itera
 def test_broken_plugin_is_reported_on_the_connections_that_need_it(
     fake_kube: FakeKube, vault_k8s: OpenBaoServer, operator_with_broken_plugin: RunningOperator
 ) -> None:
-    fake_kube.create_vaultconnection("approle", {"address": vault_k8s.url, "auth": {"approle": {"roleId": "x"}}})
+    fake_kube.create_vaultconnection("cert", {"address": vault_k8s.url, "auth": {"cert": {"name": "x"}}})
     fake_kube.create_vaultconnection("fine", k8s_spec(vault_k8s.url))
-    status = wait_for(lambda: (s := status_of(fake_kube, "approle")).get("phase") == "Error" and s, timeout=10)
+    status = wait_for(lambda: (s := status_of(fake_kube, "cert")).get("phase") == "Error" and s, timeout=10)
     assert condition(status, "Ready")["reason"] == "PluginUnavailable"
-    assert "the plugin for auth method 'approle'" in status["message"]
+    assert "the plugin for auth method 'cert'" in status["message"]
     assert "failed to load: ModuleNotFoundError" in status["message"]
     wait_phase(fake_kube, "fine", "Active")
 

@@ -33,11 +33,15 @@ from vault_access_operator_devkit.waiting import wait_for
 CANARY = "canary"
 
 
+def _case_modules() -> list[Any]:
+    return [importlib.import_module(f"tests.hostile.{module.name}")
+            for module in pkgutil.iter_modules(tests.hostile.__path__) if module.name.startswith("cases_")]
+
+
 def _all_cases() -> list[HostileCase]:
     cases: list[HostileCase] = []
-    for module in pkgutil.iter_modules(tests.hostile.__path__):
-        if module.name.startswith("cases_"):
-            cases.extend(importlib.import_module(f"tests.hostile.{module.name}").CASES)
+    for module in _case_modules():
+        cases.extend(module.CASES)
     ids = [case.id for case in cases]
     assert len(ids) == len(set(ids)), "two hostile cases share an id"
     return cases
@@ -60,6 +64,9 @@ def stack() -> Iterator[dict[str, Any]]:
     with Listener() as listener, FakeKube() as kube, OpenBaoServer("dev") as vault:
         kube.create_service_account(OPERATOR_NS, OPERATOR_SA)
         trust_the_operator(vault, kube)
+        for module in _case_modules():  # a cases module may set up what its rows need in "{vault}"
+            if hasattr(module, "prepare_vault"):
+                module.prepare_vault(vault)
         identity = OperatorIdentity(namespace=OPERATOR_NS, service_account=OPERATOR_SA, token_file="/nonexistent")
         with run_operator(kube.connection_info(), identity=identity, backoff=Backoff(base=0.2, cap=2.0)) as operator:
             canary = {"address": vault.url, "auth": {"kubernetes": {"role": "operator"}}, "healthCheckInterval": "1s"}

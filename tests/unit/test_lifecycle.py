@@ -42,6 +42,25 @@ def test_plan_lease(ttl, renewable, creation_ttl, now, rand, action, when) -> No
     assert abs((plan.at - at(when)).total_seconds()) < 1e-6
 
 
+@pytest.mark.parametrize(
+    ("ttl", "renewable", "creation_ttl", "now", "action", "when"),
+    [
+        (3600, True, 3600, 0, Action.RENEW, 2400),  # renewed like a token from a login
+        # not renewable: read the Secret again once it expired (Vault's TTL is rounded down: a second later)
+        (3600, False, 3600, 0, Action.RELOGIN, 3601),
+        (1000, True, 3600, 0, Action.RELOGIN, 1001),  # capped by its max TTL: the same
+        (3600, False, 3600, 3599.8, Action.RELOGIN, 3601),  # expiring: still past its end
+        (3600, True, 3600, 3599.8, Action.RELOGIN, 3599.8),  # renewable but too late to renew: now
+    ],
+)
+def test_a_supplied_token_that_cannot_be_renewed_is_read_again_only_at_its_expiry(
+    ttl, renewable, creation_ttl, now, action, when
+) -> None:
+    # Reading the same token again at 2/3 of what is left would be a "login" every few seconds near its end.
+    plan = plan_lease(Lease(T0, ttl, renewable, creation_ttl, supplied=True), at(now), lambda: 0.0)
+    assert plan.action is action and plan.at == at(when)
+
+
 def test_token_without_expiry_schedules_nothing() -> None:
     plan = plan_lease(Lease(T0, 0, False, 0), T0, lambda: 0.5)
     assert plan.action is Action.NONE and plan.at is None

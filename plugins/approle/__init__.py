@@ -1,7 +1,8 @@
-"""``spec.auth.appRole``: log in with a Vault AppRole (role ID + secret ID from a Kubernetes Secret).
+"""``spec.auth.appRole``: log in with a Vault AppRole (role ID in the spec, secret ID from a Kubernetes Secret).
 
-The entry point ``appRole = "vao_approle"`` (group ``vault_access_operator.auth``) names this
-module; the operator calls its ``vao_auth_providers`` hook once at startup.
+The field names are the replaced operator's (``roleId``, ``secretIdRef``, ``mountPath``), so its YAML
+applies unchanged. The secret ID is read from its Secret for every login, so a rotated one is used at
+the next login without a spec change.
 """
 
 from __future__ import annotations
