@@ -28,6 +28,7 @@ FOREIGN_FLAGS = {
     "--require-hashes", "--no-deps", "--no-build-isolation", "--user", "--no-cache-dir",  # pip
     "--managed-markers", "--enable-webhooks", "--watch-namespaces",  # the replaced operator's (migration.md)
     "--workload-metadata",  # gcloud container node-pools
+    "-orphan", "-ttl", "-no-default-policy", "-period", "-policy",  # vault token create
 }
 # PascalCase names of other systems that guides quote: AWS APIs and errors, Kubernetes add-ons, Python, tools.
 FOREIGN_NAMES = {
