@@ -56,7 +56,16 @@ from .fields import (
 )
 from .hookspecs import ENTRY_POINT_GROUP, hookimpl
 from .models import Audiences, SecretKeySelector, SpecModel
-from .provider import AuthContext, AuthProvider, LoginRequest, PlannedToken, ServiceAccountToken
+from .provider import (
+    AuthContext,
+    AuthProvider,
+    LoginRequest,
+    PlannedToken,
+    ServiceAccountToken,
+    SetupRun,
+    SetupTarget,
+    SetupVault,
+)
 from .trust import TrustPolicyError
 
 __all__ = [
@@ -86,6 +95,9 @@ __all__ = [
     "SecretNotFoundError",
     "ServiceAccountRef",
     "ServiceAccountToken",
+    "SetupRun",
+    "SetupTarget",
+    "SetupVault",
     "SpecModel",
     "Text",
     "TrustPolicyError",

@@ -18,8 +18,10 @@ from .lifecycle import Action, Lease, Plan, plan_lease
 from .provider import LoginRequest
 from .retries import FailureTracker, short_ttl_error
 from .runtime_deps import RuntimeDeps
+from .setup_run import SetupRunner
 from .status import Observation
 from .validation import ValidatedConnection
+from .vault import TokenGrant
 from .wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -33,8 +35,11 @@ class ConnectionRuntime:
         self.deps = deps
         self.obs = Observation(generation=generation, method=validated.method, mount=validated.mount)
         self.reporter = deps.reporter_factory(name, self.obs)
-        self.session = deps.session_factory(validated.spec, deps.context_factory(name), deps.vault_http,
-                                            deps.health_cache)
+        ctx = deps.context_factory(name)
+        self.session = deps.session_factory(validated.spec, ctx, deps.vault_http, deps.health_cache)
+        # spec.auth.bootstrap: a one-time set-up before the first login (core/setup_run.py); else nothing.
+        self.setup = SetupRunner(validated, ctx, lambda: self.session.api(), self.reporter, deps.clock)
+        self.obs.setup = self.setup.state
         self.lease: Lease | None = None
         self._planned_for: Lease | None = None
         self._plan = Plan(Action.NONE, None)
@@ -137,11 +142,7 @@ class ConnectionRuntime:
     async def _login_once(self) -> None:
         health = await self.session.health()
         self.obs.vault_version = health.version
-        request = await self.session.login_request(self.validated)
-        try:
-            grant = await self.session.login(request)
-        except LoginDeniedError as error:
-            raise LoginDeniedError(self._explain_denial(request, error), status=error.status) from None
+        request, grant = await self.setup.login(self._login_attempt)
         if too_short := short_ttl_error(grant.ttl, request.mount, self.deps.backoff):
             await self.session.revoke_quietly()  # unusable: do not leave it behind in Vault
             raise too_short
@@ -149,6 +150,14 @@ class ConnectionRuntime:
         self.lease = Lease(now, grant.ttl, grant.renewable and not request.reauth, creation_ttl=grant.ttl)
         self._last_check = now
         await self.reporter.logged_in(grant, now, self.lease.expires_at, dict(request.details))
+
+    async def _login_attempt(self) -> tuple[LoginRequest, TokenGrant]:
+        request = await self.session.login_request(self.validated)
+        try:
+            grant = await self.session.login(request)
+        except LoginDeniedError as error:
+            raise LoginDeniedError(self._explain_denial(request, error), status=error.status) from None
+        return request, grant
 
     async def _relogin(self, why: str) -> None:
         log.info("VaultConnection %s: logging in again: %s", self.name, why)
@@ -202,6 +211,7 @@ class ConnectionRuntime:
         if revoke:
             await self.session.revoke_quietly()
         self.session.close()
+        self.setup.close()
 
 
 def _internal(error: Exception) -> VaultAccessError:

@@ -1,0 +1,68 @@
+"""``spec.auth.bootstrap``: set up Vault's kubernetes auth once with a bootstrap token, then log in with kubernetes.
+
+It sits beside ``spec.auth.kubernetes`` (the only pair ``spec.auth`` accepts). The core logs in with the
+kubernetes block first; only when Vault refuses that login does it run :meth:`BootstrapProvider.set_up`:
+enable the mount, configure it for this cluster, write the operator's policy and role, test the login,
+revoke the bootstrap token (docs/auth/bootstrap.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from vault_access_operator.plugin import (
+    AuthContext,
+    AuthProvider,
+    ConfigError,
+    LoginRequest,
+    SecretKeySelector,
+    SetupRun,
+    SetupTarget,
+    SpecModel,
+    hookimpl,
+)
+
+from .steps import Bootstrap
+
+
+class BootstrapConfig(SpecModel):
+    """Fields of ``spec.auth.bootstrap`` (always beside ``spec.auth.kubernetes``)."""
+
+    secret_ref: SecretKeySelector = Field(
+        description="A Secret key holding the bootstrap Vault token: it may enable and configure the kubernetes "
+        "auth mount, write the operator's policy and role (docs/auth/bootstrap.md lists the rights). Read only "
+        "when the kubernetes login is refused, through the operator's trust policy like every Secret.",
+    )
+    auto_revoke: bool = Field(
+        default=True,
+        description="Revoke the bootstrap token once the kubernetes login works (default true).",
+    )
+    cleanup_auth_mount: bool = Field(
+        default=False,
+        description="The replaced operator disabled the kubernetes auth mount when the VaultConnection was "
+        "deleted (revoking every token issued through it). Accepted so its YAML applies; this operator never "
+        "disables a mount: disable it by hand (vault auth disable <authPath>) if nothing else uses it.",
+    )
+
+
+class BootstrapProvider(AuthProvider[BootstrapConfig]):
+    key = "bootstrap"
+    config_model = BootstrapConfig
+    sets_up = frozenset({"kubernetes"})
+    setup_condition = "Bootstrapped"
+
+    def mount(self, config: BootstrapConfig) -> str:
+        return "kubernetes"  # never logs in itself: the kubernetes block beside it says where
+
+    async def login_request(self, config: BootstrapConfig, ctx: AuthContext) -> LoginRequest:
+        raise ConfigError("spec.auth.bootstrap is not a login method: put spec.auth.kubernetes beside it")
+
+    async def set_up(self, config: BootstrapConfig, target: SetupTarget, run: SetupRun, ctx: AuthContext) -> str:
+        return await Bootstrap(config, target, run, ctx).run_all()
+
+
+@hookimpl
+def vao_auth_providers() -> list[type[AuthProvider[Any]]]:
+    return [BootstrapProvider]
