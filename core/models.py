@@ -54,7 +54,9 @@ TLS_WITH_HTTP = "spec.tls is set but spec.address is http://: use https:// or re
 #: The one pair of blocks spec.auth may hold: a one-time set-up of Vault's kubernetes auth, then kubernetes logins.
 SETUP_BLOCK = "bootstrap"
 SETUP_PAIR = (SETUP_BLOCK, "kubernetes")
-AUTH_BLOCKS_RULE = "self.size() == 1 || (self.size() == 2 && has(self.bootstrap) && has(self.kubernetes))"
+AUTH_BLOCKS_RULE = (
+    "(self.size() == 1 && !has(self.bootstrap)) || (self.size() == 2 && has(self.bootstrap) && has(self.kubernetes))"
+)
 
 
 class SpecModel(BaseModel):

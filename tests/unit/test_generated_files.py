@@ -85,7 +85,9 @@ def test_the_crd_has_the_one_auth_block_and_the_tls_rules() -> None:
     assert cel_rules(crd_schema()) == [
         (("spec",), "!has(self.tls) || self.address.startsWith('https://')",
          "spec.tls is set but spec.address is http://: use https:// or remove spec.tls"),
-        (("spec", "auth"), "self.size() == 1 || (self.size() == 2 && has(self.bootstrap) && has(self.kubernetes))",
+        (("spec", "auth"),
+         "(self.size() == 1 && !has(self.bootstrap)) || "
+         "(self.size() == 2 && has(self.bootstrap) && has(self.kubernetes))",
          PAIR_MESSAGE),
     ]
 
