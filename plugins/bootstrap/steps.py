@@ -13,6 +13,7 @@ from vault_access_operator.plugin import (
     AuthContext,
     ConfigError,
     Reason,
+    SecretNotFoundError,
     SetupRun,
     SetupTarget,
     VaultAccessError,
@@ -55,7 +56,16 @@ class Bootstrap:
     async def run_all(self) -> str:
         ref = self.config.secret_ref
         namespace = ref.namespace or self.ctx.operator_namespace
-        self.token = await self.ctx.read_secret(namespace, ref.name, ref.key)
+        try:
+            value = await self.ctx.read_secret(namespace, ref.name, ref.key)
+        except VaultAccessError as error:
+            raise VaultAccessError(f"spec.auth.bootstrap.secretRef: {error.message}", reason=error.reason,
+                                   retryable=error.retryable) from None
+        self.token = value.strip()  # a file written with echo ends in a newline: not part of the token
+        if not self.token:
+            raise SecretNotFoundError(f"key {ref.key!r} of Secret {namespace}/{ref.name} (spec.auth.bootstrap."
+                                      "secretRef) is empty: put the bootstrap Vault token there")
+        self.ctx.remember_secret(self.token)
         self.where = f"the bootstrap token (key {ref.key!r} of Secret {namespace}/{ref.name}, spec.auth.bootstrap)"
         await self._check_token()
         await self._step("AuthMountEnabled", self._enable_mount)
