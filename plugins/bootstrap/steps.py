@@ -95,7 +95,7 @@ class Bootstrap:
             raise VaultAccessError(
                 f"Vault refused {self.where}: it is expired, revoked (an earlier bootstrap revokes it when "
                 f"autoRevoke is true) or wrong. Put a valid token in the Secret, or set up auth/{self.mount} "
-                "by hand so that the kubernetes login works",
+                f"by hand so that the kubernetes login works. Vault said: {getattr(error, 'vault_text', '')}",
                 reason=Reason.CREDENTIALS_REJECTED,
             ) from None
 
