@@ -77,7 +77,7 @@ def test_a_wrong_bootstrap_block_is_named_by_field(block: dict[str, Any], messag
 
 
 def test_the_kubernetes_block_beside_it_is_validated_as_ever() -> None:
-    with pytest.raises(ConfigError, match="spec.auth.kubernetes.role is required"):
+    with pytest.raises(ConfigError, match=r"spec\.auth\.kubernetes\.role is required"):
         validate_spec(spec(bootstrap=BOOT, kubernetes={}), load_providers())
 
 
