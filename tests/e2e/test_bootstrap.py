@@ -273,3 +273,45 @@ def test_a_login_that_still_fails_after_the_set_up_keeps_the_token_and_says_why(
     steps = status["authStatus"]["setup"]["steps"]
     assert steps["KubernetesLoginTested"] == "Failed" and "BootstrapTokenRevoked" not in steps
     assert not is_revoked(openbao, token)  # kept: a retry (after fixing kubernetesHost) needs it
+
+
+def test_a_refused_revocation_completes_with_a_warning(
+    fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity: OperatorIdentity, kube_ca: str,
+) -> None:
+    client = openbao.client()
+    client.sys.create_or_update_policy(name="bootstrap-operator", policy=BOOTSTRAP_POLICY)
+    # Vault lets any token revoke itself; one whose uses run out just before is refused. Nine uses: the token's
+    # lookup, then a read and a write for each of the mount, its config, the policy and the role.
+    token = str(client.auth.token.create(policies=["bootstrap-operator"], num_uses=9, ttl="1h")["auth"]["client_token"])
+    fake_kube.create_secret(OPERATOR_NS, SECRET, {"token": token})
+    with run_operator(fake_kube.connection_info(), identity=operator_identity, backoff=Backoff(base=0.2, cap=2.0)):
+        fake_kube.create_vaultconnection("boot", bootstrap_spec(openbao.url, fake_kube))
+        status = wait_phase(fake_kube, "boot", "Active")
+        wait_status(fake_kube, "boot", lambda s: fake_kube.list_events(involved_name="boot", reason="Bootstrapped"),
+                    "posted the Bootstrapped event")
+    booted = condition(status, "Bootstrapped")
+    assert booted["status"] == "True" and booted["reason"] == "CompletedWithWarnings"
+    assert "; the login works; bootstrap token NOT revoked (Vault at " in booted["message"]
+    assert booted["message"].endswith("): revoke it by hand")
+    assert status["authStatus"]["setup"]["steps"] == {
+        **dict.fromkeys(ALL_STEPS, "Done"), "BootstrapTokenRevoked": "Failed"}
+    events = fake_kube.list_events(involved_name="boot", reason="Bootstrapped")
+    assert [e["type"] for e in events] == ["Warning"]
+
+
+def test_no_ca_for_a_vault_outside_the_cluster_names_the_setting(
+    fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity: OperatorIdentity, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(CA_FILE_ENV, str(tmp_path / "absent.crt"))
+    fake_kube.create_secret(OPERATOR_NS, SECRET, {"token": token_with(openbao, None, "")})
+    with run_operator(fake_kube.connection_info(), identity=operator_identity, backoff=Backoff(base=0.2, cap=2.0)):
+        fake_kube.create_vaultconnection("boot", bootstrap_spec(openbao.url, fake_kube))
+        status = wait_status(fake_kube, "boot", lambda s: s.get("phase") == "Error", "failed")
+    message = status["message"]
+    assert message.startswith(f"bootstrap step AuthMountConfigured failed: Vault at {openbao.url} rejected write of "
+                              "auth/kubernetes/config (HTTP 400): ")
+    assert message.endswith(f"The operator found no CA of the Kubernetes API to send (no file at "
+                            f"{tmp_path / 'absent.crt'}): set the operator's env {CA_FILE_ENV} to the CA bundle's path")
+    assert condition(status, "Bootstrapped")["reason"] == "VaultRequestRejected"
+    assert status["authStatus"]["setup"]["steps"] == {"AuthMountEnabled": "Done", "AuthMountConfigured": "Failed"}
