@@ -226,6 +226,17 @@ class AuthProvider(abc.ABC, Generic[ConfigT]):
         """
         raise NotImplementedError(f"{type(self).__name__} sets nothing up")
 
+    async def tear_down(
+        self, config: ConfigT, target: SetupTarget, vault: SetupVault, token: str, ctx: AuthContext
+    ) -> str | None:
+        """Undo what :meth:`set_up` made, when the VaultConnection is deleted, with the connection's own ``token``.
+
+        Only for ``sets_up`` providers, and only on deletion (not on a spec edit or a hand-over to another
+        replica). Returns a one-line summary for a Normal event, or None when there was nothing to undo;
+        raise a :class:`VaultAccessError` when undoing failed (a Warning event). Default: nothing to undo.
+        """
+        return None
+
     def connection_removed(self, connection_name: str) -> None:
         """Drop whatever the provider keeps for ``connection_name``: this provider no longer serves it.
 

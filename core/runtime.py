@@ -207,6 +207,10 @@ class ConnectionRuntime:
         role_text = f" for role {request.role!r}" if request.role else ""
         return hint or f"Vault denied login{role_text} at auth/{request.mount}: {error.message}"
 
+    async def tear_down(self) -> None:
+        """The VaultConnection is being deleted: a set-up block undoes its work first (never raises)."""
+        await self.setup.tear_down(lambda call: self.session.borrow(call))
+
     async def shutdown(self, revoke: bool) -> None:
         if revoke:
             await self.session.revoke_quietly()

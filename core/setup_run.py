@@ -9,6 +9,7 @@ Once complete, this runtime never sets up again; a refused login later is an ord
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,10 +25,15 @@ from .reporting import Reporter
 from .status import SetupState
 from .validation import ValidatedConnection
 from .vault import TokenGrant
+from .vault_api import VaultAPI
 
 log = logging.getLogger(__name__)
 
 Attempt = Callable[[], Awaitable[tuple[LoginRequest, TokenGrant]]]
+#: A connection's session's ``borrow``: runs a call with the token held right now.
+Borrow = Callable[[Callable[[VaultAPI, str], Awaitable[str | None]]], Awaitable[str | None]]
+TEAR_DOWN_SECONDS = 30.0  # a deletion waits at most this long for Vault
+TORN_DOWN, TEAR_DOWN_FAILED = "SetUpUndone", "TearDownFailed"
 MESSAGE_LIMIT = 2048  # a condition message
 DONE, IN_PLACE, FAILED = "Done", "AlreadyInPlace", "Failed"
 COMPLETED, ALREADY_CONFIGURED, COMPLETED_WITH_WARNINGS = "Completed", "AlreadyConfigured", "CompletedWithWarnings"
@@ -169,6 +175,32 @@ class SetupRunner:
             await self._reporter.events.warning_once(state.condition, state.message, masked=True)
         else:
             await self._reporter.events.normal(state.condition, state.message)
+
+    async def tear_down(self, borrow: Borrow) -> None:
+        """The VaultConnection is being deleted: let the set-up block undo its work, with the connection's token.
+
+        Never raises: a failure is a Warning event (``TearDownFailed``) and the deletion goes on.
+        """
+        block = self.validated.setup
+        if block is None:
+            return
+        target = SetupTarget(self.validated.method, self.validated.mount, self.validated.config)
+        try:
+            async with asyncio.timeout(TEAR_DOWN_SECONDS):
+                summary = await borrow(lambda vault, token: block.provider.tear_down(
+                    block.config, target, vault, token, self._ctx))
+        except VaultAccessError as error:
+            message = self._ctx.masked(f"spec.auth.{block.method}: could not undo the set-up: {error.message}")
+            log.warning("VaultConnection %s: %s", self._ctx.connection_name, message)
+            await self._reporter.events.post("Warning", TEAR_DOWN_FAILED, message, masked=True)
+        except Exception as error:  # a plugin bug, a timeout: the deletion must go on
+            log.exception("set-up block %r failed to tear down", block.method)
+            message = self._ctx.masked(f"spec.auth.{block.method}: could not undo the set-up: "
+                                       f"{type(error).__name__}: {error}")
+            await self._reporter.events.post("Warning", TEAR_DOWN_FAILED, message, masked=True)
+        else:
+            if summary:
+                await self._reporter.events.normal(TORN_DOWN, self._ctx.masked(summary))
 
     def close(self) -> None:
         """The runtime ends: forget the set-up's secrets."""

@@ -20,11 +20,12 @@ from vault_access_operator.plugin import (
     SecretKeySelector,
     SetupRun,
     SetupTarget,
+    SetupVault,
     SpecModel,
     hookimpl,
 )
 
-from .steps import Bootstrap
+from .steps import Bootstrap, disable_own_mount
 
 
 class BootstrapConfig(SpecModel):
@@ -41,9 +42,9 @@ class BootstrapConfig(SpecModel):
     )
     cleanup_auth_mount: bool = Field(
         default=False,
-        description="The replaced operator disabled the kubernetes auth mount when the VaultConnection was "
-        "deleted (revoking every token issued through it). Accepted so its YAML applies; this operator never "
-        "disables a mount: disable it by hand (vault auth disable <authPath>) if nothing else uses it.",
+        description="When the VaultConnection is deleted, disable the kubernetes auth mount, which revokes every "
+        "token issued through it. Only a mount the bootstrap enabled itself (never one it found); the operator's "
+        "policy then also grants read, delete and sudo on sys/auth/<authPath>. Default false.",
     )
 
 
@@ -61,6 +62,13 @@ class BootstrapProvider(AuthProvider[BootstrapConfig]):
 
     async def set_up(self, config: BootstrapConfig, target: SetupTarget, run: SetupRun, ctx: AuthContext) -> str:
         return await Bootstrap(config, target, run, ctx).run_all()
+
+    async def tear_down(
+        self, config: BootstrapConfig, target: SetupTarget, vault: SetupVault, token: str, ctx: AuthContext
+    ) -> str | None:
+        if not config.cleanup_auth_mount:
+            return None
+        return await disable_own_mount(target.mount, vault, token)
 
 
 @hookimpl

@@ -16,6 +16,7 @@ from vault_access_operator.plugin import (
     SecretNotFoundError,
     SetupRun,
     SetupTarget,
+    SetupVault,
     VaultAccessError,
 )
 
@@ -26,11 +27,15 @@ if TYPE_CHECKING:
 
 DONE, IN_PLACE, FAILED = "Done", "AlreadyInPlace", "Failed"
 OPERATOR_POLICY = "vault-access-operator"
+#: Marks a mount the bootstrap enabled: cleanupAuthMount disables only such a mount, never one it found.
+MOUNT_DESCRIPTION = "kubernetes auth set up by vault-access-operator's bootstrap"
 ROLE_TTL = 3600  # seconds, as the replaced operator's role (ttl=1h); the operator renews it
 
 
-def operator_policy(mount: str) -> str:
-    """The operator's Vault policy: docs/auth/aws.md step 5 for ``mount``, plus its own token's lookup and renewal."""
+def operator_policy(mount: str, cleanup_auth_mount: bool = False) -> str:
+    """The operator's Vault policy: docs/auth/aws.md step 5 for ``mount``, plus its own token's lookup and renewal;
+    with ``cleanupAuthMount``, reading and disabling that mount (Vault asks for sudo on sys/auth/<mount>)."""
+    cleanup = [f'path "sys/auth/{mount}" {{ capabilities = ["read", "delete", "sudo"] }}'] if cleanup_auth_mount else []
     return "\n".join([
         'path "sys/policies/acl/*" { capabilities = ["create", "read", "update", "delete", "list"] }',
         'path "sys/policies/acl"   { capabilities = ["list"] }',
@@ -39,6 +44,7 @@ def operator_policy(mount: str) -> str:
         'path "auth/token/lookup-self" { capabilities = ["read"] }',
         'path "auth/token/renew-self"  { capabilities = ["update"] }',
         'path "auth/token/revoke-self" { capabilities = ["update"] }',
+        *cleanup,
         "",
     ])
 
@@ -115,7 +121,7 @@ class Bootstrap:
                 )
             return IN_PLACE
         await self.setup.vault.write(f"sys/auth/{self.mount}", {
-            "type": "kubernetes", "description": "kubernetes auth set up by vault-access-operator's bootstrap",
+            "type": "kubernetes", "description": MOUNT_DESCRIPTION,
         }, token=self.token)
         self.did.append(f"the auth/{self.mount} mount")
         return DONE
@@ -149,7 +155,7 @@ class Bootstrap:
 
     async def _write_policy(self) -> str:
         path = f"sys/policies/acl/{OPERATOR_POLICY}"
-        wanted = operator_policy(self.mount)
+        wanted = operator_policy(self.mount, self.config.cleanup_auth_mount)
         current = await self.setup.vault.read(path, token=self.token)
         if current is not None and str(current.get("policy", "")).strip() == wanted.strip():
             return IN_PLACE
@@ -210,3 +216,21 @@ class Bootstrap:
 
 def _pem(value: object) -> str:
     return "".join(str(value or "").split())
+
+
+async def disable_own_mount(mount: str, vault: SetupVault, token: str) -> str:
+    """cleanupAuthMount: disable ``auth/<mount>`` if the bootstrap enabled it (its description says so)."""
+    try:
+        mounted = await vault.read(f"sys/auth/{mount}", token=token)
+    except VaultAccessError as error:
+        if error.reason != Reason.VAULT_REQUEST_REJECTED:  # 400 "No auth engine at <mount>/"
+            raise
+        mounted = None
+    if mounted is None:
+        return f"cleanupAuthMount: no auth mount at auth/{mount}: nothing to disable"
+    if mounted.get("description") != MOUNT_DESCRIPTION:
+        return (f"cleanupAuthMount: auth/{mount} was not enabled by the bootstrap (its description differs): "
+                "left enabled")
+    await vault.request("DELETE", f"sys/auth/{mount}", token=token)
+    return (f"cleanupAuthMount: disabled auth/{mount}, which the bootstrap enabled; every token issued through it "
+            "is revoked")

@@ -27,6 +27,7 @@ from vault_access_operator.testing.tls import make_ca_pem
 from vault_access_operator_devkit.kube import FakeKube
 from vault_access_operator_devkit.operator import run_operator
 from vault_access_operator_devkit.proxy import CountingProxy
+from vault_access_operator_devkit.waiting import wait_for
 
 SECRET = "vault-bootstrap-token"
 ALL_STEPS = ["AuthMountEnabled", "AuthMountConfigured", "OperatorPolicyCreated", "OperatorRoleCreated",
@@ -315,3 +316,71 @@ def test_no_ca_for_a_vault_outside_the_cluster_names_the_setting(
                             f"{tmp_path / 'absent.crt'}): set the operator's env {CA_FILE_ENV} to the CA bundle's path")
     assert condition(status, "Bootstrapped")["reason"] == "VaultRequestRejected"
     assert status["authStatus"]["setup"]["steps"] == {"AuthMountEnabled": "Done", "AuthMountConfigured": "Failed"}
+
+
+def delete_and_wait(kube: FakeKube, name: str) -> None:
+    kube.delete_vaultconnection(name)
+    wait_for(lambda: kube.get_vaultconnection(name) is None, timeout=20, message=f"{name} was not deleted")
+
+
+@pytest.mark.parametrize("mount_there_before", [False, True])
+def test_cleanup_auth_mount_disables_only_a_mount_the_bootstrap_enabled(
+    fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity: OperatorIdentity, kube_ca: str,
+    mount_there_before: bool,
+) -> None:
+    client = openbao.client()
+    if mount_there_before:  # enabled by an administrator: the bootstrap configures it, but never disables it
+        client.sys.enable_auth_method(method_type="kubernetes", path="kubernetes", description="team-owned")
+    fake_kube.create_secret(OPERATOR_NS, SECRET, {"token": token_with(openbao, BOOTSTRAP_POLICY, "bootstrap")})
+    with run_operator(fake_kube.connection_info(), identity=operator_identity, backoff=Backoff(base=0.2, cap=2.0)):
+        fake_kube.create_vaultconnection("boot", bootstrap_spec(openbao.url, fake_kube, cleanupAuthMount=True))
+        status = wait_phase(fake_kube, "boot", "Active")
+        assert status["authStatus"]["setup"]["steps"]["AuthMountEnabled"] == (
+            "AlreadyInPlace" if mount_there_before else "Done")
+        policy = client.sys.read_policy(OPERATOR_POLICY)["data"]["rules"]
+        assert 'path "sys/auth/kubernetes" { capabilities = ["read", "delete", "sudo"] }' in policy
+        delete_and_wait(fake_kube, "boot")
+        events = fake_kube.list_events(involved_name="boot", reason="SetUpUndone")
+    mounts = client.sys.list_auth_methods()["data"]
+    if mount_there_before:
+        assert mounts["kubernetes/"]["description"] == "team-owned"
+        assert [e["message"] for e in events] == [
+            "cleanupAuthMount: auth/kubernetes was not enabled by the bootstrap (its description differs): left "
+            "enabled"]
+    else:
+        assert "kubernetes/" not in mounts
+        assert [e["message"] for e in events] == [
+            "cleanupAuthMount: disabled auth/kubernetes, which the bootstrap enabled; every token issued through it "
+            "is revoked"]
+
+
+def test_without_cleanup_auth_mount_a_deletion_leaves_the_mount(
+    fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity: OperatorIdentity, kube_ca: str,
+) -> None:
+    fake_kube.create_secret(OPERATOR_NS, SECRET, {"token": token_with(openbao, None, "")})
+    with run_operator(fake_kube.connection_info(), identity=operator_identity, backoff=Backoff(base=0.2, cap=2.0)):
+        fake_kube.create_vaultconnection("boot", bootstrap_spec(openbao.url, fake_kube))
+        wait_phase(fake_kube, "boot", "Active")
+        delete_and_wait(fake_kube, "boot")
+    assert "kubernetes/" in openbao.client().sys.list_auth_methods()["data"]
+    assert 'path "sys/auth/' not in openbao.client().sys.read_policy(OPERATOR_POLICY)["data"]["rules"]
+    assert not fake_kube.list_events(involved_name="boot", reason="SetUpUndone")
+
+
+def test_cleanup_auth_mount_set_after_the_bootstrap_lacks_the_right_and_says_so(
+    fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity: OperatorIdentity, kube_ca: str,
+) -> None:
+    fake_kube.create_secret(OPERATOR_NS, SECRET, {"token": token_with(openbao, None, "")})
+    with run_operator(fake_kube.connection_info(), identity=operator_identity, backoff=Backoff(base=0.2, cap=2.0)):
+        fake_kube.create_vaultconnection("boot", bootstrap_spec(openbao.url, fake_kube))
+        wait_phase(fake_kube, "boot", "Active")
+        fake_kube.patch_vaultconnection("boot", {"spec": {"auth": {"bootstrap": {"cleanupAuthMount": True}}}})
+        wait_status(fake_kube, "boot", lambda s: condition(s, "Bootstrapped").get("reason") == "AlreadyConfigured",
+                    "found the kubernetes login working after the edit")
+        delete_and_wait(fake_kube, "boot")
+        [event] = fake_kube.list_events(involved_name="boot", reason="TearDownFailed")
+    assert event["type"] == "Warning"
+    assert event["message"].startswith(
+        f"spec.auth.bootstrap: could not undo the set-up: Vault at {openbao.url} denied read of sys/auth/kubernetes "
+        "(HTTP 403)")
+    assert "kubernetes/" in openbao.client().sys.list_auth_methods()["data"]
