@@ -10,18 +10,15 @@ Once complete, this runtime never sets up again; a refused login later is an ord
 from __future__ import annotations
 
 import asyncio
-import datetime
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 
-import aiohttp
-
-from .clip import clip
 from .clock import Clock
 from .context import CoreAuthContext
 from .errors import LoginDeniedError, Reason, VaultAccessError
-from .provider import LoginRequest, ServiceAccountToken, SetupTarget, SetupVault
+from .provider import LoginRequest, SetupTarget, SetupVault
 from .reporting import Reporter
+from .setup_context import SetupContext
 from .status import SetupState
 from .validation import ValidatedConnection
 from .vault import TokenGrant
@@ -34,69 +31,8 @@ Attempt = Callable[[], Awaitable[tuple[LoginRequest, TokenGrant]]]
 Borrow = Callable[[Callable[[VaultAPI, str], Awaitable[str | None]]], Awaitable[str | None]]
 TEAR_DOWN_SECONDS = 30.0  # a deletion waits at most this long for Vault
 TORN_DOWN, TEAR_DOWN_FAILED = "SetUpUndone", "TearDownFailed"
-MESSAGE_LIMIT = 2048  # a condition message
 DONE, IN_PLACE, FAILED = "Done", "AlreadyInPlace", "Failed"
 COMPLETED, ALREADY_CONFIGURED, COMPLETED_WITH_WARNINGS = "Completed", "AlreadyConfigured", "CompletedWithWarnings"
-
-
-class SetupContext:
-    """The provider's context during set-up: the core's, but the secrets it reads stay masked until the next run.
-
-    (The core's own context forgets a login attempt's secrets when the next attempt begins, and the test
-    login is one.)
-    """
-
-    def __init__(self, ctx: CoreAuthContext) -> None:
-        self._ctx = ctx
-        self._held: list[str] = []
-
-    @property
-    def connection_name(self) -> str:
-        return self._ctx.connection_name
-
-    @property
-    def operator_namespace(self) -> str:
-        return self._ctx.operator_namespace
-
-    @property
-    def operator_service_account(self) -> str:
-        return self._ctx.operator_service_account
-
-    @property
-    def logger(self) -> logging.Logger:
-        return self._ctx.logger
-
-    def now(self) -> datetime.datetime:
-        return self._ctx.now()
-
-    def remember_secret(self, value: str) -> None:
-        self._ctx.redactor.remember(value)
-        self._held.append(value)
-
-    async def read_secret(self, namespace: str, name: str, key: str) -> str:
-        self._ctx.check_secret(namespace, name)
-        value = await self._ctx.kube.read_secret(namespace, name, key)
-        self.remember_secret(value)
-        return value
-
-    async def request_service_account_token(
-        self, namespace: str, name: str, audiences: Sequence[str], duration_seconds: int
-    ) -> ServiceAccountToken:
-        token = await self._ctx.request_service_account_token(namespace, name, audiences, duration_seconds)
-        self.remember_secret(token.token)
-        return token
-
-    def http_session(self) -> aiohttp.ClientSession:
-        return self._ctx.http_session()
-
-    def masked(self, text: str) -> str:
-        """``text`` with every secret the operator knows masked (for status and events)."""
-        return clip(self._ctx.redactor(text), MESSAGE_LIMIT)
-
-    def release(self) -> None:
-        held, self._held = self._held, []
-        for value in held:
-            self._ctx.redactor.forget(value)
 
 
 class _Run:

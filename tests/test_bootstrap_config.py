@@ -15,7 +15,7 @@ from vault_access_operator.models import VaultConnectionSpec
 from vault_access_operator.plugin import validate_provider
 from vault_access_operator.plugins.bootstrap import BootstrapConfig, BootstrapProvider
 from vault_access_operator.plugins.bootstrap.cluster import CA_FILE_ENV, HOST_ENV, cluster_address
-from vault_access_operator.plugins.bootstrap.steps import operator_policy
+from vault_access_operator.plugins.bootstrap.policy import operator_policy
 from vault_access_operator.registry import load_providers
 from vault_access_operator.testing.tls import make_ca_pem
 from vault_access_operator.validation import validate_spec
@@ -100,6 +100,8 @@ def test_the_operator_policy_is_the_aws_guides_step_5_for_the_mount_plus_its_own
         'path "auth/token/renew-self"  { capabilities = ["update"] }',
         'path "auth/token/revoke-self" { capabilities = ["update"] }',
     ]
+    with_cleanup = operator_policy("clusters/prod", cleanup_auth_mount=True).splitlines()
+    assert with_cleanup == [*lines, 'path "sys/auth/clusters/prod" { capabilities = ["read", "delete", "sudo"] }']
 
 
 def test_the_cluster_address_comes_from_the_spec_then_the_settings_then_the_pod(

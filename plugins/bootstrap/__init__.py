@@ -25,7 +25,8 @@ from vault_access_operator.plugin import (
     hookimpl,
 )
 
-from .steps import Bootstrap, disable_own_mount
+from .steps import Bootstrap
+from .teardown import disable_own_mount
 
 
 class BootstrapConfig(SpecModel):

@@ -16,39 +16,16 @@ from vault_access_operator.plugin import (
     SecretNotFoundError,
     SetupRun,
     SetupTarget,
-    SetupVault,
     VaultAccessError,
 )
 
 from .cluster import ClusterAddress, cluster_address
+from .policy import MOUNT_DESCRIPTION, OPERATOR_POLICY, ROLE_TTL, operator_policy
 
 if TYPE_CHECKING:
     from . import BootstrapConfig
 
 DONE, IN_PLACE, FAILED = "Done", "AlreadyInPlace", "Failed"
-OPERATOR_POLICY = "vault-access-operator"
-#: Marks a mount the bootstrap enabled: cleanupAuthMount disables only such a mount, never one it found.
-MOUNT_DESCRIPTION = "kubernetes auth set up by vault-access-operator's bootstrap"
-ROLE_TTL = 3600  # seconds, as the replaced operator's role (ttl=1h); the operator renews it
-
-
-def operator_policy(mount: str, cleanup_auth_mount: bool = False) -> str:
-    """The operator's Vault policy: docs/auth/aws.md step 5 for ``mount``, plus its own token's lookup and renewal;
-    with ``cleanupAuthMount``, reading and disabling that mount (Vault asks for sudo on sys/auth/<mount>)."""
-    cleanup = [f'path "sys/auth/{mount}" {{ capabilities = ["read", "delete", "sudo"] }}'] if cleanup_auth_mount else []
-    return "\n".join([
-        'path "sys/policies/acl/*" { capabilities = ["create", "read", "update", "delete", "list"] }',
-        'path "sys/policies/acl"   { capabilities = ["list"] }',
-        f'path "auth/{mount}/role/*" {{ capabilities = ["create", "read", "update", "delete", "list"] }}',
-        f'path "auth/{mount}/role"   {{ capabilities = ["list"] }}',
-        'path "auth/token/lookup-self" { capabilities = ["read"] }',
-        'path "auth/token/renew-self"  { capabilities = ["update"] }',
-        'path "auth/token/revoke-self" { capabilities = ["update"] }',
-        *cleanup,
-        "",
-    ])
-
-
 class Bootstrap:
     """One run of the bootstrap for one connection."""
 
@@ -217,20 +194,3 @@ class Bootstrap:
 def _pem(value: object) -> str:
     return "".join(str(value or "").split())
 
-
-async def disable_own_mount(mount: str, vault: SetupVault, token: str) -> str:
-    """cleanupAuthMount: disable ``auth/<mount>`` if the bootstrap enabled it (its description says so)."""
-    try:
-        mounted = await vault.read(f"sys/auth/{mount}", token=token)
-    except VaultAccessError as error:
-        if error.reason != Reason.VAULT_REQUEST_REJECTED:  # 400 "No auth engine at <mount>/"
-            raise
-        mounted = None
-    if mounted is None:
-        return f"cleanupAuthMount: no auth mount at auth/{mount}: nothing to disable"
-    if mounted.get("description") != MOUNT_DESCRIPTION:
-        return (f"cleanupAuthMount: auth/{mount} was not enabled by the bootstrap (its description differs): "
-                "left enabled")
-    await vault.request("DELETE", f"sys/auth/{mount}", token=token)
-    return (f"cleanupAuthMount: disabled auth/{mount}, which the bootstrap enabled; every token issued through it "
-            "is revoked")

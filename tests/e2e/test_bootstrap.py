@@ -21,7 +21,7 @@ from tests.e2e.helpers import status_of, wait_phase, wait_status
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.plugins.bootstrap.cluster import CA_FILE_ENV
-from vault_access_operator.plugins.bootstrap.steps import OPERATOR_POLICY, operator_policy
+from vault_access_operator.plugins.bootstrap.policy import OPERATOR_POLICY, operator_policy
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.tls import make_ca_pem
 from vault_access_operator_devkit.kube import FakeKube
