@@ -42,6 +42,8 @@ def admit(validated: ValidatedConnection, ctx: CoreAuthContext) -> None:
     spec, method = validated.spec, validated.method
     check_address(ctx.trust, spec.address)
     refs = [*secret_refs(spec.tls, "spec.tls"), *secret_refs(validated.config, f"spec.auth.{method}")]
+    if validated.setup is not None:  # the bootstrap token's Secret: the same rules as every other
+        refs += secret_refs(validated.setup.config, f"spec.auth.{validated.setup.method}")
     for field, ref in refs:
         ctx.check_secret(ref.namespace or ctx.operator_namespace, ref.name, field)
     try:

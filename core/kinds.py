@@ -87,6 +87,7 @@ VAULT_CONNECTION = KindDefinition(
     condition_types=(
         ("Ready", "connected and logged in"),
         ("Authenticated", "holds a token Vault accepted"),
+        ("Bootstrapped", "with spec.auth.bootstrap only: the kubernetes login it sets up works"),
     ),
 )
 

@@ -123,6 +123,8 @@ class ConnectionManager:
             await asyncio.shield(self._remove(name, entry))
 
     async def _remove(self, name: str, entry: _Entry) -> None:
+        if entry.runtime is not None:
+            await entry.runtime.tear_down()  # while it still holds its token (spec.auth.bootstrap.cleanupAuthMount)
         await self._stop(entry, revoke=True)
         if name not in self._entries:  # else a new object took the name meanwhile: its series and state stay
             self.deps.metrics.forget(name)

@@ -51,6 +51,12 @@ __all__ = [
 MIN_HEALTH_CHECK_SECONDS = 1.0
 METHOD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,62}")  # a spec.auth key: it is echoed in messages and status
 TLS_WITH_HTTP = "spec.tls is set but spec.address is http://: use https:// or remove spec.tls"
+#: The one pair of blocks spec.auth may hold: a one-time set-up of Vault's kubernetes auth, then kubernetes logins.
+SETUP_BLOCK = "bootstrap"
+SETUP_PAIR = (SETUP_BLOCK, "kubernetes")
+AUTH_BLOCKS_RULE = (
+    "(self.size() == 1 && !has(self.bootstrap)) || (self.size() == 2 && has(self.bootstrap) && has(self.kubernetes))"
+)
 
 
 class SpecModel(BaseModel):
@@ -159,13 +165,15 @@ def _auth_schema(schema: dict[str, Any]) -> None:
             "type": "object",
             "description": (
                 "How the operator logs in: exactly one block, named after the auth method "
-                "(aws, kubernetes, oidc, jwt, or one a plugin adds)."
+                "(aws, kubernetes, oidc, jwt, or one a plugin adds); or bootstrap together with kubernetes "
+                "(a one-time set-up of Vault's kubernetes auth, then kubernetes logins)."
             ),
             "additionalProperties": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
             "x-kubernetes-validations": [
                 {
-                    "rule": "self.size() == 1",
-                    "message": "spec.auth must contain exactly one auth method block",
+                    "rule": AUTH_BLOCKS_RULE,
+                    "message": "spec.auth must contain exactly one auth method block, or the pair bootstrap and "
+                    "kubernetes",
                 }
             ],
         }
@@ -218,6 +226,14 @@ class VaultConnectionSpec(SpecModel):
     @field_validator("auth")
     @classmethod
     def _exactly_one_method(cls, auth: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        if set(auth) == set(SETUP_PAIR):
+            return auth
+        if SETUP_BLOCK in auth:
+            others = ", ".join(sorted(k for k in auth if k != SETUP_BLOCK)[:8]) or "no other block"
+            raise ValueError(
+                f"{SETUP_BLOCK} sets up kubernetes auth and must be paired with exactly one kubernetes block "
+                f"(found {others}): add spec.auth.kubernetes (the login it sets up) and remove any other method"
+            )
         if len(auth) != 1:
             found = ", ".join(sorted(auth)) or "none"
             raise ValueError(f"exactly one auth method block is required under spec.auth (found: {found})")
@@ -233,7 +249,15 @@ class VaultConnectionSpec(SpecModel):
 
     @property
     def auth_method(self) -> str:
+        """The method the operator logs in with (kubernetes for the bootstrap pair)."""
+        if self.setup_method is not None:
+            return SETUP_PAIR[1]
         return next(iter(self.auth))
+
+    @property
+    def setup_method(self) -> str | None:
+        """The set-up block beside the login method (``bootstrap``), or None."""
+        return SETUP_BLOCK if SETUP_BLOCK in self.auth and len(self.auth) == len(SETUP_PAIR) else None
 
     @property
     def auth_config(self) -> dict[str, Any]:

@@ -59,7 +59,17 @@ from .fields import (
 )
 from .hookspecs import ENTRY_POINT_GROUP, hookimpl
 from .models import Audiences, SecretKeySelector, SpecModel
-from .provider import AuthContext, AuthProvider, LoginRequest, PlannedToken, ServiceAccountToken, SuppliedToken
+from .provider import (
+    AuthContext,
+    AuthProvider,
+    LoginRequest,
+    PlannedToken,
+    ServiceAccountToken,
+    SetupRun,
+    SetupTarget,
+    SetupVault,
+    SuppliedToken,
+)
 from .role_writer import BoundAccount, RoleBinding, RoleWriter
 from .trust import TrustPolicyError
 
@@ -93,6 +103,9 @@ __all__ = [
     "SecretNotFoundError",
     "ServiceAccountRef",
     "ServiceAccountToken",
+    "SetupRun",
+    "SetupTarget",
+    "SetupVault",
     "SpecModel",
     "SuppliedToken",
     "TenancyError",

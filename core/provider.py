@@ -140,6 +140,56 @@ class AuthContext(Protocol):
         ...
 
 
+class SetupVault(Protocol):
+    """The Vault calls a set-up step makes (the core's generic client); the token is passed to each call.
+
+    Refusals raise :class:`VaultAccessError` subclasses whose messages name the address, path and Vault's text.
+    """
+
+    async def read(self, path: str, *, token: str) -> dict[str, Any] | None:
+        """The ``data`` object at ``path``; None when nothing is there (404)."""
+        ...
+
+    async def write(self, path: str, data: dict[str, Any] | None = None, *, token: str) -> dict[str, Any] | None:
+        """PUT ``data`` to ``path``; the answer's ``data`` object, if any."""
+        ...
+
+    async def request(
+        self, method: str, path: str, *, token: str | None, json: Any = None, params: dict[str, str] | None = None
+    ) -> dict[str, Any] | None:
+        """Any other call (``sys/auth`` listing, ``revoke-self``): the whole JSON answer, or None."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True)
+class SetupTarget:
+    """The login a set-up block prepares: the method beside it under ``spec.auth``, validated."""
+
+    method: str
+    mount: str
+    config: pydantic.BaseModel
+
+
+class SetupRun(Protocol):
+    """What the core offers one run of :meth:`AuthProvider.set_up`."""
+
+    vault: SetupVault
+
+    def record(self, step: str, outcome: str) -> None:
+        """Record a step on status (``authStatus.setup.steps``): ``Done``, ``AlreadyInPlace`` or ``Failed``.
+
+        Record a step only once it happened (or was found in place): status never claims more.
+        """
+        ...
+
+    async def test_login(self) -> None:
+        """Log in with the target method now, as the connection's runtime does; the core keeps the token.
+
+        Raises the login's error (:class:`LoginDeniedError` when Vault refuses it).
+        """
+        ...
+
+
 class AuthProvider(abc.ABC, Generic[ConfigT]):
     """Base class of an auth method. Subclass it once per ``spec.auth`` key.
 
@@ -180,6 +230,32 @@ class AuthProvider(abc.ABC, Generic[ConfigT]):
         """Turn Vault's answer to a failed login into a message saying what to fix.
 
         ``errors`` is Vault's own error text. Return None to use the core's generic message.
+        """
+        return None
+
+    #: The ``spec.auth`` keys this block sets up instead of logging in itself (``bootstrap``: kubernetes). A
+    #: set-up block sits beside one of them; the core runs :meth:`set_up` when that method's login is refused.
+    sets_up: ClassVar[frozenset[str]] = frozenset()
+    #: The status condition a set-up block reports (``Bootstrapped``).
+    setup_condition: ClassVar[str] = "SetUp"
+
+    async def set_up(self, config: ConfigT, target: SetupTarget, run: SetupRun, ctx: AuthContext) -> str | None:
+        """Prepare Vault for ``target``'s login, once, then call ``run.test_login()``; only for ``sets_up`` providers.
+
+        Idempotent: read before each write, so a retry after a partial failure finishes the job without
+        doing any step twice. Raise a :class:`VaultAccessError` naming what to fix when a step fails.
+        Returns a one-line summary for the condition's message (no secrets).
+        """
+        raise NotImplementedError(f"{type(self).__name__} sets nothing up")
+
+    async def tear_down(
+        self, config: ConfigT, target: SetupTarget, vault: SetupVault, token: str, ctx: AuthContext
+    ) -> str | None:
+        """Undo what :meth:`set_up` made, when the VaultConnection is deleted, with the connection's own ``token``.
+
+        Only for ``sets_up`` providers, and only on deletion (not on a spec edit or a hand-over to another
+        replica). Returns a one-line summary for a Normal event, or None when there was nothing to undo;
+        raise a :class:`VaultAccessError` when undoing failed (a Warning event). Default: nothing to undo.
         """
         return None
 

@@ -12,6 +12,7 @@ import datetime
 import functools
 import logging
 import time
+from typing import Any
 
 from .clip import clip
 from .errors import InternalError, LoginDeniedError, TokenInvalidError, VaultAccessError
@@ -19,6 +20,7 @@ from .lifecycle import Action, Lease, Plan, plan_lease
 from .provider import LoginRequest, SuppliedToken
 from .retries import FailureTracker, short_ttl_error
 from .runtime_deps import RuntimeDeps
+from .setup_run import SetupRunner
 from .status import Observation
 from .validation import ValidatedConnection
 from .vault import TokenGrant
@@ -35,8 +37,11 @@ class ConnectionRuntime:
         self.deps = deps
         self.obs = Observation(generation=generation, method=validated.method, mount=validated.mount)
         self.reporter = deps.reporter_factory(name, self.obs)
-        self.session = deps.session_factory(validated.spec, deps.context_factory(name), deps.vault_http,
-                                            deps.health_cache)
+        ctx = deps.context_factory(name)
+        self.session = deps.session_factory(validated.spec, ctx, deps.vault_http, deps.health_cache)
+        # spec.auth.bootstrap: a one-time set-up before the first login (core/setup_run.py); else nothing.
+        self.setup = SetupRunner(validated, ctx, lambda: self.session.api(), self.reporter, deps.clock)
+        self.obs.setup = self.setup.state
         self.lease: Lease | None = None
         self._planned_for: Lease | None = None
         self._plan = Plan(Action.NONE, None)
@@ -139,28 +144,31 @@ class ConnectionRuntime:
     async def _login_once(self) -> None:
         health = await self.session.health()
         self.obs.vault_version = health.version
-        request = await self.session.login_request(self.validated)
-        if isinstance(request, SuppliedToken):
-            grant, facts = await self.session.adopt(request)  # no login: looked up, never revoked
-            details, renewable = {**request.details, **facts}, grant.renewable
-        else:
-            grant = await self._send_login(request)
-            details, renewable = dict(request.details), grant.renewable and not request.reauth
-        now = self.deps.clock()
+        self._adopted: dict[str, Any] = {}
+        request, grant = await self.setup.login(self._login_attempt)
         supplied = isinstance(request, SuppliedToken)
+        if isinstance(request, SuppliedToken):  # no login: looked up, never revoked
+            details, renewable = {**request.details, **self._adopted}, grant.renewable
+        else:
+            details, renewable = dict(request.details), grant.renewable and not request.reauth
+            if too_short := short_ttl_error(grant.ttl, request.mount, self.deps.backoff):
+                await self.session.revoke_quietly()  # unusable: do not leave it behind in Vault
+                raise too_short
+        now = self.deps.clock()
         self.lease = Lease(now, grant.ttl, renewable, creation_ttl=grant.ttl, supplied=supplied)
         self._last_check = now
         await self.reporter.logged_in(grant, now, self.lease.expires_at, details)
 
-    async def _send_login(self, request: LoginRequest) -> TokenGrant:
+    async def _login_attempt(self) -> tuple[LoginRequest | SuppliedToken, TokenGrant]:
+        request = await self.session.login_request(self.validated)
+        if isinstance(request, SuppliedToken):
+            grant, self._adopted = await self.session.adopt(request)
+            return request, grant
         try:
             grant = await self.session.login(request)
         except LoginDeniedError as error:
             raise LoginDeniedError(self._explain_denial(request, error), status=error.status) from None
-        if too_short := short_ttl_error(grant.ttl, request.mount, self.deps.backoff):
-            await self.session.revoke_quietly()  # unusable: do not leave it behind in Vault
-            raise too_short
-        return grant
+        return request, grant
 
     async def _relogin(self, why: str) -> None:
         log.info("VaultConnection %s: logging in again: %s", self.name, why)
@@ -210,10 +218,15 @@ class ConnectionRuntime:
         role_text = f" for role {request.role!r}" if request.role else ""
         return hint or f"Vault denied login{role_text} at auth/{request.mount}: {error.message}"
 
+    async def tear_down(self) -> None:
+        """The VaultConnection is being deleted: a set-up block undoes its work first (never raises)."""
+        await self.setup.tear_down(lambda call: self.session.borrow(call))
+
     async def shutdown(self, revoke: bool) -> None:
         if revoke:
             await self.session.revoke_quietly()
         self.session.close()
+        self.setup.close()
 
 
 def _internal(error: Exception) -> VaultAccessError:

@@ -81,6 +81,10 @@ class VaultSession:
             self._stale = True
             raise
 
+    async def api(self) -> VaultAPI:
+        """The connection's Vault client (address, TLS trust) without a token: for a set-up block's calls."""
+        return await self._vault()
+
     async def health(self) -> Health:
         health = await self._call(self._health.get, refresh=True)
         address = self.spec.address

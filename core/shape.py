@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .models import METHOD_NAME
+from .models import METHOD_NAME, SETUP_PAIR
 
 MAX_BLOCK_DEPTH = 10  # levels of maps and lists inside one free-form block (spec.defaults: {a: {b: 1}} is 2)
 MAX_SPEC_VALUES = 2000  # maps, lists and scalars in the whole spec
@@ -62,6 +62,8 @@ def shape_problem(spec: Any) -> str | None:
 def auth_method_of(spec: Any) -> str:
     """The spec's one auth method name, for status, or "" when there is not exactly one sane one."""
     auth = spec.get("auth") if isinstance(spec, dict) else None
+    if isinstance(auth, dict) and set(auth) == set(SETUP_PAIR):
+        return SETUP_PAIR[1]  # the bootstrap pair logs in with kubernetes
     if not isinstance(auth, dict) or len(auth) != 1:
         return ""
     method = next(iter(auth))

@@ -17,12 +17,26 @@ from .clock import rfc3339
 from .conditions import Condition, Conditions, StatusModel
 from .errors import Reason
 
-__all__ = ["AUTHENTICATED", "READY", "AuthStatus", "Condition", "Observation", "Phase", "VaultConnectionStatus",
+__all__ = ["AUTHENTICATED", "READY", "AuthStatus", "Condition", "Observation", "Phase", "SetupState", "SetupStatus",
+           "VaultConnectionStatus",
            "build_status", "rfc3339"]
 
 Phase = Literal["Pending", "Active", "Error"]
 READY = "Ready"
 AUTHENTICATED = "Authenticated"
+
+
+class SetupStatus(StatusModel):
+    """A one-time set-up block's progress (``spec.auth.bootstrap``), as this operator process saw it."""
+
+    method: str = Field(description="The set-up block (bootstrap).")
+    complete: bool = Field(default=False, description="The login it sets up works (tested, or found working).")
+    completed_at: str | None = Field(default=None, description="When it was found complete.")
+    steps: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each step that ran, by name: Done (written now), AlreadyInPlace (read, nothing to write) "
+        "or Failed. Steps that did not run are absent.",
+    )
 
 
 class AuthStatus(StatusModel):
@@ -37,6 +51,7 @@ class AuthStatus(StatusModel):
     token_renewal_count: int = Field(default=0, description="Renewals since the last login.")
     login_count: int = Field(default=0, description="Logins since the operator started.")
     details: dict[str, str] = Field(default_factory=dict, description="Method-specific, non-secret facts.")
+    setup: SetupStatus | None = Field(default=None, description="The set-up block's progress, when spec.auth has one.")
 
 
 class VaultConnectionStatus(StatusModel):
@@ -50,6 +65,19 @@ class VaultConnectionStatus(StatusModel):
     consecutive_failures: int = 0
     conditions: list[Condition] = Field(default_factory=list)
     auth_status: AuthStatus | None = None
+
+
+@dataclasses.dataclass
+class SetupState:
+    """A set-up block's progress, in the runtime (status.authStatus.setup and its condition)."""
+
+    method: str
+    condition: str  # the condition type it reports (Bootstrapped)
+    complete: bool = False
+    completed_at: datetime.datetime | None = None
+    steps: dict[str, str] = dataclasses.field(default_factory=dict)
+    reason: str = Reason.PENDING
+    message: str = "not run yet"
 
 
 @dataclasses.dataclass
@@ -73,6 +101,7 @@ class Observation:
     login_count: int = 0
     details: dict[str, str] = dataclasses.field(default_factory=dict)
     uid: str | None = None  # of the VaultConnection object: writes never land on a re-created namesake
+    setup: SetupState | None = None
 
 
 def build_status(
@@ -89,6 +118,9 @@ def build_status(
         conditions.set(AUTHENTICATED, True, Reason.LOGGED_IN, f"logged in at auth/{obs.mount}")
     else:
         conditions.set(AUTHENTICATED, False, obs.reason, obs.message)
+    setup = obs.setup
+    if setup is not None:
+        conditions.set(setup.condition, setup.complete, setup.reason, setup.message)
     return VaultConnectionStatus(
         phase=obs.phase,
         healthy=active,
@@ -107,5 +139,9 @@ def build_status(
             token_renewal_count=obs.renewal_count,
             login_count=obs.login_count,
             details=dict(obs.details),
+            setup=None if setup is None else SetupStatus(
+                method=setup.method, complete=setup.complete, completed_at=rfc3339(setup.completed_at),
+                steps=dict(setup.steps),
+            ),
         ),
     )

@@ -62,10 +62,20 @@ def describe_validation_error(error: pydantic.ValidationError, prefix: str) -> s
 
 
 @dataclasses.dataclass(frozen=True)
+class SetupBlock:
+    """A set-up block beside the login method (``spec.auth.bootstrap``): its provider and validated config."""
+
+    method: str
+    provider: AuthProvider[Any]
+    config: pydantic.BaseModel
+
+
+@dataclasses.dataclass(frozen=True)
 class ValidatedConnection:
     spec: VaultConnectionSpec
     provider: AuthProvider[Any]
     config: pydantic.BaseModel
+    setup: SetupBlock | None = None
 
     @property
     def method(self) -> str:
@@ -90,7 +100,7 @@ def validate_spec(raw: dict[str, Any], registry: ProviderRegistry) -> ValidatedC
         config = provider.config_model.model_validate(spec.auth_config)
     except pydantic.ValidationError as error:
         raise ConfigError(describe_validation_error(error, f"spec.auth.{spec.auth_method}")) from None
-    validated = ValidatedConnection(spec, provider, config)
+    validated = ValidatedConnection(spec, provider, config, _setup_block(spec, registry))
     # Every plugin's mount goes into URLs (auth/<mount>/login): checked here too, for plugins whose
     # config models do not use MountPath.
     if not re.fullmatch(MOUNT_PATH_PATTERN, validated.mount):
@@ -99,3 +109,17 @@ def validate_spec(raw: dict[str, Any], registry: ProviderRegistry) -> ValidatedC
             f"{PATTERN_HELP[MOUNT_PATH_PATTERN]}"
         )
     return validated
+
+
+def _setup_block(spec: VaultConnectionSpec, registry: ProviderRegistry) -> SetupBlock | None:
+    method = spec.setup_method
+    if method is None:
+        return None
+    provider = registry.get(method)
+    if spec.auth_method not in provider.sets_up:
+        raise ConfigError(f"spec.auth.{method} cannot set up spec.auth.{spec.auth_method}: remove one of them")
+    try:
+        config = provider.config_model.model_validate(spec.auth[method])
+    except pydantic.ValidationError as error:
+        raise ConfigError(describe_validation_error(error, f"spec.auth.{method}")) from None
+    return SetupBlock(method, provider, config)

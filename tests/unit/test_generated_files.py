@@ -85,7 +85,10 @@ def test_the_crd_has_the_one_auth_block_and_the_tls_rules() -> None:
     assert cel_rules(crd_schema()) == [
         (("spec",), "!has(self.tls) || self.address.startsWith('https://')",
          "spec.tls is set but spec.address is http://: use https:// or remove spec.tls"),
-        (("spec", "auth"), "self.size() == 1", "spec.auth must contain exactly one auth method block"),
+        (("spec", "auth"),
+         "(self.size() == 1 && !has(self.bootstrap)) || "
+         "(self.size() == 2 && has(self.bootstrap) && has(self.kubernetes))",
+         PAIR_MESSAGE),
     ]
 
 
@@ -105,12 +108,19 @@ def test_documented_samples_validate_against_the_crd(where: str, sample: dict[st
     assert cel_failures(sample) == []
 
 
-def test_cel_rule_rejects_no_or_two_auth_blocks() -> None:
+PAIR_MESSAGE = "spec.auth must contain exactly one auth method block, or the pair bootstrap and kubernetes"
+BOOTSTRAP = {"secretRef": {"name": "b", "namespace": "ns", "key": "token"}}
+
+
+def test_cel_rule_rejects_no_or_two_auth_blocks_but_the_bootstrap_pair() -> None:
     one = {"spec": {"address": "https://v:8200", "auth": {"kubernetes": {"role": "r"}}}}
     assert cel_failures(one) == []
-    for auth in ({}, {"kubernetes": {"role": "r"}, "aws": {"role": "r"}}):
-        assert cel_failures({"spec": {"address": "https://v:8200", "auth": auth}}) == [
-            "spec.auth must contain exactly one auth method block"]
+    pair = {"spec": {"address": "https://v:8200", "auth": {"bootstrap": BOOTSTRAP, "kubernetes": {"role": "r"}}}}
+    assert cel_failures(pair) == []
+    for auth in ({}, {"kubernetes": {"role": "r"}, "aws": {"role": "r"}}, {"bootstrap": BOOTSTRAP},
+                 {"bootstrap": BOOTSTRAP, "aws": {"role": "r"}},
+                 {"bootstrap": BOOTSTRAP, "kubernetes": {"role": "r"}, "jwt": {"role": "r"}}):
+        assert cel_failures({"spec": {"address": "https://v:8200", "auth": auth}}) == [PAIR_MESSAGE]
 
 
 def test_schema_rejects_what_the_api_server_would() -> None:

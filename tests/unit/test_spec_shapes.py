@@ -198,7 +198,7 @@ def test_every_string_in_the_spec_schema_has_a_max_length_and_every_list_max_ite
 
 def test_the_crd_checks_the_built_in_auth_blocks_and_keeps_unknown_fields() -> None:
     auth = crd_schema()["properties"]["spec"]["properties"]["auth"]
-    assert sorted(auth["properties"]) == ["appRole", "aws", "gcp", "jwt", "kubernetes", "oidc", "token"]
+    assert sorted(auth["properties"]) == ["appRole", "aws", "bootstrap", "gcp", "jwt", "kubernetes", "oidc", "token"]
     assert auth["x-kubernetes-preserve-unknown-fields"] is True  # methods that plugins add
     for block in auth["properties"].values():
         assert block["x-kubernetes-preserve-unknown-fields"] is True  # the operator names unknown fields
