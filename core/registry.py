@@ -167,8 +167,8 @@ def load_providers(entry_points: Iterable[importlib.metadata.EntryPoint] | None 
                 log.error("role writers of plugin %r (%s %s) failed to load: %s", entry_point.name, package,
                           version, writer_error)
             if not classes and not writers and writer_error is None:
-                raise TypeError("it offers no auth providers and no role writers (no vao_auth_providers or "
-                                "vao_role_writers function marked @hookimpl, or they returned none)")
+                raise TypeError("it offers no auth providers and no role writers (no vao_auth_providers function "
+                                "marked @hookimpl, nor vao_role_writers, or they returned none)")
         except Exception as error:  # a broken plugin must not stop the others
             log.error("auth plugin %r (%s %s) failed to load: %s", entry_point.name, package, version, _describe(error))
             if registry.hooks.has_plugin(f"{entry_point.name}:{entry_point.value}"):

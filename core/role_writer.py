@@ -69,7 +69,8 @@ class RoleWriter(Generic[ConfigT]):
     - ``mount_prefixes``: mount names that imply this family when ``spec.defaults.authPath`` is set without
       ``authType`` (a mount equal to a prefix, or starting with it and then ``-`` or ``_``).
     - ``spec_key`` and ``config_model``: the writer's own block under the role's spec (``jwt``, ``aws``)
-      and the model that validates it; None when the writer needs only the common fields.
+      and the model that validates it; None when the writer needs only the common fields. The installed
+      writers' blocks appear in the role CRDs (``vault-access-operator crds``), with ``binds_rule``.
     """
 
     family: ClassVar[str]
@@ -77,6 +78,10 @@ class RoleWriter(Generic[ConfigT]):
     mount_prefixes: ClassVar[tuple[str, ...]] = ()
     spec_key: ClassVar[str | None] = None
     config_model: ClassVar[type[SpecModel] | None] = None
+    #: A CEL expression, over the role's spec as ``self``, true when the writer's block binds an identity by
+    #: itself (jwt: ``size(self.jwt.boundSubject) > 0 || ...``). The CRD's "a role must bind something" rule
+    #: is ``serviceAccounts`` not empty, or this rule where the block is present. None: only serviceAccounts bind.
+    binds_rule: ClassVar[str | None] = None
 
     def role_path(self, binding: RoleBinding) -> str:
         """The Vault path of the role (read, write and delete go there)."""
