@@ -58,7 +58,7 @@ from .fields import (
 from .hookspecs import ENTRY_POINT_GROUP, hookimpl
 from .models import Audiences, SecretKeySelector, SpecModel
 from .provider import AuthContext, AuthProvider, LoginRequest, PlannedToken, ServiceAccountToken
-from .role_writer import BoundAccount, RoleBinding, RoleWriter
+from .role_writer import BoundAccount, RoleBinding, RoleWriter, validate_writer
 from .trust import TrustPolicyError
 
 __all__ = [
@@ -105,4 +105,5 @@ __all__ = [
     "parse_duration",
     "read_capped",
     "validate_provider",
+    "validate_writer",
 ]
