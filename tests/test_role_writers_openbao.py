@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from vault_access_operator.plugins.kubernetes.role import KubernetesRoleWriter
 from vault_access_operator.plugins.oidc.role_writer import JWTRoleWriter
 from vault_access_operator.plugins.oidc.role_writer_config import JWTRoleConfig
 from vault_access_operator.testing.openbao import OpenBaoServer
@@ -29,7 +30,7 @@ JWT_CONFIGS: dict[str, dict[str, Any]] = {
 def bao() -> Iterator[OpenBaoServer]:
     with OpenBaoServer("dev") as server:
         client = server.client()
-        for mount in ("jwt", "oidc"):
+        for mount in ("jwt", "oidc", "kubernetes"):
             client.sys.enable_auth_method(mount, path=mount)
         yield server
 
@@ -82,3 +83,11 @@ def test_a_role_written_by_the_replaced_operator_is_migrated_to_the_token_fields
     trip = role_round_trip(bao.url, "root", JWT, binding)
     assert trip.differences == []
     assert "policies" not in trip.read_back and "ttl" not in trip.read_back
+
+
+def test_kubernetes_payloads_read_back_without_differences(bao: OpenBaoServer) -> None:
+    writer = KubernetesRoleWriter()
+    binding = sample_binding(mount="kubernetes", token_ttl=600)
+    trip = role_round_trip(bao.url, "root", writer, binding)
+    assert trip.differences == [] and trip.ownership is None  # OpenBao drops alias_metadata
+    assert changed_field_is_seen(bao.url, "root", writer, binding, trip, "token_ttl", 60) == ["token_ttl"]

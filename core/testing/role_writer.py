@@ -3,12 +3,12 @@
     from vault_access_operator.testing.role_writer import check_role_writer
     check_role_writer(MyWriter, [{"boundPrincipals": ["x"]}])      # AssertionError listing every violation
 
-It checks the class attributes, that the config model is strict (unknown fields and wrong types refused),
-that ``payload`` is whole (the same fields for every binding and sample config, reset values when the spec
-leaves a field out, TTLs as the seconds of the binding), that a payload has no differences with itself,
-that ``differences`` sees a changed TTL or policy, and that ``ownership_of`` reads back the binding's
-ownership from the payload. ``role_round_trip`` (role_writer_vault.py) then proves the read-back of a real
-server.
+It runs the plugin loader's check (``validate_writer``: the class attributes), then checks that the
+config model is strict (unknown fields and wrong types refused), that ``payload`` is whole (the same fields
+for every binding and sample config, reset values when the spec leaves a field out, TTLs as the seconds
+of the binding), that a payload has no differences with itself, that ``differences`` sees a changed TTL
+or policy, and that ``ownership_of`` reads back the binding's ownership from the payload.
+``role_round_trip`` (role_writer_vault.py) then proves the read-back of a real server.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ import pydantic
 from ..errors import VaultAccessError
 from ..hookspecs import ENTRY_POINT_GROUP
 from ..models import SpecModel
-from ..role_writer import BoundAccount, RoleBinding, RoleWriter
+from ..role_writer import BoundAccount, RoleBinding, RoleWriter, validate_writer
 
 __all__ = ["check_role_writer", "sample_binding", "sample_bindings"]
 
-FAMILY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 RESET_VALUES: tuple[Any, ...] = (None, "", 0, [], {}, False)
 
 
@@ -49,25 +48,6 @@ def sample_bindings(mount: str = "test") -> dict[str, RoleBinding]:
                                 policies=("vao.test.team-a.read", "vao.test._.shared")),
         "no policy": sample_binding(mount=mount, policies=()),
     }
-
-
-def _class_failures(cls: type) -> list[str]:
-    failures: list[str] = []
-    family = getattr(cls, "family", None)
-    if not isinstance(family, str) or not family or not set(family) <= FAMILY_CHARS:
-        failures.append(f"family must be a lower-case name such as 'jwt', not {family!r}")
-    for attr in ("login_methods", "mount_prefixes"):
-        value = getattr(cls, attr, None)
-        if not isinstance(value, tuple) or not all(isinstance(v, str) and v for v in value):
-            failures.append(f"{attr} must be a tuple of non-empty strings, not {value!r}")
-    key, model = getattr(cls, "spec_key", None), getattr(cls, "config_model", None)
-    if (key is None) != (model is None):
-        failures.append("spec_key and config_model go together: set both (a block of its own) or neither")
-    if key is not None and (not isinstance(key, str) or not key.isidentifier() or key[0].isupper()):
-        failures.append(f"spec_key must be a camelCase name such as 'jwt', not {key!r}")
-    if model is not None and not (isinstance(model, type) and issubclass(model, SpecModel)):
-        failures.append("config_model must subclass SpecModel (strict, camelCase, unknown fields refused)")
-    return failures
 
 
 def _model_failures(model: type[SpecModel], samples: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -156,7 +136,7 @@ def check_role_writer(
     and produce payloads; a writer without a config model is checked with ``None``. ``plugin``, when given,
     is the module whose ``vao_role_writers`` hook must return the class (the entry point module).
     """
-    failures = _class_failures(writer_cls)
+    failures = validate_writer(writer_cls)  # the plugin loader's own check, in its words
     if not failures and isinstance(writer_cls, type) and issubclass(writer_cls, RoleWriter):
         writer: RoleWriter[Any] = writer_cls()
         model = writer_cls.config_model
@@ -167,8 +147,6 @@ def check_role_writer(
             if not configs:
                 failures.append("no sample config validates: pass sample_configs that the config model accepts")
         failures += _payload_failures(writer, configs)
-    elif not failures:
-        failures.append("the class must subclass vault_access_operator.plugin.RoleWriter")
     if plugin is not None:
         hook = getattr(plugin, "vao_role_writers", None)
         offered = hook() if callable(hook) else None

@@ -40,6 +40,7 @@ class AwsRoleWriter(RoleWriter[AwsRoleConfig]):
     mount_prefixes: ClassVar[tuple[str, ...]] = ("aws",)
     spec_key: ClassVar[str | None] = "aws"
     config_model = AwsRoleConfig
+    binds_rule: ClassVar[str | None] = "has(self.aws.boundIamPrincipalArn) && size(self.aws.boundIamPrincipalArn) > 0"
 
     def payload(self, binding: RoleBinding, config: AwsRoleConfig | None) -> dict[str, Any]:
         if config is None:

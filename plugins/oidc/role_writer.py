@@ -52,6 +52,10 @@ class JWTRoleWriter(RoleWriter[JWTRoleConfig]):
     mount_prefixes: ClassVar[tuple[str, ...]] = ("jwt", "oidc")
     spec_key: ClassVar[str | None] = "jwt"
     config_model = JWTRoleConfig
+    # The CRD's "a role must bind something" rule: sizes, not has() alone (the replaced operator's gap).
+    binds_rule: ClassVar[str | None] = " || ".join(
+        f"(has(self.jwt.{f}) && size(self.jwt.{f}) > 0)" for f in ("boundSubject", "boundClaims", "boundClaimsList")
+    )
 
     def payload(self, binding: RoleBinding, config: JWTRoleConfig | None) -> dict[str, Any]:
         config = config or JWTRoleConfig()

@@ -17,7 +17,7 @@ from vault_access_operator.plugin import MAX_AUDIENCES, Audience, SpecModel, Tex
 #: Claims per role: Vault has no limit; this keeps a role reviewable and its status small.
 MAX_CLAIMS = 32
 MAX_CLAIM_VALUES = 64
-ClaimName = Annotated[str, Field(min_length=1, max_length=256)]
+MAX_CLAIM_NAME = 256  # checked by the validator: a CRD schema cannot constrain map keys
 ClaimValue = Annotated[str, Field(min_length=1, max_length=1024)]
 #: The default audience of a Kubernetes service-account token on most clusters (the replaced operator's default).
 KUBERNETES_AUDIENCE = "https://kubernetes.default.svc.cluster.local"
@@ -43,13 +43,13 @@ class JWTRoleConfig(SpecModel):
         description="The token's sub must equal this (bound_subject). Left out, with no claims: "
         "system:serviceaccount:<namespace>:<name> of the role's single service account. Not with claims.",
     )
-    bound_claims: dict[ClaimName, ClaimValue] | None = Field(
+    bound_claims: dict[str, ClaimValue] | None = Field(
         default=None,
         max_length=MAX_CLAIMS,
         description="Deprecated: use boundClaimsList. Claim name to one value; merged into bound_claims "
         "(boundClaimsList wins for a name in both).",
     )
-    bound_claims_list: dict[ClaimName, list[ClaimValue]] | None = Field(
+    bound_claims_list: dict[str, list[ClaimValue]] | None = Field(
         default=None,
         max_length=MAX_CLAIMS,
         description="Claim name (or JSON pointer such as /kubernetes.io/namespace) to the values it may have; "
@@ -78,6 +78,10 @@ class JWTRoleConfig(SpecModel):
                 "jwt.boundClaimsType is glob but no jwt.boundClaims/boundClaimsList are set: glob applies to "
                 "claim values only; add the claims or remove boundClaimsType"
             )
+        for field, claims in (("boundClaims", self.bound_claims), ("boundClaimsList", self.bound_claims_list)):
+            for name in claims or {}:
+                if not name or len(name) > MAX_CLAIM_NAME:
+                    raise ValueError(f"jwt.{field} has a claim name that is empty or longer than {MAX_CLAIM_NAME}")
         for name, values in (self.bound_claims_list or {}).items():
             if not values:
                 raise ValueError(

@@ -109,10 +109,17 @@ def test_loose_models_and_bad_attributes_are_reported() -> None:
         spec_key: ClassVar[str | None] = None
 
     text = failures_of(Nameless)
-    assert "family must be a lower-case name" in text and "spec_key and config_model go together" in text
+    assert "must be a lower-case name" in text and "spec_key and config_model go together" in text
 
 
 def test_a_refused_sample_and_a_missing_hook_are_reported() -> None:
     assert "refuses the sample config" in failures_of(Good, [{"principals": "a"}])
     with pytest.raises(AssertionError, match="vao_role_writers hook does not return the class"):
         check_role_writer(Good, GOOD_SAMPLES, plugin=jwt_plugin)
+
+
+def test_the_kubernetes_writer_keeps_the_contract() -> None:
+    from vault_access_operator.plugins import kubernetes as kubernetes_plugin
+    from vault_access_operator.plugins.kubernetes.role import KubernetesRoleWriter
+
+    check_role_writer(KubernetesRoleWriter, plugin=kubernetes_plugin)
