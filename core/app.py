@@ -18,6 +18,8 @@ import kopf
 from .access.controller import AccessController
 from .access.naming import cluster_name_from_env
 from .access.policy_adapter import PolicyAdapter
+from .access.role_adapter import RoleAdapter
+from .access.role_refs import Key, PolicyView, policy_view
 from .access.settings import AccessSettings
 from .access.tenancy import confinement_override
 from .admission import admit
@@ -25,7 +27,7 @@ from .clock import Clock, utc_now
 from .context import CoreAuthContext, OperatorIdentity
 from .events import EventEmitter, ObjectRef
 from .follow import SpecFollower
-from .kinds import VAULT_CLUSTER_POLICY, VAULT_CONNECTION, VAULT_POLICY, KindDefinition
+from .kinds import VAULT_CLUSTER_POLICY, VAULT_CLUSTER_ROLE, VAULT_CONNECTION, VAULT_POLICY, VAULT_ROLE, KindDefinition
 from .kube import KubeClient, ObjectStatus
 from .lifecycle import Backoff
 from .manager import ConnectionManager
@@ -120,8 +122,12 @@ class OperatorApp:
         self.metrics.watch(self.manager.observations, self.registry)
         self.specs = SpecFollower(self.manager.apply)
         self._following: asyncio.Task[None] | None = None
-        self.access_kinds = {kind.kind: PolicyAdapter(kind, config.access, config.tenancy_confinement)
-                             for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY)}
+        self.access_kinds: dict[str, PolicyAdapter | RoleAdapter] = {
+            kind.kind: PolicyAdapter(kind, config.access, config.tenancy_confinement)
+            for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY)}
+        for kind in (VAULT_ROLE, VAULT_CLUSTER_ROLE):
+            self.access_kinds[kind.kind] = RoleAdapter(kind, config.access, self.registry, self._policy_view,
+                                                       config.tenancy_confinement)
         self._access: AccessController | None = None
 
     @property
@@ -131,6 +137,9 @@ class OperatorApp:
             self._access = AccessController(self.connections, self.kube, self.post_event, self.config.access,
                                             self.clock)
         return self._access
+
+    def _policy_view(self, key: Key) -> PolicyView | None:
+        return policy_view(self.access.view(key))
 
     def serve_metrics(self) -> None:
         if self.config.metrics_port is not None:

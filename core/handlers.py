@@ -9,7 +9,7 @@ from typing import Any
 import kopf
 
 from .app import SHUTDOWN_REVOKE_SECONDS, OperatorApp
-from .kinds import VAULT_CLUSTER_POLICY, VAULT_CONNECTION, VAULT_POLICY, KindDefinition
+from .kinds import VAULT_CLUSTER_POLICY, VAULT_CLUSTER_ROLE, VAULT_CONNECTION, VAULT_POLICY, VAULT_ROLE, KindDefinition
 from .redact import install_log_redaction
 
 FINALIZER = "vault.platform.io/finalizer"
@@ -80,7 +80,7 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         else:
             await app.release(name, uid)
 
-    for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY):
+    for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY, VAULT_ROLE, VAULT_CLUSTER_ROLE):
         _access_handlers(registry, app, kind)
 
     @kopf.on.cleanup(registry=registry)

@@ -148,6 +148,12 @@ class TenancySpec(SpecModel):
         description="Path prefixes no namespaced policy may reach, such as sys/, auth/, identity/. A rule is refused "
         "when any path it can match (+ and * included) starts with one of them.",
     )
+    allowed_cluster_policies: list[NamespaceGlob] | None = Field(
+        default=None,
+        max_length=MAX_TENANCY_ITEMS,
+        description="VaultClusterPolicies a namespaced VaultRole may grant, as name globs (shared-*). Left out: every "
+        "one (as the replaced operator); an empty list: none.",
+    )
 
 
 def _auth_path(path: str | None) -> str | None:
