@@ -175,7 +175,7 @@ def test_confined_roles_may_bind_their_namespace(block: dict[str, Any]) -> None:
 def test_confined_roles_may_not_reach_outside_their_namespace(block: dict[str, Any], says: str) -> None:
     message = refused(CONFINED, **block)
     assert says in message
-    assert "outside namespace team-a" in message and "spec.tenancy.allowForeignIdentities" in message
+    assert "outside namespace team-a" in message and "with a VaultClusterRole" in message
 
 
 def test_an_unconfined_role_binds_what_it_says() -> None:
