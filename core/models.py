@@ -154,6 +154,11 @@ class TenancySpec(SpecModel):
         description="VaultClusterPolicies a namespaced VaultRole may grant, as name globs (shared-*). Left out: every "
         "one (as the replaced operator); an empty list: none.",
     )
+    allow_foreign_identities: bool = Field(
+        default=False,
+        description="Under confinement namespace, a VaultRole's writer block (jwt claims or subject, ...) may still "
+        "bind identities outside the role's namespace. Default false: refused.",
+    )
 
 
 def _auth_path(path: str | None) -> str | None:

@@ -55,6 +55,12 @@ def waiting(status: RoleStatus, handle: ConnectionHandle | None, ref: str) -> Ou
                    conditions={"ConnectionReady": (False, reason, text)}, event=("Warning", reason, text))
 
 
+def _confined(obj: RoleObject, confinement: Confinement, spec: Any) -> bool:
+    """A VaultRole under confinement namespace, unless the connection allows foreign identities."""
+    allowed = bool(getattr(spec, "allow_foreign_identities", False))
+    return obj.namespace is not None and confinement is Confinement.NAMESPACE and not allowed
+
+
 class RoleAdapter:
     def __init__(self, kind: KindDefinition, settings: AccessSettings, registry: ProviderRegistry, lookup: Lookup,
                  confinement: Confinement | None = None) -> None:
@@ -107,8 +113,8 @@ class RoleAdapter:
             service_accounts=accounts, policies=resolution.names,
             token_ttl=vault_ttl_seconds(obj.spec.token_ttl) if obj.spec.token_ttl else None,
             token_max_ttl=vault_ttl_seconds(obj.spec.token_max_ttl) if obj.spec.token_max_ttl else None,
-            ownership=role_owner(identity, obj), confined=obj.namespace is not None and
-            tenancy.confinement is Confinement.NAMESPACE, login_audiences=target.login_audiences)
+            ownership=role_owner(identity, obj), confined=_confined(obj, tenancy.confinement, spec.tenancy),
+            login_audiences=target.login_audiences)
         widened = target.writer.widened(binding)
         fields.update(
             resolved_policies=list(resolution.names),

@@ -35,9 +35,6 @@ def resolve_target(connection: str, spec: Any, login: tuple[str, str, Any] | Non
     """
     defaults = getattr(spec, "defaults", None)
     installed = ", ".join(sorted(registry.writers)) or "none"
-    audiences: tuple[str, ...] = ()
-    if login is not None:
-        audiences = tuple(getattr(login[2], "audiences", None) or ())
     if defaults is not None and defaults.auth_path:
         mount = defaults.auth_path
         family = defaults.auth_type or registry.family_of_mount(mount)
@@ -55,6 +52,8 @@ def resolve_target(connection: str, spec: Any, login: tuple[str, str, Any] | Non
                               f"serves that method's mount: set spec.defaults.authPath and spec.defaults.authType on "
                               f"it to the auth mount roles go to (installed role writers: {installed})")
         family = found
+    # The login's audiences are a default only for roles on the very mount the operator logs in at.
+    audiences = tuple(getattr(login[2], "audiences", None) or ()) if login and login[1] == mount else ()
     return RoleTarget(mount, family, registry.writer(family), audiences)
 
 

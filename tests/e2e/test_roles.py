@@ -243,3 +243,31 @@ def test_tenancy_refuses_another_namespaces_policy_before_vault(
     listed = vault_roles.client().adapter.list("/v1/auth/kubernetes/role")["data"]["keys"]
     assert listed == ["operator"]  # nothing written
     assert fake_kube.list_events(involved_name="steal", reason="TenancyViolation")
+
+
+def test_a_role_not_ours_is_a_conflict_until_adopted_and_dry_run_writes_nothing(
+        fake_kube: FakeKube, vault_roles: OpenBaoServer, role_operator: RunningOperator) -> None:
+    root = vault_roles.client()
+    fake_kube.create_vaultconnection("vault", k8s_spec(vault_roles.url, interval="30s"))
+    wait_phase(fake_kube, "vault", "Active")
+    create(fake_kube, "VaultPolicy", "read", {"connectionRef": "vault", "rules": [
+        {"path": "secret/data/{{namespace}}/*", "capabilities": ["read"]}]}, "team-a")
+    vault_setup.create_kubernetes_role(root, ROLE, ["someone"], ["elsewhere"])  # there first, not ours
+    spec = {"connectionRef": "vault", "serviceAccounts": ["app"], "policies": [{"kind": "VaultPolicy", "name": "read"}]}
+    create(fake_kube, "VaultRole", "app", spec, "team-a")
+    status = wait_object(fake_kube, "VaultRole", "app", lambda s: s.get("phase") == "Conflict", "conflicted", "team-a")
+    assert "already exists in Vault and is not managed by this operator: set spec.conflictPolicy: Adopt" in (
+        status["message"])
+    assert _role(root)["bound_service_account_names"] == ["someone"]  # type: ignore[index]
+
+    # Dry run: says what it would do, writes nothing; once the annotation goes (and Adopt is set), it writes.
+    patch(fake_kube, "VaultRole", "app", {"metadata": {"annotations": {"vault.platform.io/dry-run": "true"}},
+                                          "spec": {"conflictPolicy": "Adopt"}}, "team-a")
+    status = wait_object(fake_kube, "VaultRole", "app", lambda s: "dry run" in (s.get("message") or ""),
+                         "dry-ran", "team-a")
+    assert "would overwrite Vault role vao.e2e.team-a.app at auth/kubernetes; nothing written" in status["message"]
+    assert _role(root)["bound_service_account_names"] == ["someone"]  # type: ignore[index]
+    patch(fake_kube, "VaultRole", "app", {"metadata": {"annotations": {"vault.platform.io/dry-run": None}}}, "team-a")
+    wait_object(fake_kube, "VaultRole", "app", ready, "adopted", "team-a")
+    assert _role(root)["bound_service_account_names"] == ["app"]  # type: ignore[index]
+    assert can_read(workload_login(fake_kube, vault_roles.url, "team-a", "app", ROLE), "team-a/db")
