@@ -11,7 +11,8 @@ falls back to what its status records); OpenBao has no aws auth method at all. I
 
 Tenancy: an ARN names an AWS principal, not a Kubernetes namespace, and nothing in it says which namespace
 owns it. A VaultRole confined to its namespace therefore may not bind one: the platform team binds AWS
-principals with a VaultClusterRole.
+principals with a VaultClusterRole, or lets namespaces do it
+with the connection's spec.tenancy.allowForeignIdentities.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class AwsRoleWriter(RoleWriter[AwsRoleConfig]):
             raise TenancyError(
                 f"aws.boundIamPrincipalArn binds AWS principals, which no namespace owns, and the VaultConnection "
                 f"confines namespaced roles to their namespace ({binding.namespace}): bind them with a "
-                "VaultClusterRole (cluster-scoped, never confined)",
+                "VaultClusterRole, or allow it with spec.tenancy.allowForeignIdentities: true",
                 setting="spec.tenancy.confinement",
             )
         if binding.token_ttl and binding.token_max_ttl and binding.token_ttl > binding.token_max_ttl:

@@ -20,6 +20,8 @@ SA_SUBJECT_PREFIX = "system:serviceaccount:"
 NAMESPACE_CLAIMS = frozenset({"/kubernetes.io/namespace", "kubernetes.io/namespace"})
 SUBJECT_CLAIMS = frozenset({"sub", "/sub"})
 CONFINEMENT_SETTING = "spec.tenancy.confinement"
+#: The connection setting that lets namespaced roles bind identities outside their namespace.
+ALLOW_SETTING = "spec.tenancy.allowForeignIdentities"
 
 
 def service_account_subject(namespace: str, name: str) -> str:
@@ -31,7 +33,7 @@ def _refuse(field: str, what: str, namespace: str) -> TenancyError:
     return TenancyError(
         f"{field} {what}, outside namespace {namespace}: the VaultConnection confines namespaced roles to their "
         f"namespace. Bind system:serviceaccount:{namespace}:<name>, or /kubernetes.io/namespace: [{namespace}]; "
-        "a platform team may bind other identities with a VaultClusterRole (cluster-scoped, never confined)",
+        f"a platform team may bind other identities with a VaultClusterRole, or allow it with {ALLOW_SETTING}: true",
         setting=CONFINEMENT_SETTING,
     )
 

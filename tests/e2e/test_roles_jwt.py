@@ -155,3 +155,10 @@ def test_a_confined_role_may_not_bind_claims_of_another_namespace(
     assert fake_kube.list_events(involved_name="reach", reason="TenancyViolation")
     with pytest.raises(hvac.exceptions.InvalidPath):  # no role at all: nothing was written
         vault_jwt.client().adapter.list("/v1/auth/jwt/role")
+
+    # The platform team allows identities outside the namespace on this connection: the same role is written.
+    fake_kube.patch_vaultconnection("vault", {"spec": {"tenancy": {"confinement": "namespace",
+                                                                   "allowForeignIdentities": True}}})
+    wait_object(fake_kube, "VaultRole", "reach", ready, "turned Ready once allowed", "team-a")
+    written = vault_jwt.client().adapter.get("/v1/auth/jwt/role/vao.e2e.team-a.reach")["data"]
+    assert written["bound_claims"] == {"/kubernetes.io/namespace": ["team-b"]}

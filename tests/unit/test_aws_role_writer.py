@@ -66,6 +66,7 @@ def test_a_confined_namespaced_role_may_not_bind_aws_principals() -> None:
     with pytest.raises(TenancyError) as caught:
         WRITER.payload(dataclasses.replace(BINDING, confined=True), config(boundIamPrincipalArn=[ARN]))
     assert "which no namespace owns" in caught.value.message and "VaultClusterRole" in caught.value.message
+    assert "spec.tenancy.allowForeignIdentities: true" in caught.value.message
     assert caught.value.setting == "spec.tenancy.confinement"
     cluster = dataclasses.replace(BINDING, kind="VaultClusterRole", namespace=None, confined=True)
     assert WRITER.payload(cluster, config(boundIamPrincipalArn=[ARN]))["bound_iam_principal_arn"] == [ARN]

@@ -176,6 +176,7 @@ def test_confined_roles_may_not_reach_outside_their_namespace(block: dict[str, A
     message = refused(CONFINED, **block)
     assert says in message
     assert "outside namespace team-a" in message and "with a VaultClusterRole" in message
+    assert "spec.tenancy.allowForeignIdentities: true" in message
 
 
 def test_an_unconfined_role_binds_what_it_says() -> None:
