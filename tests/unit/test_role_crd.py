@@ -43,9 +43,12 @@ def test_a_third_party_writers_block_and_rule_reach_the_crd(monkeypatch: pytest.
         assert spec["properties"]["gitlab"]["properties"]["projectPath"]["type"] == "string"
         assert "family" in spec["properties"]["gitlab"]["description"]
         [rule] = spec["x-kubernetes-validations"]
-        assert rule["rule"] == ("(has(self.serviceAccounts) && size(self.serviceAccounts) > 0) || (has(self.gitlab) "
-                                "&& (has(self.gitlab.projectPath) && size(self.gitlab.projectPath) > 0))")
-        assert rule["message"] == "a role must bind something: set serviceAccounts, or a binding in gitlab"
+        # Merged with the jwt and aws writers (branch rolewriters): their rules sit beside the third party's.
+        assert rule["rule"].startswith("(has(self.serviceAccounts) && size(self.serviceAccounts) > 0) || ")
+        assert ("(has(self.gitlab) && (has(self.gitlab.projectPath) && size(self.gitlab.projectPath) > 0))"
+                in rule["rule"])
+        assert rule["message"].startswith("a role must bind something: set serviceAccounts, or a binding in ")
+        assert "gitlab" in rule["message"]
 
 
 def test_the_replaced_operators_names_and_columns() -> None:
