@@ -91,10 +91,14 @@ def _login_refused(kube: FakeKube, url: str, namespace: str, account: str, role:
 
 
 def test_a_workload_gets_exactly_what_its_role_grants(fake_kube: FakeKube, vault_roles: OpenBaoServer,
-                                                      role_operator: RunningOperator, proxy: CountingProxy) -> None:
+                                                      role_operator: RunningOperator, proxy: CountingProxy,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
     root, url = vault_roles.client(), vault_roles.url
     fake_kube.create_vaultconnection("vault", k8s_spec(proxy.url, interval="30s"))
     wait_phase(fake_kube, "vault", "Active")
+    slot = role_operator.app.connections.slot("vault")
+    assert slot is not None and slot.runtime is not None and slot.runtime.session._grant is not None
+    operator_token = slot.runtime.session._grant.token
     create(fake_kube, "VaultPolicy", "read", {"connectionRef": "vault", "rules": [
         {"path": "secret/data/{{namespace}}/*", "capabilities": ["read"]}]}, "team-a")
     create(fake_kube, "VaultPolicy", "cache", {"connectionRef": "vault", "rules": [
@@ -144,6 +148,9 @@ def test_a_workload_gets_exactly_what_its_role_grants(fake_kube: FakeKube, vault
     assert _login_refused(fake_kube, url, "team-a", "app", ROLE)
     reasons = {e["reason"] for e in fake_kube.list_events(involved_name="app")}
     assert {"Synced", "DriftCorrected", "Deleted"} <= reasons
+    # The operator's Vault token and the workload's credentials reach no event, status or log line.
+    seen = repr(fake_kube.list_events(involved_name="app")) + repr(status) + caplog.text
+    assert operator_token not in seen and app.token not in seen
 
 
 @pytest.fixture
