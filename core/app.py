@@ -29,6 +29,7 @@ from .events import EventEmitter, ObjectRef
 from .follow import SpecFollower
 from .kinds import VAULT_CLUSTER_POLICY, VAULT_CLUSTER_ROLE, VAULT_CONNECTION, VAULT_POLICY, VAULT_ROLE, KindDefinition
 from .kube import KubeClient, ObjectStatus
+from .kube_errors import raise_for
 from .lifecycle import Backoff
 from .manager import ConnectionManager
 from .metrics import Metrics
@@ -138,8 +139,21 @@ class OperatorApp:
                                             self.clock)
         return self._access
 
-    def _policy_view(self, key: Key) -> PolicyView | None:
-        return policy_view(self.access.view(key))
+    async def _policy_view(self, key: Key) -> PolicyView | None:
+        """A referenced policy as the controller knows it; one the watch has not shown yet (the operator just
+        started) is read from the API server, so a role does not flap to not-Ready at every start."""
+        seen = self.access.view(key)
+        if seen is None:
+            kind = VAULT_POLICY if key[0] == VAULT_POLICY.kind else VAULT_CLUSTER_POLICY
+            code, body = await self.kube.request("GET", kind.path(key[2], key[1]),
+                                                 what=f"reading {key[0]} {'/'.join(p for p in key[1:] if p)}")
+            if code == 404:
+                return None
+            raise_for(code, body, f"reading {key[0]} {key[2]}", rbac="get on vaultpolicies and vaultclusterpolicies")
+            if not isinstance(body, dict):
+                return None
+            seen = (body, body.get("status") or {})
+        return policy_view(seen)
 
     def serve_metrics(self) -> None:
         if self.config.metrics_port is not None:

@@ -104,7 +104,12 @@ class RoleAdapter:
             outcome = _refused(error)
             outcome.fields = fields
             return outcome
-        resolution = resolve(keys, self.lookup)
+        try:
+            resolution = await resolve(keys, self.lookup)
+        except VaultAccessError as error:  # the API server could not say (a policy not seen yet was asked for)
+            outcome = failed(error.message, error.reason, then="retry")
+            outcome.fields = fields
+            return outcome
         fields["policy_bindings"] = list(resolution.bindings)
         if not resolution.complete:
             return unresolved(obj, resolution, fields)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..errors import ConfigError, TenancyError
@@ -27,7 +27,7 @@ class PolicyView:
     deleting: bool = False
 
 
-Lookup = Callable[[Key], PolicyView | None]
+Lookup = Callable[[Key], Awaitable[PolicyView | None]]
 
 
 def policy_view(seen: tuple[dict[str, Any], dict[str, Any]] | None) -> PolicyView | None:
@@ -81,12 +81,12 @@ def _shown(key: Key) -> str:
     return f"{key[0]}/{key[1]}/{key[2]}" if key[1] else f"{key[0]}/{key[2]}"
 
 
-def resolve(keys: tuple[Key, ...], lookup: Lookup) -> Resolution:
+async def resolve(keys: tuple[Key, ...], lookup: Lookup) -> Resolution:
     names: list[str] = []
     bindings: list[dict[str, object]] = []
     pending: list[str] = []
     for key in dict.fromkeys(keys):
-        view = lookup(key)
+        view = await lookup(key)
         what = f"{key[0]} {key[1] + '/' if key[1] else ''}{key[2]}"
         if view is None:
             pending.append(f"{what} does not exist")

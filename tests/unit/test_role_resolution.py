@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pydantic
@@ -85,7 +86,10 @@ def test_resolution_reads_the_recorded_vault_names() -> None:
              ("VaultPolicy", "a", "bye"): PolicyView("vao.x.a.bye", "Active", deleting=True)}
     keys = (("VaultPolicy", "a", "ok"), ("VaultPolicy", "a", "ok"), ("VaultPolicy", "a", "err"),
             ("VaultPolicy", "a", "bye"), ("VaultPolicy", "a", "gone"))
-    found = resolve(keys, views.get)
+    async def lookup(key: Any) -> PolicyView | None:
+        return views.get(key)
+
+    found = asyncio.run(resolve(keys, lookup))
     assert found.names == ("vao.x.a.ok",) and not found.complete
     assert found.pending == ("VaultPolicy a/err is not synced to Vault yet (phase Error)",
                              "VaultPolicy a/bye is being deleted", "VaultPolicy a/gone does not exist")
