@@ -134,10 +134,16 @@ def core_messages() -> list[str]:
         lambda: reference_keys(obj("VaultClusterRole", None), None),
     ])
     role = obj(serviceAccounts=["app"])
-    missing = resolve(reference_keys(role, None), lambda key: None)
-    found.append(unresolved(role, missing, {}).message or "")
-    failing = resolve(reference_keys(role, None), lambda key: PolicyView("vao.t.team-a.read", "Error"))
-    found.append(unresolved(role, failing, {}).message or "")
+
+    async def nothing(key: Any) -> PolicyView | None:
+        return None
+
+    async def in_error(key: Any) -> PolicyView | None:
+        return PolicyView("vao.t.team-a.read", "Error")
+
+    for lookup in (nothing, in_error):
+        resolution = asyncio.run(resolve(reference_keys(role, None), lookup))
+        found.append(unresolved(role, resolution, {}).message or "")
     return found + sync_messages()
 
 
