@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import k8s_spec, wait_phase
 from tests.e2e.policy_helpers import OPERATOR_POLICY
-from tests.e2e.role_helpers import can_read, create, patch, ready, wait_object
+from tests.e2e.role_helpers import can_read, create, delete, get, patch, ready, wait_object
 from vault_access_operator.access.settings import AccessSettings
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
@@ -26,6 +26,7 @@ from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator_devkit import vault_setup
 from vault_access_operator_devkit.kube import FakeKube
 from vault_access_operator_devkit.operator import RunningOperator, run_operator
+from vault_access_operator_devkit.waiting import wait_for
 
 ISSUER = "https://issuer.e2e.example"
 AUDIENCE = "vault-e2e"
@@ -135,6 +136,18 @@ def test_a_role_binding_claims_admits_exactly_those_tokens(
     assert written["bound_subject"] == "system:serviceaccount:team-a:ci-runner" and not written["bound_claims"]
     assert jwt_login(url, signer.token("team-a", "ci-runner")) is not None
     assert jwt_login(url, signer.token("team-a", "other")) is None
+
+    # The policy removed from the role: the next login lacks that access. The role deleted: logins refused.
+    create(fake_kube, "VaultPolicy", "none", {"connectionRef": "vault", "rules": [
+        {"path": "secret/data/{{namespace}}/nothing", "capabilities": ["read"]}]}, "team-a")
+    patch(fake_kube, "VaultRole", "ci", {"spec": {"policies": [{"kind": "VaultPolicy", "name": "none"}]}}, "team-a")
+    wait_object(fake_kube, "VaultRole", "ci", lambda s: ready(s) and s.get("resolvedPolicies") == [
+        "vao.e2e.team-a.none"], "dropped the policy", "team-a")
+    workload = jwt_login(url, signer.token("team-a", "ci-runner"))
+    assert workload is not None and not can_read(workload, "team-a/db")
+    delete(fake_kube, "VaultRole", "ci", "team-a")
+    wait_for(lambda: get(fake_kube, "VaultRole", "ci", "team-a") is None, timeout=20, message="never deleted")
+    assert jwt_login(url, signer.token("team-a", "ci-runner")) is None
 
 
 def test_a_confined_role_may_not_bind_claims_of_another_namespace(
