@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from vault_access_operator.plugin import BoundAccount, ConfigError, RoleBinding, TenancyError
@@ -211,3 +214,49 @@ def test_ownership_is_read_from_alias_metadata_or_else_the_scopes() -> None:
     assert WRITER.ownership_of({**desired, "alias_metadata": None}) == OWNER
     assert WRITER.ownership_of({"oidc_scopes": ["openid"]}) is None
     assert WRITER.ownership_of({}) is None
+
+
+# --- tenancy, as a property: what a confined role accepts never matches another namespace's identity ------
+
+def vault_glob(pattern: str, value: str) -> bool:
+    """ryanuber/go-glob, which Vault's bound_claims_type glob uses: * matches any run of characters."""
+    return re.fullmatch(".*".join(re.escape(p) for p in pattern.split("*")), value, re.S) is not None
+
+
+NAMES = st.from_regex(r"[a-z][a-z0-9-]{0,6}", fullmatch=True)
+#: Other namespaces, near team-a on purpose: a check that compares prefixes would let these through.
+OTHERS = st.one_of(NAMES, NAMES.map(lambda n: "team-a" + n), st.sampled_from(["team", "team-", "team-b", "a"]))
+#: Claim values dense around the edge: a literal head near team-a, maybe a *, a tail.
+PATTERNS = st.tuples(
+    st.sampled_from(["", "*", "team", "team-a", "team-a-", "system:serviceaccount:", "system:serviceaccount:team",
+                     "system:serviceaccount:team-a", "system:serviceaccount:team-a:"]),
+    st.sampled_from(["", "*"]), st.sampled_from(["", "x", ":x", "*", "-b", "b:x"]),
+).map("".join).filter(bool)
+
+
+@given(value=PATTERNS, other=OTHERS, account=NAMES, glob=st.booleans())
+def test_an_accepted_sub_claim_never_admits_another_namespace(value: str, other: str, account: str,
+                                                             glob: bool) -> None:
+    block: dict[str, Any] = {"boundClaimsList": {"sub": [value]}}
+    if glob:
+        block["boundClaimsType"] = "glob"
+    try:
+        payload(CONFINED, **block)
+    except (TenancyError, ValidationError):
+        return
+    subject = f"system:serviceaccount:{other}:{account}"
+    if other != "team-a":
+        assert not (vault_glob(value, subject) if glob else value == subject)
+
+
+@given(value=PATTERNS, other=OTHERS, glob=st.booleans())
+def test_an_accepted_namespace_claim_never_admits_another_namespace(value: str, other: str, glob: bool) -> None:
+    block: dict[str, Any] = {"boundClaimsList": {"/kubernetes.io/namespace": [value]}}
+    if glob:
+        block["boundClaimsType"] = "glob"
+    try:
+        payload(CONFINED, **block)
+    except (TenancyError, ValidationError):
+        return
+    if other != "team-a":
+        assert not (vault_glob(value, other) if glob else value == other)
