@@ -5,6 +5,7 @@ a confined connection refuses claims that reach another namespace, naming the fi
 from __future__ import annotations
 
 import time
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import k8s_spec, wait_phase
-from tests.e2e.policy_helpers import OPERATOR_POLICY
+from tests.e2e.policy_helpers import OPERATOR_POLICY, vault_calls
 from tests.e2e.role_helpers import can_read, create, delete, get, patch, ready, wait_object
 from vault_access_operator.access.settings import AccessSettings
 from vault_access_operator.context import OperatorIdentity
@@ -26,6 +27,7 @@ from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator_devkit import vault_setup
 from vault_access_operator_devkit.kube import FakeKube
 from vault_access_operator_devkit.operator import RunningOperator, run_operator
+from vault_access_operator_devkit.proxy import CountingProxy
 from vault_access_operator_devkit.waiting import wait_for
 
 ISSUER = "https://issuer.e2e.example"
@@ -102,10 +104,17 @@ def connection(url: str, **tenancy: Any) -> dict[str, Any]:
     return {**spec, "tenancy": tenancy} if tenancy else spec
 
 
+@pytest.fixture
+def proxy(vault_jwt: OpenBaoServer) -> Iterator[CountingProxy]:
+    with CountingProxy(urllib.parse.urlsplit(vault_jwt.url).port or 0) as counting:
+        yield counting
+
+
 def test_a_role_binding_claims_admits_exactly_those_tokens(
-        fake_kube: FakeKube, vault_jwt: OpenBaoServer, role_operator: RunningOperator, signer: Signer) -> None:
+        fake_kube: FakeKube, vault_jwt: OpenBaoServer, role_operator: RunningOperator, signer: Signer,
+        proxy: CountingProxy) -> None:
     url = vault_jwt.url
-    fake_kube.create_vaultconnection("vault", connection(url, confinement="namespace"))
+    fake_kube.create_vaultconnection("vault", connection(proxy.url, confinement="namespace"))
     wait_phase(fake_kube, "vault", "Active")
     create(fake_kube, "VaultPolicy", "read", {"connectionRef": "vault", "rules": [
         {"path": "secret/data/{{namespace}}/*", "capabilities": ["read"]}]}, "team-a")
@@ -119,6 +128,13 @@ def test_a_role_binding_claims_admits_exactly_those_tokens(
     written = vault_jwt.client().adapter.get(f"/v1/{ROLE_PATH}")["data"]
     assert written["bound_claims"] == {"/kubernetes.io/namespace": ["team-a"], "team": ["payments"]}
     assert written["bound_subject"] == "" and written["token_ttl"] == 300 and written["role_type"] == "jwt"
+
+    # Steady state: the drift checks read the role back from OpenBao and find no difference: no write.
+    puts, start = vault_calls(proxy, ROLE_PATH)["PUT"], vault_calls(proxy, ROLE_PATH)["GET"]
+    wait_for(lambda: vault_calls(proxy, ROLE_PATH)["GET"] >= start + 3, timeout=20, message="no drift checks")
+    assert vault_calls(proxy, ROLE_PATH)["PUT"] == puts == 1
+    assert not any(c["type"] == "Drifted" and c["status"] == "True" for c in get(
+        fake_kube, "VaultRole", "ci", "team-a")["status"]["conditions"])  # type: ignore[index]
 
     workload = jwt_login(url, signer.token("team-a", "ci-runner", team="payments"))
     assert workload is not None
