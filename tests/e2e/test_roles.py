@@ -142,6 +142,14 @@ def test_a_workload_gets_exactly_what_its_role_grants(fake_kube: FakeKube, vault
     wait_for(lambda: _role(root) is not None, timeout=20, message="never recreated")
     assert can_read(workload_login(fake_kube, url, "team-a", "app", ROLE), "team-a/cache")
 
+    # Its policy deleted in Vault by hand: the role says so at its next drift check, and is Ready again once the
+    # policy is back (the policy object's phase and name never changed: the role looked again by itself).
+    root.sys.delete_acl_policy("vao.e2e.team-a.cache")
+    wait_object(fake_kube, "VaultRole", "app", lambda s: "policies not in Vault: vao.e2e.team-a.cache" in
+                (s.get("message") or ""), "noticed the policy gone", "team-a")
+    patch(fake_kube, "VaultPolicy", "cache", {"spec": {"driftMode": "correct"}}, "team-a")
+    wait_object(fake_kube, "VaultRole", "app", ready, "turned Ready again", "team-a")
+
     # Deleting the object deletes the role: the login is refused.
     delete(fake_kube, "VaultRole", "app", "team-a")
     wait_for(lambda: get(fake_kube, "VaultRole", "app", "team-a") is None, timeout=20, message="object never went")
