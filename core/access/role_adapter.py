@@ -17,7 +17,7 @@ from ..errors import VaultAccessError
 from ..kinds import VAULT_CLUSTER_ROLE, VAULT_ROLE, KindDefinition
 from ..models import Confinement
 from ..registry import ProviderRegistry
-from ..role_writer import RoleBinding
+from ..role_writer import RoleBinding, RoleWriter
 from .naming import vault_object_name
 from .outcome import Outcome
 from .policy_adapter import drift_mode_of
@@ -134,4 +134,6 @@ class RoleAdapter:
             obj = self.role_object(raw)
         except pydantic.ValidationError:  # the API server checked the spec it stored: nothing to undo
             return Deletion(True, "Deleted", "the spec does not parse; nothing deleted in Vault")
-        return await delete_role(obj, handle, self.settings.identity)
+        family = obj.status.binding.family if obj.status.binding else None
+        writer = self.registry.writers.get(family or "") or RoleWriter()
+        return await delete_role(obj, handle, self.settings.identity, writer.ownership_of)

@@ -7,15 +7,21 @@ Retain and dry-run leave Vault alone; an object that never wrote anything delete
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from ..connection_handle import ConnectionHandle
 from ..errors import VaultAccessError
-from ..role_writer import OWNERSHIP_FIELD
 from .outcome import DRY_RUN, flag
 from .policy_delete import Deletion
 from .role_object import RoleObject
 
+OwnershipOf = Callable[[Mapping[str, Any]], Mapping[str, str] | None]
 
-async def delete_role(obj: RoleObject, handle: ConnectionHandle | None, identity: str) -> Deletion:
+
+async def delete_role(obj: RoleObject, handle: ConnectionHandle | None, identity: str,
+                      ownership_of: OwnershipOf) -> Deletion:
+    """``ownership_of`` reads the record where the role's writer keeps it (its family's, recorded on status)."""
     recorded = obj.status.binding
     if obj.spec.deletion_policy == "Retain":
         where = recorded.vault_path if recorded else "(none)"
@@ -31,10 +37,10 @@ async def delete_role(obj: RoleObject, handle: ConnectionHandle | None, identity
         live = await client.read(path)
         if live is None:
             return Deletion(True, "Deleted", f"Vault role {path} was already gone")
-        record = live.get(OWNERSHIP_FIELD)
-        owner = record.get("k8s-resource") if isinstance(record, dict) else None
-        foreign = isinstance(record, dict) and bool(record.get("managed-by")) and (
-            owner != obj.resource or record.get("cluster", identity) != identity)
+        record = ownership_of(live) or {}
+        owner = record.get("k8s-resource")
+        other = owner != obj.resource or record.get("cluster", identity) != identity
+        foreign = bool(record.get("managed-by")) and other
         if foreign:
             return Deletion(True, "ForeignRoleNotDeleted", f"Vault role {path} now belongs to {owner}: left in Vault",
                             warning=True)

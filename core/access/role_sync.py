@@ -81,6 +81,7 @@ async def sync_role(obj: RoleObject, client: BorrowedClient, binding: RoleBindin
             outcome = failed(text, NOT_RESOLVED, phase=status.phase if status.phase == "Active" else "Pending")
             outcome.conditions["PoliciesResolved"] = (False, NOT_RESOLVED, text)
             outcome.fields = fields
+            outcome.then = "resync"  # the policy objects may not change when their policy comes back: look again
             return outcome
         live = await client.read(path)
         if unchanged and not dry_run:

@@ -68,10 +68,11 @@ def status_writes(kube: FakeKube, resource: ResourceSpec, name: str) -> int:
                and r.url.path.split("/")[-2] == name)
 
 
-def workload_login(kube: FakeKube, vault_url: str, namespace: str, account: str, role: str) -> hvac.Client:
+def workload_login(kube: FakeKube, vault_url: str, namespace: str, account: str, role: str,
+                   mount: str = "kubernetes") -> hvac.Client:
     """Log in as a workload: its TokenRequest token, checked by OpenBao's TokenReview against the emulator."""
     token = kube.request_token(namespace, account, ["vault"])
-    auth = vault_setup.kubernetes_login(vault_url, role, token)
+    auth = vault_setup.kubernetes_login(vault_url, role, token, mount=mount)
     return hvac.Client(url=vault_url, token=auth["client_token"])
 
 

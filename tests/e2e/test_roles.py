@@ -142,6 +142,14 @@ def test_a_workload_gets_exactly_what_its_role_grants(fake_kube: FakeKube, vault
     wait_for(lambda: _role(root) is not None, timeout=20, message="never recreated")
     assert can_read(workload_login(fake_kube, url, "team-a", "app", ROLE), "team-a/cache")
 
+    # Its policy deleted in Vault by hand: the role says so at its next drift check, and is Ready again once the
+    # policy is back (the policy object's phase and name never changed: the role looked again by itself).
+    root.sys.delete_acl_policy("vao.e2e.team-a.cache")
+    wait_object(fake_kube, "VaultRole", "app", lambda s: "policies not in Vault: vao.e2e.team-a.cache" in
+                (s.get("message") or ""), "noticed the policy gone", "team-a")
+    patch(fake_kube, "VaultPolicy", "cache", {"spec": {"driftMode": "correct"}}, "team-a")
+    wait_object(fake_kube, "VaultRole", "app", ready, "turned Ready again", "team-a")
+
     # Deleting the object deletes the role: the login is refused.
     delete(fake_kube, "VaultRole", "app", "team-a")
     wait_for(lambda: get(fake_kube, "VaultRole", "app", "team-a") is None, timeout=20, message="object never went")
@@ -302,3 +310,27 @@ def test_a_restart_rewrites_nothing_in_vault(fake_kube: FakeKube, vault_roles: O
         wait_object(fake_kube, "VaultRole", "app", ready, "turned Ready again", "team-a")
     assert len(fake_kube.list_events(involved_name="app", reason="PolicyNotInVault")) == events
     assert vault_calls(proxy, ROLE_PATH)["PUT"] == 1
+
+
+def test_a_new_mount_on_the_connection_moves_the_role(fake_kube: FakeKube, vault_roles: OpenBaoServer,
+                                                      role_operator: RunningOperator) -> None:
+    root = vault_roles.client()
+    vault_setup.enable_kubernetes_auth(root, fake_kube.url, mount="k8s-apps")
+    vault_setup.write_policy(root, "operator-access", OPERATOR_ROLE_POLICY.replace("auth/kubernetes/", "auth/+/"))
+    fake_kube.create_vaultconnection("vault", k8s_spec(vault_roles.url, interval="30s"))
+    wait_phase(fake_kube, "vault", "Active")
+    create(fake_kube, "VaultPolicy", "read", {"connectionRef": "vault", "rules": [
+        {"path": "secret/data/{{namespace}}/*", "capabilities": ["read"]}]}, "team-a")
+    create(fake_kube, "VaultRole", "app", {"connectionRef": "vault", "serviceAccounts": ["app"],
+                                           "policies": [{"kind": "VaultPolicy", "name": "read"}]}, "team-a")
+    wait_object(fake_kube, "VaultRole", "app", ready, "turned Ready", "team-a")
+    fake_kube.patch_vaultconnection("vault", {"spec": {"defaults": {"authPath": "auth/k8s-apps/",
+                                                                    "authType": "kubernetes"}}})
+    moved = f"auth/k8s-apps/role/{ROLE}"
+    status = wait_object(fake_kube, "VaultRole", "app", lambda s: ready(s) and s["binding"]["vaultPath"] == moved,
+                         "moved", "team-a")
+    assert status["binding"]["authMount"] == "k8s-apps"
+    assert _role(root, moved) is not None and _role(root) is None  # the old one, ours, deleted
+    client = workload_login(fake_kube, vault_roles.url, "team-a", "app", ROLE, mount="k8s-apps")
+    assert can_read(client, "team-a/db")
+    assert fake_kube.list_events(involved_name="app", reason="Moved")
