@@ -132,6 +132,8 @@ def core_messages() -> list[str]:
         lambda: reference_keys(obj(policies=[{"kind": "VaultPolicy", "name": "read", "namespace": "team-b"}]), None),
         lambda: reference_keys(obj(policies=[{"kind": "VaultClusterPolicy", "name": "root"}]), ["shared-*"]),
         lambda: reference_keys(obj("VaultClusterRole", None), None),
+        lambda: registry.writer("cert"),
+        lambda: dataclasses.replace(registry, writer_conflicts={"jwt": ["a (pkg-a)", "b (pkg-b)"]}).writer("jwt"),
     ])
     role = obj(serviceAccounts=["app"])
 
