@@ -18,6 +18,8 @@ import kopf
 from .access.controller import AccessController
 from .access.naming import cluster_name_from_env
 from .access.policy_adapter import PolicyAdapter
+from .access.role_adapter import RoleAdapter
+from .access.role_refs import Key, PolicyView, policy_view
 from .access.settings import AccessSettings
 from .access.tenancy import confinement_override
 from .admission import admit
@@ -25,8 +27,9 @@ from .clock import Clock, utc_now
 from .context import CoreAuthContext, OperatorIdentity
 from .events import EventEmitter, ObjectRef
 from .follow import SpecFollower
-from .kinds import VAULT_CLUSTER_POLICY, VAULT_CONNECTION, VAULT_POLICY, KindDefinition
+from .kinds import VAULT_CLUSTER_POLICY, VAULT_CLUSTER_ROLE, VAULT_CONNECTION, VAULT_POLICY, VAULT_ROLE, KindDefinition
 from .kube import KubeClient, ObjectStatus
+from .kube_errors import raise_for
 from .lifecycle import Backoff
 from .manager import ConnectionManager
 from .metrics import Metrics
@@ -139,8 +142,12 @@ class OperatorApp:
         self.metrics.watch(self.manager.observations, self.registry)
         self.specs = SpecFollower(self.manager.apply)
         self._following: asyncio.Task[None] | None = None
-        self.access_kinds = {kind.kind: PolicyAdapter(kind, config.access, config.tenancy_confinement)
-                             for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY)}
+        self.access_kinds: dict[str, PolicyAdapter | RoleAdapter] = {
+            kind.kind: PolicyAdapter(kind, config.access, config.tenancy_confinement)
+            for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY)}
+        for kind in (VAULT_ROLE, VAULT_CLUSTER_ROLE):
+            self.access_kinds[kind.kind] = RoleAdapter(kind, config.access, self.registry, self._policy_view,
+                                                       config.tenancy_confinement)
         self._access: AccessController | None = None
 
     @property
@@ -150,6 +157,22 @@ class OperatorApp:
             self._access = AccessController(self.connections, self.kube, self.post_event, self.config.access,
                                             self.clock, metrics=self.metrics.access)
         return self._access
+
+    async def _policy_view(self, key: Key) -> PolicyView | None:
+        """A referenced policy as the controller knows it; one the watch has not shown yet (the operator just
+        started) is read from the API server, so a role does not flap to not-Ready at every start."""
+        seen = self.access.view(key)
+        if seen is None:
+            kind = VAULT_POLICY if key[0] == VAULT_POLICY.kind else VAULT_CLUSTER_POLICY
+            code, body = await self.kube.request("GET", kind.path(key[2], key[1]),
+                                                 what=f"reading {key[0]} {'/'.join(p for p in key[1:] if p)}")
+            if code == 404:
+                return None
+            raise_for(code, body, f"reading {key[0]} {key[2]}", rbac="get on vaultpolicies and vaultclusterpolicies")
+            if not isinstance(body, dict):
+                return None
+            seen = (body, body.get("status") or {})
+        return policy_view(seen)
 
     def serve_metrics(self) -> None:
         if self.config.metrics_port is not None:

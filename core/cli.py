@@ -165,16 +165,22 @@ def run(
 
 @main.command()
 def plugins() -> None:
-    """List the auth methods found through entry points, with load errors."""
+    """List the auth methods and role writer families found through entry points, with load errors."""
     registry = load_providers()
-    click.echo(f"{'METHOD':<14} {'PLUGIN':<14} {'PACKAGE':<34} {'VERSION':<10} STATUS")
+    click.echo(f"{'METHOD':<14} {'ROLES':<12} {'PLUGIN':<14} {'PACKAGE':<34} {'VERSION':<10} STATUS")
     for plugin in registry.plugins:
         methods = ", ".join(plugin.keys) or "-"
+        families = ", ".join(plugin.families) or "-"
         state = f"error: {plugin.error}" if plugin.error else "ok"
+        if plugin.writer_error:
+            state = f"role writers failed: {plugin.writer_error}"
         for key in plugin.keys:
             if key in registry.conflicts:
                 state = f"conflict: {key} is also provided by " + ", ".join(registry.conflicts[key])
-        click.echo(f"{methods:<14} {plugin.name:<14} {plugin.package:<34} {plugin.version:<10} {state}")
+        for family in plugin.families:
+            if family in registry.writer_conflicts:
+                state = f"conflict: {family} roles are also written by " + ", ".join(registry.writer_conflicts[family])
+        click.echo(f"{methods:<14} {families:<12} {plugin.name:<14} {plugin.package:<34} {plugin.version:<10} {state}")
 
 
 def _crds_help() -> str:

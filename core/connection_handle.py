@@ -70,6 +70,15 @@ class ConnectionHandle:
         return slot.runtime.validated.spec if slot is not None and slot.runtime is not None else None
 
     @property
+    def login(self) -> tuple[str, str, Any] | None:
+        """The connection's login method, its mount and its parsed config (None without a runtime)."""
+        slot = self._slot
+        if slot is None or slot.runtime is None:
+            return None
+        validated = slot.runtime.validated
+        return validated.method, validated.mount, validated.config
+
+    @property
     def token_generation(self) -> int:
         slot = self._slot
         return slot.generation if slot else 0

@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from .kinds import KINDS, VAULT_CONNECTION, KindDefinition
+from .crd_roles import role_spec_schema
+from .kinds import KINDS, VAULT_CLUSTER_ROLE, VAULT_CONNECTION, VAULT_ROLE, KindDefinition
 from .registry import load_providers
 
 _DROP = {"title", "additionalProperties", "$defs"}
@@ -84,6 +85,8 @@ def spec_schema(kind: KindDefinition) -> dict[str, Any]:
     spec = structural(kind.spec_model.model_json_schema(by_alias=True))
     if kind is VAULT_CONNECTION:  # its auth map holds the plugins' blocks
         spec["properties"]["auth"] = auth_schema(spec["properties"]["auth"])
+    if kind in (VAULT_ROLE, VAULT_CLUSTER_ROLE):  # plus the installed role writers' blocks
+        spec = role_spec_schema(spec, structural)
     return spec
 
 

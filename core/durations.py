@@ -84,3 +84,31 @@ def at_least(minimum: float, why: str) -> AfterValidator:
         return seconds
 
     return AfterValidator(check)
+
+
+#: Vault's TTL grammar (parseutil.ParseDurationSecond, checked against OpenBao): whole seconds ("3600"), whole
+#: days ("2d", alone: "1d12h" is refused), or a Go duration ("1h30m", "1.5h"; read back in whole seconds).
+VAULT_TTL_PATTERN = r"^([0-9]+d?|([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+)$"
+_WHOLE = re.compile(r"[0-9]+")
+
+
+def vault_ttl_seconds(text: str) -> int:
+    """The whole seconds Vault stores for a TTL string; ValueError says what Vault would refuse.
+
+    "0" is Vault's "unset" (the mount's default); a non-zero value under one second is refused, since
+    Vault would store 0 and so silently mean the default.
+    """
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"must be at most {MAX_TEXT} characters, such as 3600, 30m, 1h or 2d")
+    if _WHOLE.fullmatch(text):
+        return int(text)
+    if text.endswith("d") and _WHOLE.fullmatch(text[:-1]):
+        return int(text[:-1]) * 86400
+    try:
+        seconds = parse_duration(text)
+    except ValueError:
+        raise ValueError(f"{clip_value(text)} is not a Vault TTL: use whole seconds (3600), whole days alone (2d) "
+                         "or a duration such as 90s, 30m or 1h30m (d cannot be combined with other units)") from None
+    if 0 < seconds < 1:
+        raise ValueError(f"{clip_value(text)} is under one second: Vault would store 0 (the mount's default)")
+    return int(seconds)

@@ -9,7 +9,7 @@ from typing import Any
 import kopf
 
 from .app import SHUTDOWN_REVOKE_SECONDS, OperatorApp
-from .kinds import VAULT_CLUSTER_POLICY, VAULT_CONNECTION, VAULT_POLICY, KindDefinition
+from .kinds import VAULT_CLUSTER_POLICY, VAULT_CLUSTER_ROLE, VAULT_CONNECTION, VAULT_POLICY, VAULT_ROLE, KindDefinition
 from .redact import install_log_redaction
 
 FINALIZER = "vault.platform.io/finalizer"
@@ -63,7 +63,7 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
     # writes their status and events (OperatorApp._reporter).
     _connection_daemon(registry, app)
 
-    for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY):
+    for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY, VAULT_ROLE, VAULT_CLUSTER_ROLE):
         if kind.scope == "Namespaced" or app.config.shard.cluster_scoped:
             _access_handlers(registry, app, kind)
 

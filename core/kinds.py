@@ -14,6 +14,8 @@ from pydantic import BaseModel
 
 from .access.policy_models import CONDITION_TYPES as POLICY_CONDITIONS
 from .access.policy_models import PolicyStatus, VaultClusterPolicySpec, VaultPolicySpec
+from .access.role_models import CONDITION_TYPES as ROLE_CONDITIONS
+from .access.role_models import RoleStatus, VaultClusterRoleSpec, VaultRoleSpec
 from .conditions import StatusModel
 from .events import ObjectRef
 from .models import VaultConnectionSpec
@@ -121,5 +123,36 @@ VAULT_CLUSTER_POLICY = KindDefinition(
     condition_types=POLICY_CONDITIONS,
 )
 
+#: The replaced operator's columns for both role kinds.
+_ROLE_COLUMNS = (
+    PrinterColumn("Vault Role", "string", ".status.vaultRoleName"),
+    PrinterColumn("Phase", "string", ".status.phase"),
+    PrinterColumn("Policies", "string", ".status.resolvedPolicies"),
+    PrinterColumn("Age", "date", ".metadata.creationTimestamp"),
+)
+
+VAULT_ROLE = KindDefinition(
+    kind="VaultRole",
+    plural="vaultroles",
+    scope="Namespaced",
+    spec_model=VaultRoleSpec,
+    status_model=RoleStatus,
+    printer_columns=_ROLE_COLUMNS,
+    short_names=("vr",),
+    condition_types=ROLE_CONDITIONS,
+)
+
+VAULT_CLUSTER_ROLE = KindDefinition(
+    kind="VaultClusterRole",
+    plural="vaultclusterroles",
+    scope="Cluster",
+    spec_model=VaultClusterRoleSpec,
+    status_model=RoleStatus,
+    printer_columns=_ROLE_COLUMNS,
+    short_names=("vcr",),
+    condition_types=ROLE_CONDITIONS,
+)
+
 #: Every kind the operator serves; ``vault-access-operator crds`` prints a CRD for each.
-KINDS: tuple[KindDefinition, ...] = (VAULT_CONNECTION, VAULT_POLICY, VAULT_CLUSTER_POLICY)
+KINDS: tuple[KindDefinition, ...] = (VAULT_CONNECTION, VAULT_POLICY, VAULT_CLUSTER_POLICY, VAULT_ROLE,
+                                     VAULT_CLUSTER_ROLE)

@@ -154,6 +154,52 @@ class TenancySpec(SpecModel):
         description="Path prefixes no namespaced policy may reach, such as sys/, auth/, identity/. A rule is refused "
         "when any path it can match (+ and * included) starts with one of them.",
     )
+    allowed_cluster_policies: list[NamespaceGlob] | None = Field(
+        default=None,
+        max_length=MAX_TENANCY_ITEMS,
+        description="VaultClusterPolicies a namespaced VaultRole may grant, as name globs (shared-*). Left out: every "
+        "one (as the replaced operator); an empty list: none.",
+    )
+    allow_foreign_identities: bool = Field(
+        default=False,
+        description="Under confinement namespace, a VaultRole's writer block (jwt claims or subject, ...) may still "
+        "bind identities outside the role's namespace. Default false: refused.",
+    )
+
+
+def _auth_path(path: str | None) -> str | None:
+    # As the replaced operator: "auth/kubernetes-prod/" names the mount kubernetes-prod.
+    if path is None:
+        return None
+    cleaned = path.removeprefix("auth/").strip("/")
+    if not cleaned:
+        raise ValueError(f"{path!r} names no auth mount: write the mount, such as kubernetes-prod")
+    return cleaned
+
+
+#: A role writer family (``kubernetes``, ``jwt``, ``aws``, or one a plugin adds).
+AuthFamily = Annotated[str, Field(min_length=1, max_length=31, pattern=r"^[a-z][a-z0-9-]{0,30}$")]
+
+
+class ConnectionDefaults(SpecModel):
+    """spec.defaults: the replaced operator's platform-team knobs that access objects inherit."""
+
+    auth_path: Annotated[MountPath | None, AfterValidator(_auth_path)] = Field(
+        default=None,
+        description="The auth mount VaultRole and VaultClusterRole objects write to (such as kubernetes-prod; an "
+        "auth/ prefix and a trailing / are dropped). Unset: the mount the connection logs in at, when a role "
+        "writer serves that login method.",
+    )
+    auth_type: AuthFamily | None = Field(
+        default=None,
+        description="The backend family of authPath (kubernetes, jwt, aws, or one a plugin adds), when its name "
+        "does not say (a mount named kubernetes, jwt... or starting with one of them and - or _). Ignored "
+        "without authPath.",
+    )
+    drift_mode: Literal["ignore", "detect", "correct"] = Field(
+        default="detect",
+        description="Drift mode of the access objects that set none: ignore, detect (report) or correct (rewrite).",
+    )
 
 
 def _auth_schema(schema: dict[str, Any]) -> None:
@@ -207,10 +253,9 @@ class VaultConnectionSpec(SpecModel):
         description="How often the operator checks Vault and its token (one request each time; at least 1s).",
         json_schema_extra={"default": "30s"},
     )
-    defaults: dict[str, Any] | None = Field(
+    defaults: ConnectionDefaults | None = Field(
         default=None,
-        description="Kept for compatibility with the replaced operator's API; not used yet.",
-        json_schema_extra={"x-kubernetes-preserve-unknown-fields": True},
+        description="What the access objects (VaultPolicy, VaultRole...) that use this connection inherit.",
     )
     tenancy: TenancySpec | None = Field(
         default=None,

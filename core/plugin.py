@@ -70,7 +70,7 @@ from .provider import (
     SetupVault,
     SuppliedToken,
 )
-from .role_writer import BoundAccount, RoleBinding, RoleWriter
+from .role_writer import BoundAccount, RoleBinding, RoleWriter, validate_writer
 from .trust import TrustPolicyError
 
 __all__ = [
@@ -121,4 +121,5 @@ __all__ = [
     "parse_duration",
     "read_capped",
     "validate_provider",
+    "validate_writer",
 ]

@@ -142,7 +142,8 @@ def test_crds_are_valid_and_the_generated_one_is_shipped_unchanged() -> None:
     generated = yaml.safe_load((CHART / "crds/vaultconnections.yaml").read_text())
     assert shipped["vaultconnections.vault.platform.io"] == generated
     assert set(shipped) == {"vaultconnections.vault.platform.io", "vaultpolicies.vault.platform.io",
-                            "vaultclusterpolicies.vault.platform.io", "clusterkopfpeerings.kopf.dev"}
+                            "vaultclusterpolicies.vault.platform.io", "vaultroles.vault.platform.io",
+                            "vaultclusterroles.vault.platform.io", "clusterkopfpeerings.kopf.dev"}
     for crd in shipped.values():
         kubernetes_validate.validate(crd, KUBE_VERSION, strict=True)
 

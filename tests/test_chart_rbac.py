@@ -165,6 +165,17 @@ def test_the_policy_kinds_their_status_and_finalizers() -> None:
             assert names["plural"] == plural
 
 
+def test_the_role_kinds_their_status_and_finalizers() -> None:
+    rules = {tuple(r["resources"]): r["verbs"] for _, _, r in grants(render())
+             if r.get("apiGroups") == ["vault.platform.io"]}
+    assert rules[("vaultroles", "vaultclusterroles")] == ["get", "list", "watch", "patch", "update"]
+    assert rules[("vaultroles/status", "vaultclusterroles/status")] == ["get", "patch", "update"]
+    assert rules[("vaultroles/finalizers", "vaultclusterroles/finalizers")] == ["update"]
+    for plural in ("vaultroles", "vaultclusterroles"):
+        names = yaml.safe_load((CHART / "crds" / f"{plural}.yaml").read_text())["spec"]["names"]
+        assert names["plural"] == plural
+
+
 def test_kopf_scanning_and_the_issuer_discovery() -> None:
     rules = [r for _, _, r in grants(render())]
     assert {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list", "watch"]} in rules
@@ -179,6 +190,8 @@ def test_nothing_else_is_granted() -> None:
     allowed = {"vaultconnections", "vaultconnections/status", "vaultconnections/finalizers", "events", "namespaces",
                "vaultpolicies", "vaultpolicies/status", "vaultpolicies/finalizers", "vaultclusterpolicies",
                "vaultclusterpolicies/status", "vaultclusterpolicies/finalizers",
+               "vaultroles", "vaultroles/status", "vaultroles/finalizers", "vaultclusterroles",
+               "vaultclusterroles/status", "vaultclusterroles/finalizers",
                "customresourcedefinitions", "secrets", "serviceaccounts/token", "clusterkopfpeerings"}
     for values in (PRODUCTION, RESTRICTED):
         for _, _, rule in grants(render(values)):

@@ -63,6 +63,10 @@ def _essence(raw: dict[str, Any]) -> tuple[Any, ...]:
     return meta.get("uid"), meta.get("generation"), sorted((meta.get("annotations") or {}).items())
 
 
+def _identity(status: Any) -> tuple[Any, ...]:
+    return getattr(status, "phase", None), getattr(status, "vault_name", None)
+
+
 class AccessController:
     def __init__(self, connections: ConnectionRegistry, kube: KubeClient, post: EventPoster,
                  settings: AccessSettings, clock: Clock, rng: random.Random | None = None,
@@ -73,6 +77,8 @@ class AccessController:
         self._post = post
         self._rng = rng or random.Random()
         self._objects: dict[Key, Tracked] = {}
+        self._dependants: dict[Key, set[Key]] = {}  # an object -> the objects whose last pass read it (roles)
+        self._depends_on: dict[Key, tuple[Key, ...]] = {}  # the reverse, to update the above
         self._unsubscribe = connections.subscribe(self._connection_changed)
 
     @staticmethod
@@ -84,19 +90,26 @@ class AccessController:
         """The object as last seen (an add or a change); a pass follows if what it depends on changed."""
         key = self.key(adapter.kind, raw)
         if (raw.get("metadata") or {}).get("deletionTimestamp"):
+            if key in self._objects and not (self._objects[key].raw.get("metadata") or {}).get("deletionTimestamp"):
+                self._objects[key].raw = raw
+                self._wake_dependants(key)  # a role granting it says so
             return  # the delete handler owns it now
         tracked = self._objects.get(key)
         if tracked is None:
             tracked = self._objects[key] = Tracked(adapter, raw)
             tracked.task = asyncio.create_task(self._work(key, tracked), name=f"sync {key}")
+            self._wake_dependants(key)
             return
         tracked.raw = raw
         if _essence(raw) != tracked.seen:
             tracked.wake.set()
 
     async def forget(self, kind: KindDefinition, raw: dict[str, Any]) -> None:
-        self.metrics.forget(self.key(kind, raw))
-        tracked = self._objects.pop(self.key(kind, raw), None)
+        key = self.key(kind, raw)
+        self.metrics.forget(key)
+        tracked = self._objects.pop(key, None)
+        self._depend(key, ())
+        self._wake_dependants(key)
         if tracked is not None and tracked.task is not None:
             tracked.task.cancel()
             await asyncio.gather(tracked.task, return_exceptions=True)
@@ -105,6 +118,8 @@ class AccessController:
         """Stop every worker, writing nothing (another replica now leads); observe() starts them again."""
         tasks = [t.task for t in self._objects.values() if t.task is not None]
         self._objects.clear()
+        self._dependants.clear()
+        self._depends_on.clear()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -116,6 +131,26 @@ class AccessController:
                 tracked.task.cancel()
         await asyncio.gather(*(t.task for t in self._objects.values() if t.task), return_exceptions=True)
         self._objects.clear()
+
+    def view(self, key: Key) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """An object as this controller knows it: (its last body, the status last written), None if unknown."""
+        tracked = self._objects.get(key)
+        if tracked is None:
+            return None
+        return tracked.raw, tracked.status if tracked.status is not None else (tracked.raw.get("status") or {})
+
+    def _depend(self, key: Key, on: tuple[Key, ...]) -> None:
+        for old in self._depends_on.pop(key, ()):
+            self._dependants.get(old, set()).discard(key)
+        if on:
+            self._depends_on[key] = on
+            for target in on:
+                self._dependants.setdefault(target, set()).add(key)
+
+    def _wake_dependants(self, key: Key) -> None:
+        for dependant in self._dependants.get(key, ()):
+            if (tracked := self._objects.get(dependant)) is not None:
+                tracked.wake.set()
 
     def _connection_changed(self, change: ConnectionChange) -> None:
         # Turning Active (or going away, or leaving Active): the dependants' passes say so and, once Active,
@@ -175,6 +210,8 @@ class AccessController:
             log.exception("%s %s: sync pass failed", key[0], "/".join(p for p in key[1:] if p))
             outcome = Outcome("Error", (False, "InternalError", f"internal error: {type(error).__name__}"), "retry")
         self.metrics.pass_done(key, outcome, time.perf_counter() - started)
+        if outcome.depends_on or key in self._depends_on:
+            self._depend(key, outcome.depends_on)
         try:
             await self._report(tracked, raw, outcome)
         except Exception as error:  # the API server may be down: the next pass reports again
@@ -213,6 +250,8 @@ class AccessController:
         changed = await self.status.write(kind, raw, status, previous)
         if changed:
             tracked.status = status_body(status)
+            if _identity(previous) != _identity(status):  # what a role resolves a policy reference by
+                self._wake_dependants(self.key(kind, raw))
         if outcome.event is not None and (changed or outcome.wrote):
             kind_of, reason, message = outcome.event
             await self.events(kind, raw).post(kind_of, reason, message)

@@ -39,6 +39,8 @@ class Outcome:
     event: tuple[str, str, str] | None = None  # (Normal|Warning, reason, message)
     wrote: bool = False  # Vault was written in this pass
     drop_annotation: str | None = None  # a single-use annotation that was used up
+    #: The objects (kind, namespace, name) this pass read besides its own: a change to one wakes it again.
+    depends_on: tuple[tuple[str, str | None, str], ...] = ()
 
     @property
     def message(self) -> str:

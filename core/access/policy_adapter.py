@@ -23,8 +23,7 @@ DRIFT_MODES = ("ignore", "detect", "correct")
 
 def drift_mode_of(own: str | None, spec: Any) -> str:
     """The object's driftMode, else the connection's spec.defaults.driftMode, else detect."""
-    defaults = getattr(spec, "defaults", None) or {}
-    inherited = defaults.get("driftMode") if isinstance(defaults, dict) else None
+    inherited = getattr(getattr(spec, "defaults", None), "drift_mode", None)
     return own or (inherited if inherited in DRIFT_MODES else DEFAULT_DRIFT_MODE)
 
 

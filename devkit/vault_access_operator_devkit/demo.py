@@ -3,7 +3,8 @@
 Starts a local OpenBao dev server and an in-process Kubernetes API (the same ones the test
 suite uses), configures Vault's kubernetes auth to trust that API, runs the real operator
 against it, applies a sample VaultConnection, and prints what ``kubectl`` would show; then a
-VaultPolicy, and the policy the operator wrote to OpenBao. With
+VaultPolicy, and the policy the operator wrote to OpenBao; then a VaultRole, and a workload that logs in
+with it and reads its namespace's secret. With
 ``--keep-running`` it prints a KUBECONFIG for the emulator, so the real kubectl can explore it.
 """
 
@@ -23,7 +24,8 @@ from vault_access_operator.crd import render_crds
 from vault_access_operator.testing.openbao import OpenBaoServer
 
 from . import vault_setup
-from .demo_policy import OPERATOR_ACL, show_policy
+from .demo_policy import show_policy
+from .demo_role import OPERATOR_ACL, show_role
 from .kube import FakeKube
 from .kube_resources import VAULTCONNECTIONS
 from .operator import run_operator
@@ -75,6 +77,7 @@ def kubectl_hints(kubeconfig: Path, name: str) -> str:
         f"  kubectl get events -n {NAMESPACE}",
         f"  kubectl get vaultconnection {name} -o yaml",
         "  kubectl get vp -A",
+        "  kubectl get vr -A",
         "  kubectl get vaultconnections -w    # and in a third terminal:",
         f"  kubectl delete vaultconnection {name}",
     ]
@@ -99,7 +102,7 @@ def run_demo(timeout: float = 60.0, keep_running: bool = False) -> int:
     with OpenBaoServer("dev") as bao, FakeKube() as kube:
         click.echo(f"    OpenBao at {bao.url}; Kubernetes API emulator at {kube.url}")
         step("configuring Vault: kubernetes auth trusting the emulated API server, role vault-access-operator"
-             " (its policy lets the operator manage sys/policies/acl/*)")
+             " (its policy lets the operator manage sys/policies/acl/* and auth/kubernetes/role/*)")
         kube.create_service_account(NAMESPACE, ACCOUNT)
         apply_crds(kube)
         client = bao.client()
@@ -134,6 +137,8 @@ def run_demo(timeout: float = 60.0, keep_running: bool = False) -> int:
                 return 1
             click.secho("The VaultConnection is Active: the operator logged in to OpenBao.", fg="green", bold=True)
             if not show_policy(kube, client, "demo", timeout):
+                return 1
+            if not show_role(kube, bao.url, client, "demo", timeout):
                 return 1
             if not keep_running:
                 click.echo("Run it with --keep-running to explore it with kubectl.")

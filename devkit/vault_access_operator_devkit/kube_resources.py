@@ -56,6 +56,11 @@ VAULTPOLICIES = ResourceSpec("vault.platform.io", "v1alpha1", "vaultpolicies", "
 VAULTCLUSTERPOLICIES = ResourceSpec("vault.platform.io", "v1alpha1", "vaultclusterpolicies", "VaultClusterPolicy",
                                     namespaced=False, subresources=("status",), short_names=("vcp",))
 
+VAULTROLES = ResourceSpec("vault.platform.io", "v1alpha1", "vaultroles", "VaultRole",
+                          namespaced=True, subresources=("status",), short_names=("vr",))
+VAULTCLUSTERROLES = ResourceSpec("vault.platform.io", "v1alpha1", "vaultclusterroles", "VaultClusterRole",
+                                 namespaced=False, subresources=("status",), short_names=("vcr",))
+
 CRDS = ResourceSpec("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition",
                     namespaced=False, subresources=("status",), short_names=("crd", "crds"))
 
@@ -71,6 +76,8 @@ DEFAULT_RESOURCES: tuple[ResourceSpec, ...] = (
     VAULTCONNECTIONS,
     VAULTPOLICIES,
     VAULTCLUSTERPOLICIES,
+    VAULTROLES,
+    VAULTCLUSTERROLES,
     CRDS,  # applying one serves its kinds (kube_crds)
     # kopf's peering resources: served so that kopf without --standalone does not choke.
     ResourceSpec("kopf.dev", "v1", "clusterkopfpeerings", "ClusterKopfPeering", namespaced=False),

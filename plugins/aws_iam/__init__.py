@@ -10,22 +10,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from vault_access_operator.plugin import AuthProvider, hookimpl
+from vault_access_operator.plugin import AuthProvider, RoleWriter, hookimpl
 
 from .config import AwsAuthConfig
 from .provider import AwsAuthProvider
+from .role_writer import AwsRoleWriter
 from .signing import SignedRequest, regional_sts_endpoint, sign_get_caller_identity
 
 __all__ = [
     "AwsAuthConfig",
     "AwsAuthProvider",
+    "AwsRoleWriter",
     "SignedRequest",
     "regional_sts_endpoint",
     "sign_get_caller_identity",
     "vao_auth_providers",
+    "vao_role_writers",
 ]
 
 
 @hookimpl
 def vao_auth_providers() -> list[type[AuthProvider[Any]]]:
     return [AwsAuthProvider]
+
+
+@hookimpl
+def vao_role_writers() -> list[type[RoleWriter[Any]]]:
+    return [AwsRoleWriter]

@@ -22,12 +22,15 @@ from vault_access_operator.plugin import (
     MountPath,
     PlannedToken,
     RoleName,
+    RoleWriter,
     ServiceAccountRef,
     SpecModel,
     URLText,
     at_least,
     hookimpl,
 )
+
+from .role import KubernetesRoleWriter
 
 MIN_TOKEN_SECONDS = 600  # the TokenRequest API's own minimum expirationSeconds
 
@@ -118,3 +121,8 @@ class KubernetesAuthProvider(AuthProvider[KubernetesAuthConfig]):
 @hookimpl
 def vao_auth_providers() -> list[type[AuthProvider[Any]]]:
     return [KubernetesAuthProvider]
+
+
+@hookimpl
+def vao_role_writers() -> list[type[RoleWriter[Any]]]:
+    return [KubernetesRoleWriter]

@@ -11,9 +11,18 @@ from typing import Any
 
 from pydantic import Field
 
-from vault_access_operator.plugin import MAX_AUDIENCES, Audience, AuthProvider, MountPath, URLText, hookimpl
+from vault_access_operator.plugin import (
+    MAX_AUDIENCES,
+    Audience,
+    AuthProvider,
+    MountPath,
+    RoleWriter,
+    URLText,
+    hookimpl,
+)
 
 from .common import JWTLoginConfig, JWTLoginProvider, reject
+from .role_writer import JWTRoleWriter
 
 
 class JWTAuthConfig(JWTLoginConfig):
@@ -61,3 +70,9 @@ class JWTAuthProvider(JWTLoginProvider[JWTAuthConfig]):
 @hookimpl
 def vao_auth_providers() -> list[type[AuthProvider[Any]]]:
     return [JWTAuthProvider]
+
+
+@hookimpl
+def vao_role_writers() -> list[type[RoleWriter[Any]]]:
+    # The jwt family covers oidc-type mounts too (one plugin, one writer): registered here only.
+    return [JWTRoleWriter]

@@ -55,8 +55,9 @@ def test_crds_command_prints_the_crd() -> None:
     crds = list(yaml.safe_load_all(result.output))
     assert [c["metadata"]["name"] for c in crds] == [
         "vaultconnections.vault.platform.io", "vaultpolicies.vault.platform.io",
-        "vaultclusterpolicies.vault.platform.io"]
-    assert [c["spec"]["names"].get("shortNames") for c in crds] == [None, ["vp"], ["vcp"]]
+        "vaultclusterpolicies.vault.platform.io", "vaultroles.vault.platform.io",
+        "vaultclusterroles.vault.platform.io"]
+    assert [c["spec"]["names"].get("shortNames") for c in crds] == [None, ["vp"], ["vcp"], ["vr"], ["vcr"]]
     one = CliRunner().invoke(main, ["crds", "--kind", "VaultPolicy"])
     assert [c["metadata"]["name"] for c in yaml.safe_load_all(one.output)] == ["vaultpolicies.vault.platform.io"]
     assert CliRunner().invoke(main, ["crds", "--kind", "Nope"]).exit_code == 2

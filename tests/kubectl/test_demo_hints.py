@@ -9,6 +9,7 @@ from pathlib import Path
 from tests.kubectl.conftest import Kubectl
 from vault_access_operator_devkit.demo import NAMESPACE, _table, apply_crds, apply_sample, kubectl_hints, sample
 from vault_access_operator_devkit.demo_policy import POLICY_NAMESPACE, policy_sample
+from vault_access_operator_devkit.demo_role import role_sample
 from vault_access_operator_devkit.kube import FakeKube
 
 
@@ -21,6 +22,7 @@ def test_every_printed_command_runs(kubectl: Kubectl, fake_kube: FakeKube, tmp_p
          "lastTransitionTime": "2026-01-01T00:00:00Z"}]})
     fake_kube.ensure_namespace(POLICY_NAMESPACE)
     fake_kube.create("vaultpolicies", policy_sample("demo"))
+    fake_kube.create("vaultroles", role_sample("demo"))
     kubeconfig = tmp_path / "kubeconfig"
     hints = kubectl_hints(kubeconfig, "demo").splitlines()
     assert f"  export KUBECONFIG={kubeconfig}" in hints
@@ -39,6 +41,8 @@ def test_every_printed_command_runs(kubectl: Kubectl, fake_kube: FakeKube, tmp_p
     assert outputs["get vaultconnections"].split()[:6] == ["NAME", "ADDRESS", "PHASE", "HEALTHY", "VERSION", "AGE"]
     assert "condition met" in outputs["wait --for=condition=Ready"]
     assert outputs["get vp"].split()[:2] == ["NAMESPACE", "NAME"] and "app-read" in outputs["get vp"]
+    assert outputs["get vr"].split()[:5] == ["NAMESPACE", "NAME", "VAULT", "ROLE", "PHASE"]
+    assert "demo" in outputs["get vr"] and "app" in outputs["get vr"]
     assert "deleted" in outputs["delete vaultconnection"]
 
 

@@ -51,13 +51,14 @@ def test_apply_of_the_crds_serves_the_kind_and_is_established(kubectl: Kubectl, 
     first = kubectl("apply", "-f", "-", stdin=crds_yaml()).stdout
     crd = "customresourcedefinition.apiextensions.k8s.io/vaultconnections.vault.platform.io"
     assert first.split("\n")[0] == f"{crd} created"
-    assert first.count(" created") == 3
+    assert first.count(" created") == 5
     assert "unchanged" in kubectl("apply", "-f", "-", stdin=crds_yaml()).stdout
     waited = kubectl("wait", "--for=condition=Established", "crd/vaultconnections.vault.platform.io", "--timeout=10s")
     assert "condition met" in waited.stdout
     assert kubectl("get", "crds", "-o", "name").stdout.split() == sorted(
         f"customresourcedefinition.apiextensions.k8s.io/{plural}.vault.platform.io"
-        for plural in ("vaultconnections", "vaultpolicies", "vaultclusterpolicies"))
+        for plural in ("vaultconnections", "vaultpolicies", "vaultclusterpolicies", "vaultroles",
+                       "vaultclusterroles"))
 
 
 def test_apply_creates_then_patches_with_the_last_applied_annotation(applied: Kubectl, fake_kube: FakeKube) -> None:

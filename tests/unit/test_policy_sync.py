@@ -130,4 +130,5 @@ def test_the_app_hands_the_operator_wide_confinement_to_the_policy_kinds() -> No
 
     app = OperatorApp(OperatorConfig(tenancy_confinement=Confinement.NAMESPACE))
     assert {kind: adapter.confinement for kind, adapter in app.access_kinds.items()} == {
-        "VaultPolicy": Confinement.NAMESPACE, "VaultClusterPolicy": Confinement.NAMESPACE}
+        "VaultPolicy": Confinement.NAMESPACE, "VaultClusterPolicy": Confinement.NAMESPACE,
+        "VaultRole": Confinement.NAMESPACE, "VaultClusterRole": Confinement.NAMESPACE}

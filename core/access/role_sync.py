@@ -1,0 +1,168 @@
+"""One sync pass of a VaultRole or VaultClusterRole: resolve, decide, write to Vault if needed, say what happened.
+
+Like the policy pass (policy_sync.py): an unchanged role (the hash of its whole payload equals
+``lastAppliedHash``) costs no Vault call, except the drift check at the resync interval; a write is always
+read back. The payload is whole (a field left out of the spec is reset), so one hash covers everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from ..borrowed import BorrowedClient
+from ..clip import clip
+from ..errors import VaultAccessError
+from ..role_writer import RoleBinding
+from .hcl import Ownership
+from .outcome import ADOPT, ALLOW_DESTRUCTIVE, DRY_RUN, ConditionValue, Outcome, flag
+from .policy_sync import MESSAGE_LIMIT, ownership_verdict
+from .role_object import RoleObject
+from .role_refs import Resolution
+from .role_target import RoleTarget
+
+NOT_RESOLVED = "PolicyNotInVault"
+
+
+def failed(text: str, reason: str, then: str = "wait", phase: str = "Error") -> Outcome:
+    text = clip(text, MESSAGE_LIMIT)
+    return Outcome(phase, (False, reason, text), "retry" if then == "retry" else "wait",
+                   conditions={"Synced": (False, reason, text)}, event=("Warning", reason, text))
+
+
+def payload_hash(path: str, payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps({"path": path, "payload": payload}, sort_keys=True).encode()).hexdigest()
+
+
+def unresolved(obj: RoleObject, resolution: Resolution, fields: dict[str, Any]) -> Outcome:
+    """Not written with a partial list: a role granting fewer policies than its spec says would look Ready."""
+    text = ("policy references not resolved: " + "; ".join(resolution.pending) +
+            "; the role is written once they are synced")
+    outcome = failed(text, NOT_RESOLVED, phase=obj.status.phase if obj.status.phase == "Active" else "Pending")
+    outcome.conditions["PoliciesResolved"] = (False, NOT_RESOLVED, clip(text, MESSAGE_LIMIT))
+    outcome.fields = fields
+    return outcome
+
+
+def _ownership(record: Any) -> Ownership:
+    get = record.get if record else (lambda _key: None)
+    return Ownership(get("managed-by"), get("auth-mount") or None, get("cluster") or None, get("k8s-resource"),
+                     get("k8s-kind"))
+
+
+async def _missing_policies(client: BorrowedClient, names: tuple[str, ...]) -> list[str]:
+    return [name for name in names if await client.read(f"sys/policies/acl/{name}") is None]
+
+
+async def sync_role(obj: RoleObject, client: BorrowedClient, binding: RoleBinding, target: RoleTarget,
+                    config: Any, drift_mode: str, drift_check: bool, fields: dict[str, Any]) -> Outcome:
+    writer = target.writer
+    try:
+        payload = writer.payload(binding, config)
+    except VaultAccessError as error:
+        return failed(error.message, "ValidationFailed" if error.reason == "InvalidSpec" else error.reason)
+    path = writer.role_path(binding)
+    digest, status = payload_hash(path, payload), obj.status
+    dry_run = flag(obj.annotations, DRY_RUN)
+    recorded = status.binding.vault_path if status.binding else None
+    applied = status.last_applied_hash is not None and recorded == path
+    unchanged = applied and status.last_applied_hash == digest
+    drifted_before = any(c.type == "Drifted" and c.status == "True" for c in status.conditions)
+    settled = status.phase == "Active" and not drifted_before and not dry_run
+    if unchanged and settled and not (drift_check and drift_mode != "ignore"):
+        return _active(fields)
+    name = binding.vault_name
+    try:
+        if missing := await _missing_policies(client, binding.policies):
+            gone = ", ".join(missing)
+            text = (f"policies not in Vault: {gone} (their objects say synced: deleted in Vault by hand?); the role "
+                    "is written once they are back")
+            outcome = failed(text, NOT_RESOLVED, phase=status.phase if status.phase == "Active" else "Pending")
+            outcome.conditions["PoliciesResolved"] = (False, NOT_RESOLVED, text)
+            outcome.fields = fields
+            outcome.then = "resync"  # the policy objects may not change when their policy comes back: look again
+            return outcome
+        live = await client.read(path)
+        if unchanged and not dry_run:
+            differences = [] if live is None else writer.differences(payload, live)
+            if drift_mode == "ignore" or (live is not None and not differences):
+                return _active(fields)
+            what = "was deleted in Vault by hand" if live is None else (
+                f"was changed in Vault by hand ({', '.join(differences)})")
+            text = f"Vault role {name} at auth/{binding.mount} {what}"
+            drifted: dict[str, ConditionValue] = {"Drifted": (True, "DriftDetected", text)}
+            if drift_mode == "detect":
+                return Outcome("Active", (True, "Succeeded", f"{text} (driftMode detect: reported, not corrected)"),
+                               "resync", conditions=drifted, fields=fields, event=("Warning", "DriftDetected", text))
+            if live is not None and not flag(obj.annotations, ALLOW_DESTRUCTIVE):
+                blocked = (f"{text}; correcting it would overwrite that change: set the annotation "
+                           f"{ALLOW_DESTRUCTIVE}: \"true\" to allow it")
+                outcome = Outcome("Conflict", (False, "DestructiveCorrectionBlocked", blocked), "resync",
+                                  conditions={"Synced": (False, "DestructiveCorrectionBlocked", blocked), **drifted},
+                                  fields=fields, event=("Warning", "DestructiveCorrectionBlocked", blocked))
+                return outcome
+        if live is not None:
+            adopt = obj.spec.conflict_policy == "Adopt" or flag(obj.annotations, ADOPT)
+            ours = _ownership(binding.ownership)
+            verdict = ownership_verdict(_ownership(writer.ownership_of(live)), ours, applied, adopt)
+            if verdict is not None:
+                text = f"Vault role {name} at auth/{binding.mount} {verdict}"
+                return Outcome("Conflict", (False, "Conflict", text), "resync",
+                               conditions={"Synced": (False, "Conflict", text)}, fields=fields,
+                               event=("Warning", "Conflict", text))
+        if dry_run:
+            action = "create" if live is None else ("leave" if not writer.differences(payload, live) else "overwrite")
+            text = f"dry run: would {action} Vault role {name} at auth/{binding.mount}; nothing written"
+            return Outcome(status.phase or "Pending", (False, "DryRun", text), "resync", fields=fields,
+                           conditions={"DryRun": (True, "DryRunSkipped", text)}, event=("Normal", "DryRun", text))
+        await client.write(path, payload)
+        back = await client.read(path)
+        off = ["the role is missing"] if back is None else writer.differences(payload, back)
+        if off:
+            return failed(f"Vault role {name} at auth/{binding.mount} read back different from what was written "
+                          f"({', '.join(off)})", "ReadbackMismatch", then="retry")
+    except VaultAccessError as error:
+        return failed(error.message, error.reason, then="retry")
+    outcome = _active({**fields, "last_applied_hash": digest})
+    outcome.wrote = True
+    written = f"Vault role {name} written at auth/{binding.mount} ({len(binding.policies)} policies)"
+    outcome.event = ("Normal", "DriftCorrected" if unchanged else "Synced", written)
+    if unlisted := fields.get("unlisted_service_accounts"):
+        outcome.event = ("Warning", "UnlistedAccountsAdmitted", f"{written}; it also admits {', '.join(unlisted)}")
+    if recorded and recorded != path and status.last_applied_hash:
+        left = await drop_old_role(client, recorded, writer, binding)
+        outcome.event = ("Warning", "StaleVaultRoleKept", f"{written}; {left}") if left else (
+            "Normal", "Moved", f"{written}; {recorded} deleted")
+    if unchanged and live is not None:
+        outcome.drop_annotation = ALLOW_DESTRUCTIVE  # single use, as in the replaced operator
+    return outcome
+
+
+async def drop_old_role(client: BorrowedClient, old_path: str, writer: Any, binding: RoleBinding) -> str | None:
+    """After a rename or a mount change, delete the role at the path recorded before, if ours; None when done."""
+    try:
+        live = await client.read(old_path)
+        if live is None:
+            return None
+        owner = _ownership(writer.ownership_of(live))
+        if owner.managed and owner.k8s_resource != binding.ownership.get("k8s-resource"):
+            return f"{old_path} (the role recorded before) now belongs to {owner.k8s_resource}: left"
+        await client.delete(old_path)
+    except VaultAccessError as error:
+        return f"{old_path} (the role recorded before) not deleted: {error.message}"
+    return None
+
+
+def _active(fields: dict[str, Any]) -> Outcome:
+    unlisted = fields.get("unlisted_service_accounts")
+    conditions: dict[str, ConditionValue] = {
+        "PoliciesResolved": (True, "AllPoliciesExist", ""), "Drifted": (False, "NoDrift", ""),
+        "DryRun": (False, "Succeeded", ""),
+        "UnlistedAccountsAdmitted": (True, "NamesTimesNamespaces",
+                                     "Vault's kubernetes roles admit every listed name in every listed namespace: "
+                                     f"{', '.join(unlisted)} can log in too; list one VaultClusterRole per "
+                                     "namespace to avoid it") if unlisted else (False, "OnlyListed", ""),
+    }
+    return Outcome("Active", (True, "Succeeded", "Role synced to Vault"), "resync", fields=fields,
+                   conditions=conditions)
