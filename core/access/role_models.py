@@ -101,7 +101,8 @@ class VaultClusterRoleSpec(_RoleSpecBase):
 class PolicyBinding(StatusModel):
     """How one policy reference resolved."""
 
-    k8s_ref: str = Field(description="VaultPolicy/<namespace>/<name> or VaultClusterPolicy/<name>.")
+    # The replaced operator's name: to_camel would make it k8SRef.
+    k8s_ref: str = Field(alias="k8sRef", description="VaultPolicy/<namespace>/<name> or VaultClusterPolicy/<name>.")
     vault_policy_path: str = Field(default="", description="sys/policies/acl/<vaultName>, empty when unresolved.")
     resolved: bool = False
 

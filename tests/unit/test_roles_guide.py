@@ -45,8 +45,10 @@ def quoted_messages() -> list[str]:
 
 
 def pattern(quote: str) -> re.Pattern[str]:
-    """"…" stands for any text, an index [N] for any index."""
+    """"…" stands for any text, an index [N] for any index, NS, NAME and SA (as the other guides write
+    them) for a namespace, a name or an account: one word each."""
     text = ".*".join(re.escape(part.strip()) for part in quote.split("…"))
+    text = re.sub(r"\b(?:NS|NAME|SA)\b", r"[^\\s;,']+", text)
     return re.compile(text.replace(re.escape("[N]"), r"\[\d+\]"), re.S)
 
 
