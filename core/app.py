@@ -15,7 +15,8 @@ from typing import Any
 import aiohttp
 import kopf
 
-from .access.controller import AccessController
+from .access.controller import AccessController, KindAdapter
+from .access.kv_adapter import KVSecretAdapter
 from .access.naming import cluster_name_from_env
 from .access.policy_adapter import PolicyAdapter
 from .access.settings import AccessSettings
@@ -25,7 +26,7 @@ from .clock import Clock, utc_now
 from .context import CoreAuthContext, OperatorIdentity
 from .events import EventEmitter, ObjectRef
 from .follow import SpecFollower
-from .kinds import VAULT_CLUSTER_POLICY, VAULT_CONNECTION, VAULT_POLICY, KindDefinition
+from .kinds import VAULT_CLUSTER_POLICY, VAULT_CONNECTION, VAULT_KV_SECRET, VAULT_POLICY, KindDefinition
 from .kube import KubeClient, ObjectStatus
 from .lifecycle import Backoff
 from .manager import ConnectionManager
@@ -120,8 +121,12 @@ class OperatorApp:
         self.metrics.watch(self.manager.observations, self.registry)
         self.specs = SpecFollower(self.manager.apply)
         self._following: asyncio.Task[None] | None = None
-        self.access_kinds = {kind.kind: PolicyAdapter(kind, config.access, config.tenancy_confinement)
-                             for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY)}
+        self.access_kinds: dict[str, KindAdapter] = {
+            kind.kind: PolicyAdapter(kind, config.access, config.tenancy_confinement)
+            for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY)}
+        self.access_kinds[VAULT_KV_SECRET.kind] = KVSecretAdapter(
+            config.access, lambda namespace, name, key: self.kube.read_secret(namespace, name, key), clock,
+            config.tenancy_confinement)
         self._access: AccessController | None = None
 
     @property

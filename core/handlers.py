@@ -9,7 +9,7 @@ from typing import Any
 import kopf
 
 from .app import SHUTDOWN_REVOKE_SECONDS, OperatorApp
-from .kinds import VAULT_CLUSTER_POLICY, VAULT_CONNECTION, VAULT_POLICY, KindDefinition
+from .kinds import VAULT_CLUSTER_POLICY, VAULT_CONNECTION, VAULT_KV_SECRET, VAULT_POLICY, KindDefinition
 from .redact import install_log_redaction
 
 FINALIZER = "vault.platform.io/finalizer"
@@ -82,6 +82,7 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
 
     for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY):
         _access_handlers(registry, app, kind)
+    _access_handlers(registry, app, VAULT_KV_SECRET)
 
     @kopf.on.cleanup(registry=registry)
     async def cleanup(**_: Any) -> None:

@@ -118,6 +118,8 @@ class Confinement(enum.StrEnum):
 
 NamespaceGlob = Annotated[str, Field(min_length=1, max_length=63, pattern=NAMESPACE_GLOB_PATTERN)]
 PathPrefix = Annotated[str, Field(min_length=1, max_length=256, pattern=PATH_PREFIX_PATTERN)]
+#: A VaultKVSecret path glob: path characters, * and ? globs, and {{namespace}}.
+KVPathGlob = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9_.@*?/{}-]+$")]
 
 
 class TenancySpec(SpecModel):
@@ -147,6 +149,13 @@ class TenancySpec(SpecModel):
         max_length=MAX_TENANCY_ITEMS,
         description="Path prefixes no namespaced policy may reach, such as sys/, auth/, identity/. A rule is refused "
         "when any path it can match (+ and * included) starts with one of them.",
+    )
+    allowed_kv_paths: list[KVPathGlob] | None = Field(
+        default=None,
+        max_length=MAX_TENANCY_ITEMS,
+        description="VaultKVSecret paths a namespace may seed, as globs over the full data path in which "
+        "{{namespace}} is the object's namespace (secret/data/apps/{{namespace}}/*; * also matches /). Left out: "
+        "any path, or with confinement namespace only <mount>/data/<namespace>/... of any KV v2 mount.",
     )
 
 
