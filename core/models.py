@@ -152,6 +152,7 @@ class TenancySpec(SpecModel):
     )
     allowed_kv_paths: list[KVPathGlob] | None = Field(
         default=None,
+        alias="allowedKVPaths",
         max_length=MAX_TENANCY_ITEMS,
         description="VaultKVSecret paths a namespace may seed, as globs over the full data path in which "
         "{{namespace}} is the object's namespace (secret/data/apps/{{namespace}}/*; * also matches /). Left out: "
