@@ -16,6 +16,8 @@ import aiohttp
 import kopf
 
 from .access.controller import AccessController, KindAdapter
+from .access.discovery import DiscoveryRunner
+from .access.discovery_metrics import AccessCollector
 from .access.kv_adapter import KVSecretAdapter
 from .access.naming import cluster_name_from_env
 from .access.policy_adapter import PolicyAdapter
@@ -128,6 +130,7 @@ class OperatorApp:
             config.access, lambda namespace, name, key: self.kube.read_secret(namespace, name, key), clock,
             config.tenancy_confinement)
         self._access: AccessController | None = None
+        self.discovery: DiscoveryRunner | None = None
 
     @property
     def access(self) -> AccessController:
@@ -213,6 +216,11 @@ class OperatorApp:
         """Start following spec changes (call on the operator's event loop)."""
         if self._following is None:
             self._following = asyncio.create_task(self.specs.run(), name="spec-follower")
+        if self.discovery is None:  # spec.discovery of every connection (core/access/discovery.py)
+            self.discovery = DiscoveryRunner(self.connections, self.kube, self.post_event, self.config.access,
+                                             self.clock, self.metrics.registry)
+            self.metrics.registry.register(AccessCollector(lambda: self.discovery.results if self.discovery else {},
+                                                           lambda: {}))
 
     async def release(self, name: str, uid: str | None = None) -> None:
         """Stop serving ``name`` (this replica was paused): revoke, keep the status for the next leader."""
@@ -228,6 +236,8 @@ class OperatorApp:
         await self.specs.close()
         if self._access is not None:
             await self._access.close()
+        if self.discovery is not None:
+            await self.discovery.close()
         try:
             await asyncio.wait_for(self.manager.stop_all(revoke=True), SHUTDOWN_REVOKE_SECONDS)
         except TimeoutError:

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from .access.discovery_models import DependantsStatus, DiscoveryStatus
 from .clock import rfc3339
 from .conditions import Condition, Conditions, StatusModel
 from .errors import Reason
@@ -50,6 +51,8 @@ class VaultConnectionStatus(StatusModel):
     consecutive_failures: int = 0
     conditions: list[Condition] = Field(default_factory=list)
     auth_status: AuthStatus | None = None
+    discovery_status: DiscoveryStatus | None = None
+    dependants: DependantsStatus | None = None
 
 
 @dataclasses.dataclass
@@ -73,6 +76,8 @@ class Observation:
     login_count: int = 0
     details: dict[str, str] = dataclasses.field(default_factory=dict)
     uid: str | None = None  # of the VaultConnection object: writes never land on a re-created namesake
+    discovery: DiscoveryStatus | None = None  # the last discovery scan (core/access/discovery.py)
+    dependants: DependantsStatus | None = None  # counted by the access controller (core/access/dependants.py)
 
 
 def build_status(
@@ -108,4 +113,6 @@ def build_status(
             login_count=obs.login_count,
             details=dict(obs.details),
         ),
+        discovery_status=obs.discovery,
+        dependants=obs.dependants,
     )

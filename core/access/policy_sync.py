@@ -65,14 +65,14 @@ def ownership_verdict(live: Ownership, ours: Ownership, applied_before: bool, ad
 
 
 async def sync_policy(obj: PolicyObject, client: BorrowedClient, identity: str, drift_mode: str,
-                      tenancy: TenancySettings, drift_check: bool) -> Outcome:
+                      tenancy: TenancySettings, drift_check: bool, vault_name: str | None = None) -> Outcome:
     try:
         check_policy_rules(obj.spec.rules, PolicyScope(obj.namespace), tenancy)
     except VaultAccessError as error:
         return _error(error, then="wait")
     if (violation := boundary_violation(obj)) is not None:
         return _error(violation, "ValidationFailed", then="wait")
-    vault_name = vault_object_name(identity, obj.namespace, obj.name)
+    vault_name = vault_name or vault_object_name(identity, obj.namespace, obj.name)  # a name of its own: adoption
     owner = owner_record(identity, obj.namespace, obj.name, obj.kind)
     document = render_policy(obj.spec.rules, obj.namespace, obj.name, owner)
     digest, status = document_hash(document), obj.status

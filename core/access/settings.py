@@ -17,6 +17,7 @@ class AccessSettings:
     resync_seconds: float = DEFAULT_RESYNC_SECONDS  # how often Vault's copy is compared (drift detection)
     retry_base_seconds: float = 1.0  # first retry after a failed sync or delete; doubles up to the cap
     retry_cap_seconds: float = 300.0
+    discovery_min_seconds: float = 300.0  # the least spec.discovery.interval in force (tests shorten it)
 
     @property
     def identity(self) -> str:
