@@ -34,7 +34,8 @@ class OrphanedResource(StatusModel):
 
     type: ResourceType
     name: str
-    k8s_resource: str = Field(description="<namespace>/<name> (or <name>) of the object that is gone.")
+    k8s_resource: str = Field(alias="k8sResource",
+                              description="<namespace>/<name> (or <name>) of the object that is gone.")
 
 
 class DiscoveryStatus(StatusModel):

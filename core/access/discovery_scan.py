@@ -68,7 +68,7 @@ async def scan(client: BorrowedClient, spec: DiscoverySpec, role_mount: str | No
                 if owner is not None and can_tell and (typed, owner) not in known.objects:
                     counts[kind][1] += 1
                     if len(orphans) < MAX_LISTED:
-                        orphans.append(OrphanedResource(type=typed, name=name, k8s_resource=owner))
+                        orphans.append(OrphanedResource(type=typed, name=name, k8sResource=owner))
                 continue
             if (typed, name) in known.vault_names:
                 continue
