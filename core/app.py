@@ -16,6 +16,7 @@ import aiohttp
 import kopf
 
 from .access.controller import AccessController, KindAdapter
+from .access.dependants_gate import DeletionGate
 from .access.discovery import DiscoveryRunner
 from .access.discovery_metrics import AccessCollector
 from .access.kv_adapter import KVSecretAdapter
@@ -131,6 +132,7 @@ class OperatorApp:
             config.tenancy_confinement)
         self._access: AccessController | None = None
         self.discovery: DiscoveryRunner | None = None
+        self.access_gate = DeletionGate(self)  # a connection's deletion waits for its dependants
 
     @property
     def access(self) -> AccessController:
@@ -220,7 +222,7 @@ class OperatorApp:
             self.discovery = DiscoveryRunner(self.connections, self.kube, self.post_event, self.config.access,
                                              self.clock, self.metrics.registry)
             self.metrics.registry.register(AccessCollector(lambda: self.discovery.results if self.discovery else {},
-                                                           lambda: {}))
+                                                           lambda: self.access.dependants.all()))
 
     async def release(self, name: str, uid: str | None = None) -> None:
         """Stop serving ``name`` (this replica was paused): revoke, keep the status for the next leader."""
@@ -229,6 +231,26 @@ class OperatorApp:
     async def delete(self, name: str, uid: str | None = None) -> None:
         """The object ``uid`` is deleted (a later object of the same name is left alone)."""
         await self.manager.remove(name, uid)
+
+    async def connection_stopped(self, name: str, uid: str | None) -> None:
+        """The connection's daemon stopped because the object is deleted: revoke now, unless dependants still
+        need its token (then the delete handler, connection_deleting, lets it go once they are done)."""
+        try:
+            wait = await self.access_gate.must_wait(name)
+        except Exception as error:  # cannot tell: the delete handler decides, and retries until it can
+            log.warning("VaultConnection %s: dependants not counted: %s", name, REDACTOR(str(error)))
+            return
+        if not wait:
+            await self.delete(name, uid)
+
+    async def connection_deleting(self, name: str, uid: str | None, generation: int | None, spec: dict[str, Any],
+                                  annotations: dict[str, str], retry: int) -> float | None:
+        """A VaultConnection is being deleted: None once it may go (its token revoked), else seconds until the
+        next look (its dependants are still there; core/access/dependants.py)."""
+        if await self.access_gate.holds(name, uid, generation, spec, annotations, retry):
+            return min(30.0, 1.0 + retry)
+        await self.delete(name, uid)
+        return None
 
     async def shutdown(self) -> None:
         if self._following is not None:

@@ -76,9 +76,18 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         finally:
             await app.specs.unfollow(name, uid)
         if stopped.reason and kopf.DaemonStoppingReason.RESOURCE_DELETED in stopped.reason:
-            await app.delete(name, uid)
+            await app.connection_stopped(name, uid)  # revoked now, unless dependants still need the token
         else:
             await app.release(name, uid)
+
+    # A deleted connection waits for its dependants (access objects that use it), or goes at the user's choice.
+    @kopf.on.delete(*resource, registry=registry, retries=None)
+    async def connection_deleted(name: str, uid: str, body: kopf.Body, spec: kopf.Spec, retry: int,
+                                 **_: Any) -> None:
+        delay = await app.connection_deleting(name, uid, body.metadata.get("generation"), dict(spec),
+                                              dict(body.metadata.get("annotations") or {}), retry)
+        if delay is not None:
+            raise kopf.TemporaryError("objects still use this connection (see status.dependants)", delay=delay)
 
     for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY):
         _access_handlers(registry, app, kind)

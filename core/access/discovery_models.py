@@ -59,6 +59,7 @@ class DependantsStatus(StatusModel):
     policies: int = 0
     roles: int = 0
     kv_secrets: int = 0
+    message: str | None = Field(default=None, description="Why a deletion of the connection waits, if it does.")
 
     @property
     def total(self) -> int:
