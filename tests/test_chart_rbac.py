@@ -213,3 +213,14 @@ def test_kv_values_from_secrets_are_readable_only_where_listed() -> None:
     assert secret_namespaces(objects) == {NAMESPACE, "team-a", "team-b"}  # get only (checked by the helper)
     assert len(find(objects, "Role", "vault-access-operator-kv-value-reader")) == 2
     assert secret_namespaces(render({"kvSecrets": {"valueNamespaces": ["*"]}})) == {NAMESPACE, None}
+
+
+def test_discovery_may_create_policies_only_in_its_target_namespaces() -> None:
+    assert not granted(render(), "vaultpolicies") or all(
+        "create" not in rule["verbs"] for _, _, rule in granted(render(), "vaultpolicies"))
+    objects = render({"discovery": {"targetNamespaces": ["vault-adopt"]}})
+    creates = [(kind, namespace) for kind, namespace, rule in granted(objects, "vaultpolicies")
+               if "create" in rule["verbs"]]
+    assert creates == [("Role", "vault-adopt")]
+    role = one(objects, "Role", "vault-access-operator-discovery")
+    assert role["rules"] == [{"apiGroups": ["vault.platform.io"], "resources": ["vaultpolicies"], "verbs": ["create"]}]
