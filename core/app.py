@@ -16,7 +16,7 @@ import aiohttp
 import kopf
 
 from .access.controller import AccessController, KindAdapter
-from .access.dependants_gate import DeletionGate
+from .access.dependants_gate import DEPENDANTS_FINALIZER, DeletionGate
 from .access.discovery import DiscoveryRunner
 from .access.discovery_metrics import AccessCollector
 from .access.kv_adapter import KVSecretAdapter
@@ -140,6 +140,7 @@ class OperatorApp:
         if self._access is None:
             self._access = AccessController(self.connections, self.kube, self.post_event, self.config.access,
                                             self.clock)
+            self._access.dependants.on_change = self.access_gate.set_finalizer
         return self._access
 
     def serve_metrics(self) -> None:
@@ -232,25 +233,16 @@ class OperatorApp:
         """The object ``uid`` is deleted (a later object of the same name is left alone)."""
         await self.manager.remove(name, uid)
 
-    async def connection_stopped(self, name: str, uid: str | None) -> None:
+    async def connection_stopped(self, name: str, uid: str | None, finalizers: list[str]) -> None:
         """The connection's daemon stopped because the object is deleted: revoke now, unless dependants still
-        need its token (then the delete handler, connection_deleting, lets it go once they are done)."""
-        try:
-            wait = await self.access_gate.must_wait(name)
-        except Exception as error:  # cannot tell: the delete handler decides, and retries until it can
-            log.warning("VaultConnection %s: dependants not counted: %s", name, REDACTOR(str(error)))
-            return
-        if not wait:
+        need its token (it holds their finalizer; core/access/dependants_gate.py lets it go later)."""
+        if DEPENDANTS_FINALIZER not in finalizers:
             await self.delete(name, uid)
 
-    async def connection_deleting(self, name: str, uid: str | None, generation: int | None, spec: dict[str, Any],
-                                  annotations: dict[str, str], retry: int) -> float | None:
-        """A VaultConnection is being deleted: None once it may go (its token revoked), else seconds until the
-        next look (its dependants are still there; core/access/dependants.py)."""
-        if await self.access_gate.holds(name, uid, generation, spec, annotations, retry):
-            return min(30.0, 1.0 + retry)
-        await self.delete(name, uid)
-        return None
+    def connection_seen(self, name: str, body: dict[str, Any]) -> None:
+        """A watch event of a VaultConnection: one being deleted may have to wait for its dependants."""
+        if (body.get("metadata") or {}).get("deletionTimestamp"):
+            self.access_gate.deleted(name, body)
 
     async def shutdown(self) -> None:
         if self._following is not None:
@@ -260,6 +252,7 @@ class OperatorApp:
             await self._access.close()
         if self.discovery is not None:
             await self.discovery.close()
+        await self.access_gate.close()
         try:
             await asyncio.wait_for(self.manager.stop_all(revoke=True), SHUTDOWN_REVOKE_SECONDS)
         except TimeoutError:

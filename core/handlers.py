@@ -76,18 +76,17 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         finally:
             await app.specs.unfollow(name, uid)
         if stopped.reason and kopf.DaemonStoppingReason.RESOURCE_DELETED in stopped.reason:
-            await app.connection_stopped(name, uid)  # revoked now, unless dependants still need the token
+            # Revoked now, unless dependants still need the token (their finalizer holds the object).
+            await app.connection_stopped(name, uid, list(body.metadata.get("finalizers") or []))
         else:
             await app.release(name, uid)
 
-    # A deleted connection waits for its dependants (access objects that use it), or goes at the user's choice.
-    @kopf.on.delete(*resource, registry=registry, retries=None)
-    async def connection_deleted(name: str, uid: str, body: kopf.Body, spec: kopf.Spec, retry: int,
-                                 **_: Any) -> None:
-        delay = await app.connection_deleting(name, uid, body.metadata.get("generation"), dict(spec),
-                                              dict(body.metadata.get("annotations") or {}), retry)
-        if delay is not None:
-            raise kopf.TemporaryError("objects still use this connection (see status.dependants)", delay=delay)
+    # A deleted connection may wait for its dependants (core/access/dependants_gate.py): events cost no writes.
+    @kopf.on.event(*resource, registry=registry)
+    async def connection_seen(event: kopf.RawEvent, **_: Any) -> None:
+        if event.get("type") in (None, "ADDED", "MODIFIED"):
+            body: dict[str, Any] = _plain(dict(event["object"]))
+            app.connection_seen(str((body.get("metadata") or {}).get("name")), body)
 
     for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY):
         _access_handlers(registry, app, kind)

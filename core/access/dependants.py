@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable
 
 from ..connections import ConnectionRegistry
 from ..errors import VaultAccessError
@@ -42,6 +43,9 @@ class DependantCounter:
         self._counts: dict[str, Counter[str]] = {}
         self._dirty: set[str] = set()
         self._flushing: asyncio.Task[None] | None = None
+        self._told: dict[str, bool] = {}  # "has dependants", as last told to on_change
+        #: Called when a connection gets its first dependant or loses its last (dependants_gate.py: the finalizer).
+        self.on_change: Callable[[str, bool], Awaitable[None]] | None = None
         self._unsubscribe = connections.subscribe(lambda change: self._reapply(change.name))
 
     def set(self, key: Key, connection: str | None) -> None:
@@ -57,6 +61,9 @@ class DependantCounter:
             self._users[key] = connection
             self._counts.setdefault(connection, Counter())[category] += 1
             self._dirty.add(connection)
+        self._schedule()
+
+    def _schedule(self) -> None:
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(self._flush(), name="dependants")
 
@@ -76,12 +83,20 @@ class DependantCounter:
             if slot is not None and held != counted:
                 slot.obs.dependants = counted
                 await publish(self.connections, name)
+            wanted = counted.total > 0
+            if self.on_change is not None and self._told.get(name, False) != wanted:
+                self._told[name] = wanted
+                await self.on_change(name, wanted)
 
     def _reapply(self, name: str) -> None:
-        # A new runtime (a spec edit) starts from an empty observation: give it the counts again.
+        # A new runtime (a spec edit, a connection created after its dependants) starts from an empty
+        # observation: give it the counts again, and check the finalizer once more.
         slot = self.connections.slot(name)
         if slot is not None and slot.obs.dependants is None and name in self._counts:
             slot.obs.dependants = self.of(name)
+            self._told.pop(name, None)
+            self._dirty.add(name)
+            self._schedule()
 
     def close(self) -> None:
         self._unsubscribe()

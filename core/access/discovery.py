@@ -92,7 +92,8 @@ class DiscoveryRunner:
             if due > 0:
                 await asyncio.sleep(due)
             try:
-                await self.scan_once(name, spec)
+                if await self.scan_once(name, spec) is None:
+                    return  # not Active (any more): the next change to Active starts a new loop
             except Exception:  # a bug: keep scanning at the interval
                 log.exception("VaultConnection %s: discovery scan failed", name)
                 await asyncio.sleep(self.interval(spec))
