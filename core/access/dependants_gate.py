@@ -108,6 +108,11 @@ class DeletionGate:
     async def _step(self, name: str, uid: str | None, generation: int | None, spec: dict[str, Any],
                     annotations: dict[str, str], retry: int) -> bool:
         """True once the connection may go (and has gone: token revoked, finalizer removed)."""
+        code, body = await self.app.kube.request("GET", VAULT_CONNECTION.path(name),
+                                                 what=f"reading VaultConnection {name}")
+        if code == 404 or (code < 300 and ((body or {}).get("metadata") or {}).get("uid") != uid):
+            await self.app.delete(name, uid)  # gone (its finalizer removed by hand), or replaced: stop serving it
+            return True
         counted, names = await dependants_in_api(self.app.kube, name)
         events = EventEmitter(lambda: VAULT_CONNECTION.ref(name, uid=uid), self.app.post_event, REDACTOR)
         shown = ", ".join(names[:LISTED]) + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
