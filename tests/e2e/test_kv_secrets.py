@@ -11,7 +11,7 @@ import yaml
 
 from tests.e2e.helpers import k8s_spec, wait_phase
 from tests.e2e.kv_helpers import allow_kv, create_kv, delete_kv, get_kv, kv_data, kv_metadata, wait_gone, wait_kv
-from tests.e2e.policy_helpers import condition, vault_calls
+from tests.e2e.policy_helpers import condition, status_writes, vault_calls
 from vault_access_operator.access.settings import AccessSettings
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
@@ -67,11 +67,12 @@ def test_seed_resync_and_delete_untouched_with_a_value_from_a_secret(
     assert vault_calls(proxy, data_path) == {"PUT": 1}  # written once, never read
     assert _writes(proxy, metadata_path) == 1  # the ownership stamp
 
-    # Later resyncs read metadata only: no write, no data read, seeded stays true.
-    reads = vault_calls(proxy, metadata_path)["GET"]
+    # Later resyncs read metadata only: no write, no data read, seeded stays true, no status write.
+    reads, written = vault_calls(proxy, metadata_path)["GET"], status_writes(fake_kube, "vaultkvsecrets", "app")
     wait_for(lambda: vault_calls(proxy, metadata_path)["GET"] >= reads + 3, timeout=20, message="no resyncs")
     assert vault_calls(proxy, data_path) == {"PUT": 1}
     assert _writes(proxy, metadata_path) == 1
+    assert status_writes(fake_kube, "vaultkvsecrets", "app") == written
     status = (get_kv(fake_kube, "app") or {})["status"]
     assert status["seeded"] is True and status["seededVersion"] == 1
 
