@@ -98,3 +98,29 @@ def test_the_user_may_let_the_connection_go_first(fake_kube: FakeKube, vault_acl
     wait_for(lambda: get_policy(fake_kube, "app") is None, timeout=20, message="the policy kept its finalizer")
     assert policy_text(root, "vao.e2e.default.app") is not None
     assert "ConnectionGone" in {e["reason"] for e in fake_kube.list_events(involved_name="app")}
+
+
+def test_a_waiting_deletion_survives_an_operator_restart(fake_kube: FakeKube, vault_acl: OpenBaoServer,
+                                                         operator_identity: OperatorIdentity) -> None:
+    root = vault_acl.client()
+    access = AccessSettings(cluster_name="e2e", resync_seconds=30, retry_base_seconds=0.2, retry_cap_seconds=1.0)
+
+    def operator() -> Any:
+        return run_operator(fake_kube.connection_info(), identity=operator_identity, access=access,
+                            backoff=Backoff(base=0.2, cap=2.0, login_floor=0.5))
+
+    with operator():
+        fake_kube.create_vaultconnection("vault", k8s_spec(vault_acl.url, interval="1s"))
+        create_policy(fake_kube, "app", {"connectionRef": "vault", "rules": RULES})
+        wait_policy(fake_kube, "app", _active, "synced")
+        wait_for(lambda: "vault.platform.io/dependants" in (fake_kube.get_vaultconnection("vault") or {})
+                 ["metadata"].get("finalizers", []), timeout=20, message="no dependants finalizer")
+        fake_kube.delete_vaultconnection("vault")
+        _wait_dependants(fake_kube, lambda d: "deletion waits for 1 policy" in d.get("message", ""), "waited")
+    # A new operator process starts no daemon for a deleted connection: the wait brings its runtime back,
+    # so the dependant's delete still reaches Vault, and then the connection goes.
+    with operator():
+        delete_policy(fake_kube, "app")
+        wait_for(lambda: get_policy(fake_kube, "app") is None, timeout=30, message="the policy never went")
+        assert policy_text(root, "vao.e2e.default.app") is None
+        wait_for(lambda: fake_kube.get_vaultconnection("vault") is None, timeout=30, message="the connection stayed")
