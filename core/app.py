@@ -223,7 +223,8 @@ class OperatorApp:
             self.discovery = DiscoveryRunner(self.connections, self.kube, self.post_event, self.config.access,
                                              self.clock, self.metrics.registry)
             self.metrics.registry.register(AccessCollector(lambda: self.discovery.results if self.discovery else {},
-                                                           lambda: self.access.dependants.all()))
+                                                           lambda: self._access.dependants.all() if self._access
+                                                           else {}))  # scraped on another thread: never made there
 
     async def release(self, name: str, uid: str | None = None) -> None:
         """Stop serving ``name`` (this replica was paused): revoke, keep the status for the next leader."""
