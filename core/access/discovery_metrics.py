@@ -24,7 +24,7 @@ class AccessCollector(Collector):
         orphaned = GaugeMetricFamily(f"{PREFIX}_vault_orphaned_resources",
                                      "Vault objects of this operator identity whose object is gone (never deleted).",
                                      labels=["connection", "type"])
-        for name, status in sorted(self._discovery().items()):
+        for name, status in sorted(dict(self._discovery()).items()):  # a copy: the loop thread changes it
             unmanaged.add_metric([name, "policy"], float(status.unmanaged_policies))
             unmanaged.add_metric([name, "role"], float(status.unmanaged_roles))
             orphaned.add_metric([name, "policy"], float(status.orphaned_policies))
@@ -32,7 +32,7 @@ class AccessCollector(Collector):
         dependants = GaugeMetricFamily(f"{PREFIX}_connection_dependants",
                                        "Access objects (policies, roles, KV secrets) that use the connection.",
                                        labels=["connection", "kind"])
-        for name, counted in sorted(self._dependants().items()):
+        for name, counted in sorted(dict(self._dependants()).items()):
             dependants.add_metric([name, "policies"], float(counted.policies))
             dependants.add_metric([name, "roles"], float(counted.roles))
             dependants.add_metric([name, "kv_secrets"], float(counted.kv_secrets))
