@@ -71,7 +71,7 @@ class DependantCounter:
         return _status(self._counts.get(connection, Counter()))
 
     def all(self) -> dict[str, DependantsStatus]:
-        return {name: _status(counts) for name, counts in self._counts.items()}
+        return {name: _status(counts) for name, counts in dict(self._counts).items()}  # metrics: another thread
 
     async def _flush(self) -> None:
         await asyncio.sleep(0)  # one write for a burst of changes (the operator's start-up sees many)
