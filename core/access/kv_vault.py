@@ -63,7 +63,14 @@ def locate(path: str, mount: str) -> KVLocation:
 
 async def find_mount(client: BorrowedClient, path: str) -> KVLocation:
     """Ask Vault which mount ``path`` lies in (a nested mount such as kv/team works); NotKV2Error if not KV v2."""
-    answer = await client.request("GET", f"sys/internal/ui/mounts/{path}") or {}
+    try:
+        answer = await client.request("GET", f"sys/internal/ui/mounts/{path}") or {}
+    except VaultPermissionDeniedError as error:  # Vault's preflight: no capability at all on that path
+        raise VaultPermissionDeniedError(
+            f"Vault refused to say which mount {path} lies in (HTTP {error.status}): the operator's token has no "
+            f"capability on {path}; grant it create on the data path and read, update, delete on the metadata path "
+            "(docs/access/kv-and-discovery.md)", status=error.status, path=error.path, vault_text=error.vault_text,
+        ) from None
     data = answer.get("data") or {}
     mount, kind = str(data.get("path") or ""), str(data.get("type") or "")
     version = str((data.get("options") or {}).get("version") or "1")

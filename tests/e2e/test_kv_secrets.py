@@ -165,3 +165,14 @@ def test_the_replaced_operators_sample_shapes_sync(fake_kube: FakeKube, vault_ac
         assert status["seeded"] is True
         mount, _, rel = spec["path"].partition("/data/")
         assert kv_data(root, mount, rel) == spec.get("data", {})
+
+
+def test_a_path_the_operator_may_not_touch_says_what_to_grant(fake_kube: FakeKube, vault_acl: OpenBaoServer,
+                                                              kv_operator: RunningOperator) -> None:
+    allow_kv(vault_acl.client(), "other")  # nothing on secret/
+    fake_kube.create_vaultconnection("vault", k8s_spec(vault_acl.url, interval="30s"))
+    create_kv(fake_kube, "app", {"connectionRef": "vault", "path": "secret/data/default/app"})
+    status = wait_kv(fake_kube, "app", lambda s: s.get("phase") == "Error", "reported the refusal")
+    ready = condition(status, "Ready")
+    assert ready["reason"] == "VaultPermissionDenied"
+    assert "grant it create on the data path" in ready["message"] and "secret/data/default/app" in ready["message"]
