@@ -15,7 +15,11 @@ from typing import Any
 import aiohttp
 import kopf
 
-from .access.controller import AccessController
+from .access.controller import AccessController, KindAdapter
+from .access.dependants_gate import DEPENDANTS_FINALIZER, DeletionGate
+from .access.discovery import DiscoveryRunner
+from .access.discovery_metrics import AccessCollector
+from .access.kv_adapter import KVSecretAdapter
 from .access.naming import cluster_name_from_env
 from .access.policy_adapter import PolicyAdapter
 from .access.role_adapter import RoleAdapter
@@ -27,7 +31,15 @@ from .clock import Clock, utc_now
 from .context import CoreAuthContext, OperatorIdentity
 from .events import EventEmitter, ObjectRef
 from .follow import SpecFollower
-from .kinds import VAULT_CLUSTER_POLICY, VAULT_CLUSTER_ROLE, VAULT_CONNECTION, VAULT_POLICY, VAULT_ROLE, KindDefinition
+from .kinds import (
+    VAULT_CLUSTER_POLICY,
+    VAULT_CLUSTER_ROLE,
+    VAULT_CONNECTION,
+    VAULT_KV_SECRET,
+    VAULT_POLICY,
+    VAULT_ROLE,
+    KindDefinition,
+)
 from .kube import KubeClient, ObjectStatus
 from .kube_errors import raise_for
 from .lifecycle import Backoff
@@ -142,13 +154,18 @@ class OperatorApp:
         self.metrics.watch(self.manager.observations, self.registry)
         self.specs = SpecFollower(self.manager.apply)
         self._following: asyncio.Task[None] | None = None
-        self.access_kinds: dict[str, PolicyAdapter | RoleAdapter] = {
+        self.access_kinds: dict[str, KindAdapter] = {
             kind.kind: PolicyAdapter(kind, config.access, config.tenancy_confinement)
             for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY)}
         for kind in (VAULT_ROLE, VAULT_CLUSTER_ROLE):
             self.access_kinds[kind.kind] = RoleAdapter(kind, config.access, self.registry, self._policy_view,
                                                        config.tenancy_confinement)
+        self.access_kinds[VAULT_KV_SECRET.kind] = KVSecretAdapter(
+            config.access, lambda namespace, name, key: self.kube.read_secret(namespace, name, key), clock,
+            config.tenancy_confinement)
         self._access: AccessController | None = None
+        self.discovery: DiscoveryRunner | None = None
+        self.access_gate = DeletionGate(self)  # a connection's deletion waits for its dependants
 
     @property
     def access(self) -> AccessController:
@@ -156,6 +173,8 @@ class OperatorApp:
         if self._access is None:
             self._access = AccessController(self.connections, self.kube, self.post_event, self.config.access,
                                             self.clock, metrics=self.metrics.access)
+            if self.config.shard.cluster_scoped:  # only the owning shard writes to the connections
+                self._access.dependants.on_change = self.access_gate.set_finalizer
         return self._access
 
     async def _policy_view(self, key: Key) -> PolicyView | None:
@@ -259,6 +278,12 @@ class OperatorApp:
         if self._following is None:
             log.info("serving %s", self.config.shard.describe())
             self._following = asyncio.create_task(self.specs.run(), name="spec-follower")
+        if self.discovery is None and self.config.shard.cluster_scoped:  # spec.discovery of every connection
+            self.discovery = DiscoveryRunner(self.connections, self.kube, self.post_event, self.config.access,
+                                             self.clock, self.metrics.registry)
+            self.metrics.registry.register(AccessCollector(lambda: self.discovery.results if self.discovery else {},
+                                                           lambda: self._access.dependants.all() if self._access
+                                                           else {}))  # scraped on another thread: never made there
 
     async def release(self, name: str, uid: str | None = None) -> None:
         """Stop serving ``name`` (this replica was paused): revoke, keep the status for the next leader."""
@@ -268,12 +293,26 @@ class OperatorApp:
         """The object ``uid`` is deleted (a later object of the same name is left alone)."""
         await self.manager.remove(name, uid)
 
+    async def connection_stopped(self, name: str, uid: str | None, finalizers: list[str]) -> None:
+        """The connection's daemon stopped because the object is deleted: revoke now, unless dependants still
+        need its token (it holds their finalizer; core/access/dependants_gate.py lets it go later)."""
+        if DEPENDANTS_FINALIZER not in finalizers:
+            await self.delete(name, uid)
+
+    def connection_seen(self, name: str, body: dict[str, Any]) -> None:
+        """A watch event of a VaultConnection: one being deleted may have to wait for its dependants."""
+        if (body.get("metadata") or {}).get("deletionTimestamp"):
+            self.access_gate.deleted(name, body)
+
     async def shutdown(self) -> None:
         if self._following is not None:
             self._following.cancel()
         await self.specs.close()
         if self._access is not None:
             await self._access.close()
+        if self.discovery is not None:
+            await self.discovery.close()
+        await self.access_gate.close()
         try:
             await asyncio.wait_for(self.manager.stop_all(revoke=True), SHUTDOWN_REVOKE_SECONDS)
         except TimeoutError:

@@ -9,7 +9,15 @@ from typing import Any
 import kopf
 
 from .app import SHUTDOWN_REVOKE_SECONDS, OperatorApp
-from .kinds import VAULT_CLUSTER_POLICY, VAULT_CLUSTER_ROLE, VAULT_CONNECTION, VAULT_POLICY, VAULT_ROLE, KindDefinition
+from .kinds import (
+    VAULT_CLUSTER_POLICY,
+    VAULT_CLUSTER_ROLE,
+    VAULT_CONNECTION,
+    VAULT_KV_SECRET,
+    VAULT_POLICY,
+    VAULT_ROLE,
+    KindDefinition,
+)
 from .redact import install_log_redaction
 
 FINALIZER = "vault.platform.io/finalizer"
@@ -62,8 +70,10 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
     # Every shard holds the connections its objects use; only the one that owns the cluster-scoped objects
     # writes their status and events (OperatorApp._reporter).
     _connection_daemon(registry, app)
+    if app.config.shard.cluster_scoped:
+        _deletion_gate(registry, app)
 
-    for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY, VAULT_ROLE, VAULT_CLUSTER_ROLE):
+    for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY, VAULT_ROLE, VAULT_CLUSTER_ROLE, VAULT_KV_SECRET):
         if kind.scope == "Namespaced" or app.config.shard.cluster_scoped:
             _access_handlers(registry, app, kind)
 
@@ -94,7 +104,8 @@ def _connection_daemon(registry: kopf.OperatorRegistry, app: OperatorApp) -> Non
         finally:
             await app.specs.unfollow(name, uid)
         if stopped.reason and kopf.DaemonStoppingReason.RESOURCE_DELETED in stopped.reason:
-            await app.delete(name, uid)
+            # Revoked now, unless dependants still need the token (their finalizer holds the object).
+            await app.connection_stopped(name, uid, list(body.metadata.get("finalizers") or []))
         else:
             if stopped.reason and stopped.reason & (kopf.DaemonStoppingReason.OPERATOR_PAUSING
                                                     | kopf.DaemonStoppingReason.OPERATOR_EXITING):
@@ -103,6 +114,17 @@ def _connection_daemon(registry: kopf.OperatorRegistry, app: OperatorApp) -> Non
                 # next leader finds the objects as they were. kopf lists them again if this one resumes.
                 await app.pause_access()
             await app.release(name, uid)
+
+
+def _deletion_gate(registry: kopf.OperatorRegistry, app: OperatorApp) -> None:
+    """A deleted connection may wait for its dependants (core/access/dependants_gate.py): events cost no writes."""
+    resource = (VAULT_CONNECTION.group, VAULT_CONNECTION.version, VAULT_CONNECTION.plural)
+
+    @kopf.on.event(*resource, registry=registry)
+    async def connection_seen(event: kopf.RawEvent, **_: Any) -> None:
+        if event.get("type") in (None, "ADDED", "MODIFIED"):
+            body: dict[str, Any] = _plain(dict(event["object"]))
+            app.connection_seen(str((body.get("metadata") or {}).get("name")), body)
 
 
 def _access_handlers(registry: kopf.OperatorRegistry, app: OperatorApp, kind: KindDefinition) -> None:

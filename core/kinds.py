@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from .access.kv_models import CONDITION_TYPES as KV_CONDITIONS
+from .access.kv_models import KVSecretStatus, VaultKVSecretSpec
 from .access.policy_models import CONDITION_TYPES as POLICY_CONDITIONS
 from .access.policy_models import PolicyStatus, VaultClusterPolicySpec, VaultPolicySpec
 from .access.role_models import CONDITION_TYPES as ROLE_CONDITIONS
@@ -153,6 +155,22 @@ VAULT_CLUSTER_ROLE = KindDefinition(
     condition_types=ROLE_CONDITIONS,
 )
 
+VAULT_KV_SECRET = KindDefinition(
+    kind="VaultKVSecret",
+    plural="vaultkvsecrets",
+    scope="Namespaced",
+    spec_model=VaultKVSecretSpec,
+    status_model=KVSecretStatus,
+    printer_columns=(  # the replaced operator's
+        PrinterColumn("Path", "string", ".status.vaultPath"),
+        PrinterColumn("Phase", "string", ".status.phase"),
+        PrinterColumn("Seeded", "boolean", ".status.seeded"),
+        PrinterColumn("Age", "date", ".metadata.creationTimestamp"),
+    ),
+    short_names=("vks",),
+    condition_types=KV_CONDITIONS,
+)
+
 #: Every kind the operator serves; ``vault-access-operator crds`` prints a CRD for each.
 KINDS: tuple[KindDefinition, ...] = (VAULT_CONNECTION, VAULT_POLICY, VAULT_CLUSTER_POLICY, VAULT_ROLE,
-                                     VAULT_CLUSTER_ROLE)
+                                     VAULT_CLUSTER_ROLE, VAULT_KV_SECRET)

@@ -33,6 +33,7 @@ __all__ = [
     "Audience",
     "Audiences",
     "Confinement",
+    "DiscoverySpec",
     "MountPath",
     "Namespace",
     "ObjectName",
@@ -124,6 +125,8 @@ class Confinement(enum.StrEnum):
 
 NamespaceGlob = Annotated[str, Field(min_length=1, max_length=63, pattern=NAMESPACE_GLOB_PATTERN)]
 PathPrefix = Annotated[str, Field(min_length=1, max_length=256, pattern=PATH_PREFIX_PATTERN)]
+#: A VaultKVSecret path glob: path characters, * and ? globs, and {{namespace}}.
+KVPathGlob = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9_.@*?/{}-]+$")]
 
 
 class TenancySpec(SpecModel):
@@ -166,6 +169,15 @@ class TenancySpec(SpecModel):
         "bind identities outside the role's namespace. Default false: refused.",
     )
 
+    allowed_kv_paths: list[KVPathGlob] | None = Field(
+        default=None,
+        alias="allowedKVPaths",
+        max_length=MAX_TENANCY_ITEMS,
+        description="VaultKVSecret paths a namespace may seed, as globs over the full data path in which "
+        "{{namespace}} is the object's namespace (secret/data/apps/{{namespace}}/*; * also matches /). Left out: "
+        "any path, or with confinement namespace only <mount>/data/<namespace>/... of any KV v2 mount.",
+    )
+
 
 def _auth_path(path: str | None) -> str | None:
     # As the replaced operator: "auth/kubernetes-prod/" names the mount kubernetes-prod.
@@ -200,6 +212,64 @@ class ConnectionDefaults(SpecModel):
         default="detect",
         description="Drift mode of the access objects that set none: ignore, detect (report) or correct (rewrite).",
     )
+
+
+MIN_DISCOVERY_SECONDS = 300.0  # the replaced operator's OPERATOR_MIN_SCAN_INTERVAL
+MAX_DISCOVERY_PATTERNS = 64
+#: A glob (``*``, ``?``, ``[...]``) over Vault policy or role names.
+NameGlob = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\s]+$")]
+
+
+def _check_globs(globs: list[str] | None) -> list[str] | None:
+    for glob in globs or ():
+        if glob.count("[") != glob.count("]"):
+            raise ValueError(f"{glob!r} is not a valid glob: every [ needs its ]")
+    return globs
+
+
+NameGlobs = Annotated[list[NameGlob] | None, Field(max_length=MAX_DISCOVERY_PATTERNS), AfterValidator(_check_globs)]
+
+
+class DiscoverySpec(SpecModel):
+    """spec.discovery: report Vault policies and roles nobody manages (docs/access/kv-and-discovery.md)."""
+
+    model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [{
+        "rule": "!has(self.autoCreateCRs) || !self.autoCreateCRs || has(self.targetNamespace)",
+        "message": "spec.discovery.targetNamespace is required when autoCreateCRs is true",
+    }]})
+
+    enabled: bool = Field(default=False, description="Scan at the interval.")
+    interval: Duration = Field(
+        default=3600.0, description="Time between scans; shorter values count as 5m (as the replaced operator's "
+        "minimum). Each scan costs one LIST of policies and one of the role mount's roles.",
+        json_schema_extra={"default": "1h"})
+
+    @property
+    def effective_interval(self) -> float:
+        """The interval in force: at least 5 minutes."""
+        return max(self.interval, MIN_DISCOVERY_SECONDS)
+    policy_patterns: NameGlobs = Field(
+        default=None, description="Globs of policy names to report; left out or empty: all.")
+    role_patterns: NameGlobs = Field(default=None, description="Globs of role names to report; left out or empty: all.")
+    exclude_system_policies: bool = Field(
+        default=True, description="Leave out Vault's own policies (root, default, response-wrapping) and "
+        "customSystemPolicies.")
+    custom_system_policies: list[NameGlob] | None = Field(
+        default=None, max_length=MAX_DISCOVERY_PATTERNS,
+        description="More policy names to leave out while excludeSystemPolicies is true (the operator's own, say).")
+    auto_create_crs: bool = Field(
+        default=False, alias="autoCreateCRs",
+        description="Create, in targetNamespace, a VaultPolicy per unmanaged policy, with its rules and the "
+        "annotations adopt and discovery-pending: nothing is taken over until a human removes discovery-pending.")
+    target_namespace: Namespace | None = Field(
+        default=None, description="Namespace of the auto-created objects (required with autoCreateCRs); only "
+        "objects there may name a Vault policy outside the vao.* scheme (the vault-name annotation).")
+
+    @model_validator(mode="after")
+    def _target_with_auto_create(self) -> DiscoverySpec:
+        if self.auto_create_crs and not self.target_namespace:
+            raise ValueError("spec.discovery.targetNamespace is required when autoCreateCRs is true")
+        return self
 
 
 def _auth_schema(schema: dict[str, Any]) -> None:
@@ -262,10 +332,10 @@ class VaultConnectionSpec(SpecModel):
         description="Which namespaces may use this connection and how confined their objects' Vault paths are "
         "(docs/access/policies.md). Left out: every namespace, no confinement, as the replaced operator.",
     )
-    discovery: dict[str, Any] | None = Field(
+    discovery: DiscoverySpec | None = Field(
         default=None,
-        description="Kept for compatibility with the replaced operator's API; not used yet.",
-        json_schema_extra={"x-kubernetes-preserve-unknown-fields": True},
+        description="Report Vault policies and roles that no object manages, and orphans (docs/access/"
+        "kv-and-discovery.md). Left out: no scans.",
     )
 
     @field_validator("auth")

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from .access.discovery_models import DependantsStatus, DiscoveryStatus
 from .clock import rfc3339
 from .conditions import Condition, Conditions, StatusModel
 from .errors import Reason
@@ -65,6 +66,8 @@ class VaultConnectionStatus(StatusModel):
     consecutive_failures: int = 0
     conditions: list[Condition] = Field(default_factory=list)
     auth_status: AuthStatus | None = None
+    discovery_status: DiscoveryStatus | None = None
+    dependants: DependantsStatus | None = None
 
 
 @dataclasses.dataclass
@@ -102,6 +105,8 @@ class Observation:
     details: dict[str, str] = dataclasses.field(default_factory=dict)
     uid: str | None = None  # of the VaultConnection object: writes never land on a re-created namesake
     setup: SetupState | None = None
+    discovery: DiscoveryStatus | None = None  # the last discovery scan (core/access/discovery.py)
+    dependants: DependantsStatus | None = None  # counted by the access controller (core/access/dependants.py)
 
 
 def build_status(
@@ -144,4 +149,6 @@ def build_status(
                 steps=dict(setup.steps),
             ),
         ),
+        discovery_status=obs.discovery,
+        dependants=obs.dependants,
     )

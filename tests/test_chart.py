@@ -15,6 +15,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from vault_access_operator.kinds import KINDS
+
 ROOT = Path(__file__).resolve().parents[1]
 CHART = ROOT / "charts/vault-access-operator"
 NAMESPACE = "vault-access-operator-system"
@@ -141,9 +143,9 @@ def test_crds_are_valid_and_the_generated_one_is_shipped_unchanged() -> None:
     shipped = crds()
     generated = yaml.safe_load((CHART / "crds/vaultconnections.yaml").read_text())
     assert shipped["vaultconnections.vault.platform.io"] == generated
-    assert set(shipped) == {"vaultconnections.vault.platform.io", "vaultpolicies.vault.platform.io",
-                            "vaultclusterpolicies.vault.platform.io", "vaultroles.vault.platform.io",
-                            "vaultclusterroles.vault.platform.io", "clusterkopfpeerings.kopf.dev"}
+    # One CRD per kind the operator serves (core/kinds.py), and kopf's peering.
+    assert set(shipped) == {kind.crd_name for kind in KINDS} | {"clusterkopfpeerings.kopf.dev"}
+    assert "vaultkvsecrets.vault.platform.io" in shipped
     for crd in shipped.values():
         kubernetes_validate.validate(crd, KUBE_VERSION, strict=True)
 

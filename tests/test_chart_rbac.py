@@ -192,6 +192,7 @@ def test_nothing_else_is_granted() -> None:
                "vaultclusterpolicies/status", "vaultclusterpolicies/finalizers",
                "vaultroles", "vaultroles/status", "vaultroles/finalizers", "vaultclusterroles",
                "vaultclusterroles/status", "vaultclusterroles/finalizers",
+               "vaultkvsecrets", "vaultkvsecrets/status", "vaultkvsecrets/finalizers",
                "customresourcedefinitions", "secrets", "serviceaccounts/token", "clusterkopfpeerings"}
     for values in (PRODUCTION, RESTRICTED):
         for _, _, rule in grants(render(values)):
@@ -209,3 +210,30 @@ def test_rbac_can_be_left_to_the_cluster_admin() -> None:
     assert not [o for o in objects if o["kind"] in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")]
     assert one(objects, "ServiceAccount")
     assert flag_values(objects, "secret-namespace") == ["team-a"]  # the policy still applies
+
+
+def test_the_kv_secret_kind_its_status_and_finalizers() -> None:
+    rules = {tuple(r["resources"]): r["verbs"] for _, _, r in grants(render())
+             if r.get("apiGroups") == ["vault.platform.io"]}
+    assert rules[("vaultkvsecrets",)] == ["get", "list", "watch", "patch", "update"]
+    assert rules[("vaultkvsecrets/status",)] == ["get", "patch", "update"]
+    assert rules[("vaultkvsecrets/finalizers",)] == ["update"]
+
+
+def test_kv_values_from_secrets_are_readable_only_where_listed() -> None:
+    assert not find(render(), "Role", "vault-access-operator-kv-value-reader")  # default: nowhere
+    objects = render({"kvSecrets": {"valueNamespaces": ["team-a", "team-b"]}})
+    assert secret_namespaces(objects) == {NAMESPACE, "team-a", "team-b"}  # get only (checked by the helper)
+    assert len(find(objects, "Role", "vault-access-operator-kv-value-reader")) == 2
+    assert secret_namespaces(render({"kvSecrets": {"valueNamespaces": ["*"]}})) == {NAMESPACE, None}
+
+
+def test_discovery_may_create_policies_only_in_its_target_namespaces() -> None:
+    assert not granted(render(), "vaultpolicies") or all(
+        "create" not in rule["verbs"] for _, _, rule in granted(render(), "vaultpolicies"))
+    objects = render({"discovery": {"targetNamespaces": ["vault-adopt"]}})
+    creates = [(kind, namespace) for kind, namespace, rule in granted(objects, "vaultpolicies")
+               if "create" in rule["verbs"]]
+    assert creates == [("Role", "vault-adopt")]
+    role = one(objects, "Role", "vault-access-operator-discovery")
+    assert role["rules"] == [{"apiGroups": ["vault.platform.io"], "resources": ["vaultpolicies"], "verbs": ["create"]}]

@@ -25,6 +25,7 @@ from ..events import EventEmitter, EventPoster
 from ..kinds import KindDefinition
 from ..kube import KubeClient
 from ..redact import REDACTOR
+from .dependants import DependantCounter, connection_gone
 from .outcome import Outcome
 from .policy_delete import Deletion
 from .settings import AccessSettings
@@ -80,6 +81,7 @@ class AccessController:
         self._dependants: dict[Key, set[Key]] = {}  # an object -> the objects whose last pass read it (roles)
         self._depends_on: dict[Key, tuple[Key, ...]] = {}  # the reverse, to update the above
         self._unsubscribe = connections.subscribe(self._connection_changed)
+        self.dependants = DependantCounter(connections)  # each connection's dependants, on its status
 
     @staticmethod
     def key(kind: KindDefinition, raw: dict[str, Any]) -> Key:
@@ -94,6 +96,8 @@ class AccessController:
                 self._objects[key].raw = raw
                 self._wake_dependants(key)  # a role granting it says so
             return  # the delete handler owns it now
+        ref = (raw.get("spec") or {}).get("connectionRef")
+        self.dependants.set(key, ref if isinstance(ref, str) else None)
         tracked = self._objects.get(key)
         if tracked is None:
             tracked = self._objects[key] = Tracked(adapter, raw)
@@ -106,6 +110,7 @@ class AccessController:
 
     async def forget(self, kind: KindDefinition, raw: dict[str, Any]) -> None:
         key = self.key(kind, raw)
+        self.dependants.set(key, None)
         self.metrics.forget(key)
         tracked = self._objects.pop(key, None)
         self._depend(key, ())
@@ -126,6 +131,7 @@ class AccessController:
 
     async def close(self) -> None:
         self._unsubscribe()
+        self.dependants.close()
         for tracked in list(self._objects.values()):
             if tracked.task is not None:
                 tracked.task.cancel()
@@ -153,8 +159,8 @@ class AccessController:
                 tracked.wake.set()
 
     def _connection_changed(self, change: ConnectionChange) -> None:
-        # Turning Active (or going away, or leaving Active): the dependants' passes say so and, once Active,
-        # sync. A re-login inside Active (a new token) changes nothing for them.
+        # Turning Active, a new token (a re-login inside Active: active is True again), going away, or leaving
+        # Active: the dependants' passes say so at once and, once Active, sync (those waiting in a backoff too).
         if change.active or change.removed or change.phase != "Active":
             for tracked in self._objects.values():
                 if tracked.connection == change.name:
@@ -222,10 +228,18 @@ class AccessController:
         """Undo the object in Vault before its finalizer goes: None when done, else seconds until the next try."""
         await self.forget(adapter.kind, raw)
         ref = (raw.get("spec") or {}).get("connectionRef")
+        key = self.key(adapter.kind, raw)
+        self.dependants.set(key, ref if isinstance(ref, str) else None)  # its delete still needs the connection
         handle = self.connections.get(ref) if isinstance(ref, str) else None
-        result = await adapter.run_delete(raw, handle)
+        if handle is None and isinstance(ref, str) and await connection_gone(self.status.kube, ref):
+            # Never a finalizer that cannot go: with the connection deleted, Vault is left as it is.
+            result = Deletion(True, "ConnectionGone", f"VaultConnection {ref} is deleted: nothing was deleted in "
+                              "Vault; the Vault object this object managed, if any, stays", warning=True)
+        else:
+            result = await adapter.run_delete(raw, handle)
         events = self.events(adapter.kind, raw)
         if result.done:
+            self.dependants.set(key, None)
             await events.post("Warning" if result.warning else "Normal", result.reason, result.message)
             return None
         self.metrics.deletion_failed(self.key(adapter.kind, raw), result.reason)

@@ -9,6 +9,7 @@ import pydantic
 from ..connection_handle import ConnectionHandle
 from ..kinds import VAULT_CLUSTER_POLICY, VAULT_POLICY, KindDefinition
 from ..models import Confinement
+from .discovery_hold import adoption_hold
 from .outcome import Outcome
 from .policy_delete import Deletion, delete_policy
 from .policy_models import PolicyStatus
@@ -71,7 +72,10 @@ class PolicyAdapter:
         spec = handle.spec
         tenancy = tenancy_for(spec.tenancy, self.confinement)
         mode = drift_mode_of(obj.spec.drift_mode, spec)
-        return await sync_policy(obj, handle.client(), self.settings.identity, mode, tenancy, drift_check)
+        held = adoption_hold(obj.namespace, obj.annotations, spec)  # discovery's auto-created objects
+        if isinstance(held, Outcome):
+            return held
+        return await sync_policy(obj, handle.client(), self.settings.identity, mode, tenancy, drift_check, held)
 
     async def run_delete(self, raw: dict[str, Any], handle: ConnectionHandle | None) -> Deletion:
         try:

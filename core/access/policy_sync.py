@@ -81,11 +81,12 @@ def ownership_verdict(live: Ownership, ours: Ownership, applied_before: bool, ad
 
 
 async def sync_policy(obj: PolicyObject, client: BorrowedClient, identity: str, drift_mode: str,
-                      tenancy: TenancySettings, drift_check: bool) -> Outcome:
-    """One pass. ``vault.platform.io/reconcile-now`` (any value) makes it compare Vault's copy as a resync does,
-    and is removed once the pass succeeded (kept after a failure: the request stands until it is met)."""
+                      tenancy: TenancySettings, drift_check: bool, vault_name: str | None = None) -> Outcome:
+    """One pass (``vault_name``: a name of its own, for discovery's adoption). ``vault.platform.io/reconcile-now``
+    (any value) makes it compare Vault's copy as a resync does, and is removed once the pass succeeded (kept
+    after a failure: the request stands until it is met)."""
     reconcile_now = bool(obj.annotations.get(RECONCILE_NOW))
-    outcome = await _sync(obj, client, identity, drift_mode, tenancy, drift_check or reconcile_now)
+    outcome = await _sync(obj, client, identity, drift_mode, tenancy, drift_check or reconcile_now, vault_name)
     done = outcome.ready[0] or outcome.ready[1] in ("DryRun", "DiscoveryPending")
     if reconcile_now and done and outcome.drop_annotation is None:  # else the next pass, woken by that removal
         outcome.drop_annotation = RECONCILE_NOW
@@ -100,14 +101,14 @@ def _discovery_pending(fields: dict[str, Any]) -> Outcome:
 
 
 async def _sync(obj: PolicyObject, client: BorrowedClient, identity: str, drift_mode: str,
-                tenancy: TenancySettings, drift_check: bool) -> Outcome:
+                tenancy: TenancySettings, drift_check: bool, vault_name: str | None) -> Outcome:
     try:
         check_policy_rules(obj.spec.rules, PolicyScope(obj.namespace), tenancy)
     except VaultAccessError as error:
         return _error(error, then="wait")
     if (violation := boundary_violation(obj) or cluster_namespace_violation(obj)) is not None:
         return _error(violation, "ValidationFailed", then="wait")
-    vault_name = vault_object_name(identity, obj.namespace, obj.name)
+    vault_name = vault_name or vault_object_name(identity, obj.namespace, obj.name)  # a name of its own: adoption
     owner = owner_record(identity, obj.namespace, obj.name, obj.kind)
     document = render_policy(obj.spec.rules, obj.namespace, obj.name, owner)
     digest, status = document_hash(document), obj.status

@@ -20,6 +20,7 @@ class AccessSettings:
     #: How long an object synced before waits, silently, for its connection to log in after this replica
     #: starts or takes over, before it reports the connection not ready: a restart writes no status.
     connection_grace_seconds: float = 60.0
+    discovery_min_seconds: float = 300.0  # the least spec.discovery.interval in force (tests shorten it)
 
     @property
     def identity(self) -> str:

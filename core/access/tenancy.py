@@ -70,6 +70,7 @@ class TenancySettings:
     confinement_setting: str = SPEC_CONFINEMENT  # which setting decided confinement, for messages
     allowed_capabilities: frozenset[str] | None = None  # None: all
     denied_path_prefixes: tuple[str, ...] = ()
+    allowed_kv_paths: tuple[str, ...] | None = None  # VaultKVSecret path globs; None: decided by confinement
 
 
 def parse_confinement(value: str, setting: str) -> Confinement:
@@ -100,6 +101,7 @@ def tenancy_for(spec: TenancySpec | None, operator_override: Confinement | None 
         confinement_setting=setting,
         allowed_capabilities=None if spec.allowed_capabilities is None else frozenset(spec.allowed_capabilities),
         denied_path_prefixes=tuple(spec.denied_path_prefixes or ()),
+        allowed_kv_paths=None if spec.allowed_kv_paths is None else tuple(spec.allowed_kv_paths),
     )
 
 

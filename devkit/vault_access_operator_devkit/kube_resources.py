@@ -55,6 +55,8 @@ VAULTPOLICIES = ResourceSpec("vault.platform.io", "v1alpha1", "vaultpolicies", "
                              namespaced=True, subresources=("status",), short_names=("vp",))
 VAULTCLUSTERPOLICIES = ResourceSpec("vault.platform.io", "v1alpha1", "vaultclusterpolicies", "VaultClusterPolicy",
                                     namespaced=False, subresources=("status",), short_names=("vcp",))
+VAULTKVSECRETS = ResourceSpec("vault.platform.io", "v1alpha1", "vaultkvsecrets", "VaultKVSecret",
+                              namespaced=True, subresources=("status",), short_names=("vks",))
 
 VAULTROLES = ResourceSpec("vault.platform.io", "v1alpha1", "vaultroles", "VaultRole",
                           namespaced=True, subresources=("status",), short_names=("vr",))
@@ -78,6 +80,7 @@ DEFAULT_RESOURCES: tuple[ResourceSpec, ...] = (
     VAULTCLUSTERPOLICIES,
     VAULTROLES,
     VAULTCLUSTERROLES,
+    VAULTKVSECRETS,
     CRDS,  # applying one serves its kinds (kube_crds)
     # kopf's peering resources: served so that kopf without --standalone does not choke.
     ResourceSpec("kopf.dev", "v1", "clusterkopfpeerings", "ClusterKopfPeering", namespaced=False),

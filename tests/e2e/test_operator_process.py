@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import k8s_spec, wait_phase
 from vault_access_operator.cli import main
+from vault_access_operator.kinds import KINDS
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator_devkit.kube import FakeKube
 
@@ -53,11 +54,13 @@ def test_plugins_command_lists_methods_and_packages() -> None:
 def test_crds_command_prints_the_crd() -> None:
     result = CliRunner().invoke(main, ["crds"])
     crds = list(yaml.safe_load_all(result.output))
-    assert [c["metadata"]["name"] for c in crds] == [
+    assert [c["metadata"]["name"] for c in crds] == [kind.crd_name for kind in KINDS]  # one per kind, in order
+    assert [c["metadata"]["name"] for c in crds][:3] == [
         "vaultconnections.vault.platform.io", "vaultpolicies.vault.platform.io",
-        "vaultclusterpolicies.vault.platform.io", "vaultroles.vault.platform.io",
-        "vaultclusterroles.vault.platform.io"]
-    assert [c["spec"]["names"].get("shortNames") for c in crds] == [None, ["vp"], ["vcp"], ["vr"], ["vcr"]]
+        "vaultclusterpolicies.vault.platform.io"]
+    short = {c["spec"]["names"]["kind"]: c["spec"]["names"].get("shortNames") for c in crds}
+    assert (short["VaultConnection"], short["VaultPolicy"], short["VaultClusterPolicy"]) == (None, ["vp"], ["vcp"])
+    assert (short["VaultRole"], short["VaultClusterRole"], short["VaultKVSecret"]) == (["vr"], ["vcr"], ["vks"])
     one = CliRunner().invoke(main, ["crds", "--kind", "VaultPolicy"])
     assert [c["metadata"]["name"] for c in yaml.safe_load_all(one.output)] == ["vaultpolicies.vault.platform.io"]
     assert CliRunner().invoke(main, ["crds", "--kind", "Nope"]).exit_code == 2

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.kubectl.conftest import Kubectl
+from vault_access_operator.kinds import KINDS
 from vault_access_operator_devkit.kube import FakeKube
 from vault_access_operator_devkit.waiting import wait_for
 
@@ -51,14 +52,14 @@ def test_apply_of_the_crds_serves_the_kind_and_is_established(kubectl: Kubectl, 
     first = kubectl("apply", "-f", "-", stdin=crds_yaml()).stdout
     crd = "customresourcedefinition.apiextensions.k8s.io/vaultconnections.vault.platform.io"
     assert first.split("\n")[0] == f"{crd} created"
-    assert first.count(" created") == 5
+    assert first.count(" created") == len(KINDS)  # one CRD per kind the operator serves
     assert "unchanged" in kubectl("apply", "-f", "-", stdin=crds_yaml()).stdout
     waited = kubectl("wait", "--for=condition=Established", "crd/vaultconnections.vault.platform.io", "--timeout=10s")
     assert "condition met" in waited.stdout
     assert kubectl("get", "crds", "-o", "name").stdout.split() == sorted(
         f"customresourcedefinition.apiextensions.k8s.io/{plural}.vault.platform.io"
-        for plural in ("vaultconnections", "vaultpolicies", "vaultclusterpolicies", "vaultroles",
-                       "vaultclusterroles"))
+        for plural in [kind.plural for kind in KINDS])
+    assert {"vaultconnections", "vaultpolicies", "vaultclusterpolicies", "vaultkvsecrets"} <= {k.plural for k in KINDS}
 
 
 def test_apply_creates_then_patches_with_the_last_applied_annotation(applied: Kubectl, fake_kube: FakeKube) -> None:

@@ -89,7 +89,17 @@ def test_the_crd_has_the_one_auth_block_and_the_tls_rules() -> None:
          "(self.size() == 1 && !has(self.bootstrap)) || "
          "(self.size() == 2 && has(self.bootstrap) && has(self.kubernetes))",
          PAIR_MESSAGE),
+        (("spec", "discovery"), "!has(self.autoCreateCRs) || !self.autoCreateCRs || has(self.targetNamespace)",
+         "spec.discovery.targetNamespace is required when autoCreateCRs is true"),
     ]
+
+
+def test_cel_rule_requires_a_target_namespace_for_auto_created_objects() -> None:
+    base = {"address": "http://v:8200", "auth": {"kubernetes": {"role": "r"}}}
+    refused = {"spec": {**base, "discovery": {"enabled": True, "autoCreateCRs": True}}}
+    assert cel_failures(refused) == ["spec.discovery.targetNamespace is required when autoCreateCRs is true"]
+    for discovery in ({"autoCreateCRs": True, "targetNamespace": "adopt"}, {"autoCreateCRs": False}, {}):
+        assert cel_failures({"spec": {**base, "discovery": discovery}}) == []
 
 
 def test_cel_rule_rejects_tls_with_an_http_address() -> None:

@@ -129,6 +129,6 @@ def test_the_app_hands_the_operator_wide_confinement_to_the_policy_kinds() -> No
     from vault_access_operator.models import Confinement
 
     app = OperatorApp(OperatorConfig(tenancy_confinement=Confinement.NAMESPACE))
-    assert {kind: adapter.confinement for kind, adapter in app.access_kinds.items()} == {
-        "VaultPolicy": Confinement.NAMESPACE, "VaultClusterPolicy": Confinement.NAMESPACE,
-        "VaultRole": Confinement.NAMESPACE, "VaultClusterRole": Confinement.NAMESPACE}
+    confinements = {kind: getattr(adapter, "confinement", None) for kind, adapter in app.access_kinds.items()}
+    assert {"VaultPolicy", "VaultClusterPolicy", "VaultRole", "VaultClusterRole", "VaultKVSecret"} == set(confinements)
+    assert set(confinements.values()) == {Confinement.NAMESPACE}  # every access kind gets it

@@ -16,6 +16,12 @@ import pytest
 from tests.crd_status import assert_fits_crd, crd_status_schema, key_paths, schema_paths
 from tests.faults.fake_runtime import T0, Recorder, run_runtime
 from tests.faults.test_retry_bounds import RenewHeals
+from vault_access_operator.access.discovery_models import (
+    DependantsStatus,
+    DiscoveredResource,
+    DiscoveryStatus,
+    OrphanedResource,
+)
 from vault_access_operator.conditions import status_body
 from vault_access_operator.errors import LoginDeniedError, TokenInvalidError, VaultUnavailableError
 from vault_access_operator.registry import load_providers
@@ -52,6 +58,16 @@ def written_statuses() -> list[dict[str, Any]]:
     obs = Observation(generation=1, method="kubernetes", phase="Active", setup=setup)
     statuses.append(status_body(build_status(obs, T0, None)))  # a bootstrap's progress (core/setup_run.py)
     statuses += run_runtime(REGISTRY, "30s", ttl=60.0, seconds=900.0, steps=10_000, session_class=RenewHeals).statuses
+    # What the access kinds add (core/access/discovery.py, dependants.py): a scan's results and the dependants.
+    obs = Observation(generation=1, method="kubernetes", phase="Active")
+    obs.discovery = DiscoveryStatus(
+        last_scan_at="2026-01-01T00:00:00Z", message="Vault refused the LIST", unmanaged_policies=1,
+        unmanaged_roles=0, orphaned_policies=1, orphaned_roles=0,
+        discovered_resources=[DiscoveredResource(type="policy", name="p", discovered_at="2026-01-01T00:00:00Z",
+                                                 suggested_cr_name="p", adoption_status="pending")],
+        orphaned_resources=[OrphanedResource(type="policy", name="vao.x.a.b", k8sResource="a/b")])
+    obs.dependants = DependantsStatus(policies=1, roles=0, kv_secrets=2, message="deletion waits for 3 objects")
+    statuses.append(status_body(build_status(obs, T0, None)))
     return statuses
 
 
