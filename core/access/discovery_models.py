@@ -23,7 +23,8 @@ class DiscoveredResource(StatusModel):
     type: ResourceType
     name: str
     discovered_at: str = Field(description="When a scan first saw it unmanaged.")
-    suggested_cr_name: str = Field(description="The name an object adopting it would get.")
+    # The replaced operator's name: to_camel would make it suggestedCrName.
+    suggested_cr_name: str = Field(alias="suggestedCRName", description="The name an object adopting it would get.")
     adoption_status: Literal["discovered", "pending", "adopted", "failed"] = Field(
         default="discovered", description="discovered; pending: an object awaits review (discovery-pending); "
         "failed: auto-creating that object failed.")

@@ -73,20 +73,26 @@ def _longest(text: str, start: int, holds: Callable[[str], bool]) -> int:
 
 
 def _uncovered(text: str) -> str | None:
-    """None when ``text`` is made of the code's literal pieces, joined only where the code joins strings."""
+    """None when ``text`` is made of the code's literal pieces, joined only where the code joins strings.
+
+    Every way of cutting ``text`` into pieces is tried (a greedy longest piece can end where no next piece
+    starts); the answer names the text from the furthest point no cutting got past."""
     blob, hole = known.template_blob(), known.HOLE
-    position, joined = 0, False  # joined: the text before came from another piece of code text
-    while position < len(text):
+    furthest = 0
+
+    @functools.cache
+    def covered(position: int, joined: bool) -> bool:
+        nonlocal furthest
+        furthest = max(furthest, position)
+        if position == len(text):
+            return True
         longest = _longest(text, position, lambda s: s in blob)
-        step = 0
         for size in range(longest, 0, -1):
             fragment = text[position:position + size]
             at_end = position + size == len(text)
             head = hole + fragment if joined else fragment
-            if (at_end and head in blob) or head + hole in blob:
-                step = size
-                break
-        if step == 0:
-            return text[position:]
-        position, joined = position + step, True
-    return None
+            if ((at_end and head in blob) or head + hole in blob) and covered(position + size, True):
+                return True
+        return False
+
+    return None if covered(0, False) else text[furthest:]
