@@ -79,7 +79,7 @@ async def scan(client: BorrowedClient, spec: DiscoverySpec, role_mount: str | No
             counts[kind][0] += 1
             if len(unmanaged) < MAX_LISTED:
                 unmanaged.append(DiscoveredResource(type=typed, name=name, discovered_at=seen.get((typed, name), now),
-                                                    suggested_cr_name=suggested_name(name)))
+                                                    suggestedCRName=suggested_name(name)))
     return DiscoveryStatus(last_scan_at=now, unmanaged_policies=counts["policy"][0], unmanaged_roles=counts["role"][0],
                            discovered_resources=unmanaged, orphaned_policies=counts["policy"][1],
                            orphaned_roles=counts["role"][1], orphaned_resources=orphans)
