@@ -51,13 +51,15 @@ class CountingProxy:
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, record: bool = False) -> None:
         tail = b""
-        with contextlib.suppress(ConnectionError, OSError):
-            while data := await reader.read(65536):
-                if record:
-                    tail = self._record(tail + data)
-                writer.write(data)
-                await writer.drain()
-        writer.close()
+        try:
+            with contextlib.suppress(ConnectionError, OSError):
+                while data := await reader.read(65536):
+                    if record:
+                        tail = self._record(tail + data)
+                    writer.write(data)
+                    await writer.drain()
+        finally:  # also when the proxy stops: the client sees its connection drop, not hang until a timeout
+            writer.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with self._lock:
@@ -67,7 +69,8 @@ class CountingProxy:
         except OSError:
             writer.close()  # backend down: the client sees the connection drop, as with a dead server
             return
-        await asyncio.gather(self._pipe(reader, backend_writer, record=True), self._pipe(backend_reader, writer))
+        with contextlib.suppress(asyncio.CancelledError):  # the proxy stops (both pipes closed their writers)
+            await asyncio.gather(self._pipe(reader, backend_writer, record=True), self._pipe(backend_reader, writer))
 
     def start(self) -> CountingProxy:
         self._thread.start()
