@@ -45,10 +45,12 @@ def _closed_port() -> int:
 
 
 @pytest.mark.parametrize("address, text", [
-    (f"http://127.0.0.1:{_closed_port()}", "connection refused"),
+    ("http://127.0.0.1:{closed}", "connection refused"),  # a port picked at run time: the test id stays stable
     ("http://vault.invalid:8200", "name or service not known"),
-])
+], ids=["closed-port", "unknown-host"])
 def test_unreachable_vault_says_why_in_a_stable_text(address: str, text: str) -> None:
+    address = address.format(closed=_closed_port())
+
     async def health() -> None:
         async with VaultHTTP(timeout=5) as http:
             await VaultClient(address, True, http).health()
