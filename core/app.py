@@ -254,6 +254,8 @@ class OperatorApp:
     # --- what the kopf handlers call -------------------------------------------------------
 
     async def reconcile(self, name: str, uid: str | None, generation: int | None, spec: dict[str, Any]) -> None:
+        if self._access is not None:
+            self._access.released.discard(name)  # served here again
         await self.manager.apply(name, generation, dict(spec), uid=uid)
 
     def observe_access(self, kind: KindDefinition, body: dict[str, Any]) -> None:
@@ -287,6 +289,8 @@ class OperatorApp:
 
     async def release(self, name: str, uid: str | None = None) -> None:
         """Stop serving ``name`` (this replica was paused): revoke, keep the status for the next leader."""
+        if self._access is not None:  # before the registry forgets it: its objects must not report it gone
+            self._access.released.add(name)
         await self.manager.release(name, uid)
 
     async def delete(self, name: str, uid: str | None = None) -> None:

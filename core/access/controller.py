@@ -68,6 +68,10 @@ def _identity(status: Any) -> tuple[Any, ...]:
     return getattr(status, "phase", None), getattr(status, "vault_name", None)
 
 
+#: The outcome of a pass not run: wait for a change, report nothing.
+_HELD = Outcome("Pending", (False, "ConnectionReleased", ""), "wait")
+
+
 class AccessController:
     def __init__(self, connections: ConnectionRegistry, kube: KubeClient, post: EventPoster,
                  settings: AccessSettings, clock: Clock, rng: random.Random | None = None,
@@ -81,6 +85,9 @@ class AccessController:
         self._dependants: dict[Key, set[Key]] = {}  # an object -> the objects whose last pass read it (roles)
         self._depends_on: dict[Key, tuple[Key, ...]] = {}  # the reverse, to update the above
         self._unsubscribe = connections.subscribe(self._connection_changed)
+        #: Connections this replica let go of (paused, or stopping) but that still exist: their objects wait,
+        #: writing nothing; the replica that serves the connection now writes their status.
+        self.released: set[str] = set()
         self.dependants = DependantCounter(connections)  # each connection's dependants, on its status
 
     @staticmethod
@@ -208,6 +215,8 @@ class AccessController:
         adapter = tracked.adapter
         raw = {**tracked.raw, "status": tracked.status if tracked.status is not None else tracked.raw.get("status")}
         ref = tracked.connection
+        if ref in self.released:
+            return _HELD
         handle = self.connections.get(ref) if ref else None
         started = time.perf_counter()
         try:
@@ -215,6 +224,8 @@ class AccessController:
         except Exception as error:  # a bug: keep the worker alive, say so on the object
             log.exception("%s %s: sync pass failed", key[0], "/".join(p for p in key[1:] if p))
             outcome = Outcome("Error", (False, "InternalError", f"internal error: {type(error).__name__}"), "retry")
+        if ref in self.released:  # released while the pass ran: what it saw is not news, the next leader owns it
+            return _HELD
         self.metrics.pass_done(key, outcome, time.perf_counter() - started)
         if outcome.depends_on or key in self._depends_on:
             self._depend(key, outcome.depends_on)

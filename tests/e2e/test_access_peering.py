@@ -7,6 +7,7 @@ drift checks kept running on a spec they no longer saw change.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 import kopf
 
 from tests.e2e.helpers import k8s_spec, wait_phase
-from tests.e2e.policy_helpers import create_policy, get_policy, status_writes
+from tests.e2e.policy_helpers import create_policy, get_policy, patch_policy, status_writes
 from tests.test_chart import one, render
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
@@ -93,3 +94,23 @@ def test_a_restart_writes_no_status_on_synced_policies(
                  timeout=10, message="the first passes")
         time.sleep(1)  # a pass that would write has had its chance
         assert sum(status_writes(fake_kube, VAULTPOLICIES.plural, n) for n in "abc") == writes
+
+
+def test_objects_of_a_released_connection_write_nothing(
+    fake_kube: FakeKube, vault_acl: OpenBaoServer, operator_identity: OperatorIdentity
+) -> None:
+    """A connection this replica let go of (paused, or stopping) is not gone: an event for one of its objects
+    that arrives afterwards (kopf still delivers some while it stops) must not report it ConnectionNotFound."""
+    with run_operator(fake_kube.connection_info(), identity=operator_identity,
+                      backoff=Backoff(base=0.2, cap=2.0)) as running:
+        fake_kube.create_vaultconnection("vault", k8s_spec(vault_acl.url, interval="30s"))
+        wait_phase(fake_kube, "vault", "Active")
+        create_policy(fake_kube, "a", {"connectionRef": "vault", "rules": [{"path": "s/a", "capabilities": ["read"]}]})
+        wait_for(lambda: _phase(fake_kube, "a") == "Active", timeout=20, message="Active")
+        writes = status_writes(fake_kube, VAULTPOLICIES.plural, "a")
+        assert running.loop is not None
+        asyncio.run_coroutine_threadsafe(running.app.release("vault"), running.loop).result(10)
+        patch_policy(fake_kube, "a", {"metadata": {"annotations": {"touched": "yes"}}})  # wakes its worker
+        time.sleep(1)  # the pass that would report the connection gone has had its chance
+        assert status_writes(fake_kube, VAULTPOLICIES.plural, "a") == writes
+        assert not [e for e in fake_kube.list_events(involved_name="a") if e["reason"] == "ConnectionNotFound"]
