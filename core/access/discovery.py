@@ -27,6 +27,7 @@ from ..models import DiscoverySpec
 from ..redact import REDACTOR
 from .connection_status import publish
 from .discovery_adopt import auto_create
+from .discovery_hold import DISCOVERY_PENDING
 from .discovery_models import DiscoveryStatus, ResourceType
 from .discovery_scan import Known, scan
 from .settings import AccessSettings
@@ -111,8 +112,11 @@ class DiscoveryRunner:
             mount = role_mount(handle, slot.obs.mount)
             result = await scan(client, spec, mount, self.settings.identity, known, previous, now)
             if spec.auto_create_crs and spec.target_namespace:
+                login = handle.login
+                own = getattr(login[2], "role", None) if login and login[1] == mount else None
                 listed = await auto_create(self.kube, client, result.discovered_resources, name,
-                                           spec.target_namespace, targets, now, mount if known.role_kinds else None)
+                                           spec.target_namespace, targets, now, mount if known.role_kinds else None,
+                                           own if isinstance(own, str) else None)
                 result = result.model_copy(update={"discovered_resources": listed})
             self.scans.labels(name, "success").inc()
         except VaultAccessError as error:
@@ -153,8 +157,10 @@ class DiscoveryRunner:
                 namespace = meta.get("namespace") if kind.scope == "Namespaced" else None
                 objects.add((typed, f"{namespace}/{meta.get('name')}" if namespace else str(meta.get("name"))))
                 status = item.get("status") or {}
+                # An object awaiting review shows the name it will adopt, but manages nothing yet: still listed.
+                held = (meta.get("annotations") or {}).get(DISCOVERY_PENDING) == "true"
                 for field in ("vaultName", "vaultRoleName"):
-                    if isinstance(status.get(field), str):
+                    if isinstance(status.get(field), str) and not held:
                         vault_names.add((typed, status[field]))
                 if kind_name in ("VaultPolicy", "VaultRole") and namespace == target:
                     targets[(typed, str(meta.get("name")))] = dict(meta.get("annotations") or {})

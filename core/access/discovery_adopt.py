@@ -71,13 +71,15 @@ def adoption_object(found: DiscoveredResource, rules: list[dict[str, Any]], conn
 
 async def auto_create(kube: KubeClient, client: BorrowedClient, found: list[DiscoveredResource], connection: str,
                       namespace: str, existing: dict[tuple[ResourceType, str], dict[str, str]], now: str,
-                      role_mount: str | None = None) -> list[DiscoveredResource]:
+                      role_mount: str | None = None, own_role: str | None = None) -> list[DiscoveredResource]:
     """Make the objects still missing; ``found`` with each entry's adoptionStatus set. ``existing``: the
-    VaultPolicy ("policy") and VaultRole ("role") objects of ``namespace`` by name, with their annotations."""
+    VaultPolicy ("policy") and VaultRole ("role") objects of ``namespace`` by name, with their annotations.
+    ``own_role``: the role the operator logs in with on ``role_mount``, never offered for adoption (approved
+    with the wrong accounts, it would lock the operator out)."""
     out, created = [], 0
     for entry in found:
-        if entry.type == "role" and not role_mount:
-            out.append(entry)  # no role mount: nothing to read the role from
+        if entry.type == "role" and (not role_mount or entry.name == own_role):
+            out.append(entry)  # no role mount to read it from, or the operator's own login role
             continue
         if (entry.type, entry.suggested_cr_name) in existing:
             pending = existing[(entry.type, entry.suggested_cr_name)].get(DISCOVERY_PENDING) == "true"

@@ -62,7 +62,7 @@ def test_a_discovered_role_waits_for_review_then_is_adopted_under_its_own_name(
     vault_setup.create_kubernetes_role(root, "hand-role", ["legacy"], ["legacy-ns"], ttl="1h",
                                        policies=("team-app-read",))
     fake_kube.create_service_account(TARGET, "app")
-    discovery = {"enabled": True, "interval": "1s", "rolePatterns": ["hand-*"], "policyPatterns": ["team-*"],
+    discovery = {"enabled": True, "interval": "1s", "policyPatterns": ["team-*"],
                  "autoCreateCRs": True, "targetNamespace": TARGET}
     fake_kube.create_vaultconnection("vault", {**k8s_spec(proxy.url, interval="30s"), "discovery": discovery})
 
@@ -92,6 +92,11 @@ def test_a_discovered_role_waits_for_review_then_is_adopted_under_its_own_name(
     assert _writes(proxy, ROLE_PATH) == 0
     assert vault_calls(proxy, ROLE_PATH)["GET"] == 1  # read once, when the object was made
     assert _role(root)["bound_service_account_names"] == ["legacy"]
+    # Awaiting review, the role is still unmanaged: listed, pending (its object records the name it will adopt).
+    assert _discovered(fake_kube)[("role", "hand-role")]["adoptionStatus"] == "pending"
+    # The role the operator logs in with is listed, but never offered for adoption.
+    assert _discovered(fake_kube)[("role", "operator")]["adoptionStatus"] == "discovered"
+    assert get(fake_kube, "VaultRole", "operator", TARGET) is None
 
     # A human makes the review: the real service account and a real policy object, then removes the hold.
     create(fake_kube, "VaultPolicy", "reader", {"connectionRef": "vault", "rules": [
