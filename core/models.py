@@ -259,8 +259,9 @@ class DiscoverySpec(SpecModel):
         description="More policy names to leave out while excludeSystemPolicies is true (the operator's own, say).")
     auto_create_crs: bool = Field(
         default=False, alias="autoCreateCRs",
-        description="Create, in targetNamespace, a VaultPolicy per unmanaged policy, with its rules and the "
-        "annotations adopt and discovery-pending: nothing is taken over until a human removes discovery-pending.")
+        description="Create, in targetNamespace, a VaultPolicy per unmanaged policy, with its rules, and a VaultRole "
+        "per unmanaged role, with a placeholder service account, both with the annotations adopt and "
+        "discovery-pending: nothing is taken over until a human removes discovery-pending.")
     target_namespace: Namespace | None = Field(
         default=None, description="Namespace of the auto-created objects (required with autoCreateCRs); only "
         "objects there may name a Vault policy outside the vao.* scheme (the vault-name annotation).")

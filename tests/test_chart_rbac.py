@@ -236,4 +236,5 @@ def test_discovery_may_create_policies_only_in_its_target_namespaces() -> None:
                if "create" in rule["verbs"]]
     assert creates == [("Role", "vault-adopt")]
     role = one(objects, "Role", "vault-access-operator-discovery")
-    assert role["rules"] == [{"apiGroups": ["vault.platform.io"], "resources": ["vaultpolicies"], "verbs": ["create"]}]
+    assert role["rules"] == [{"apiGroups": ["vault.platform.io"], "resources": ["vaultpolicies", "vaultroles"],
+                              "verbs": ["create"]}]

@@ -27,6 +27,7 @@ from ..models import DiscoverySpec
 from ..redact import REDACTOR
 from .connection_status import publish
 from .discovery_adopt import auto_create
+from .discovery_hold import DISCOVERY_PENDING
 from .discovery_models import DiscoveryStatus, ResourceType
 from .discovery_scan import Known, scan
 from .settings import AccessSettings
@@ -108,11 +109,14 @@ class DiscoveryRunner:
         try:
             known, targets = await self._known(spec.target_namespace)
             client = handle.client()
-            result = await scan(client, spec, role_mount(handle, slot.obs.mount), self.settings.identity, known,
-                                previous, now)
+            mount = role_mount(handle, slot.obs.mount)
+            result = await scan(client, spec, mount, self.settings.identity, known, previous, now)
             if spec.auto_create_crs and spec.target_namespace:
+                login = handle.login
+                own = getattr(login[2], "role", None) if login and login[1] == mount else None
                 listed = await auto_create(self.kube, client, result.discovered_resources, name,
-                                           spec.target_namespace, targets, now)
+                                           spec.target_namespace, targets, now, mount if known.role_kinds else None,
+                                           own if isinstance(own, str) else None)
                 result = result.model_copy(update={"discovered_resources": listed})
             self.scans.labels(name, "success").inc()
         except VaultAccessError as error:
@@ -127,16 +131,17 @@ class DiscoveryRunner:
                 previous and any(r.adoption_status == "failed" for r in previous.discovered_resources)):
             failed = [r.name for r in result.discovered_resources if r.adoption_status == "failed"]
             await self._events(name, slot.obs.uid).post(
-                "Warning", "AutoCreateFailed", f"no VaultPolicy made for {', '.join(failed[:10])}: its rules use what "
-                "a VaultPolicy cannot express exactly, or the create failed; adopt it by hand")
+                "Warning", "AutoCreateFailed", f"no object made for {', '.join(failed[:10])}: a policy whose rules a "
+                "VaultPolicy cannot express exactly, a role that could not be read, or the create failed (create on "
+                "VaultPolicy and VaultRole in spec.discovery.targetNamespace); adopt it by hand")
         slot.obs.discovery = result
         await publish(self.connections, name)
         return result
 
-    async def _known(self, target: str | None) -> tuple[Known, dict[str, dict[str, str]]]:
+    async def _known(self, target: str | None) -> tuple[Known, dict[tuple[ResourceType, str], dict[str, str]]]:
         objects: set[tuple[ResourceType, str]] = set()
         vault_names: set[tuple[ResourceType, str]] = set()
-        targets: dict[str, dict[str, str]] = {}
+        targets: dict[tuple[ResourceType, str], dict[str, str]] = {}  # the targetNamespace's VaultPolicy / VaultRole
         served = {kind.kind: kind for kind in KINDS}
         for kind_name in POLICY_KINDS + ROLE_KINDS:
             kind = served.get(kind_name)
@@ -152,11 +157,13 @@ class DiscoveryRunner:
                 namespace = meta.get("namespace") if kind.scope == "Namespaced" else None
                 objects.add((typed, f"{namespace}/{meta.get('name')}" if namespace else str(meta.get("name"))))
                 status = item.get("status") or {}
+                # An object awaiting review shows the name it will adopt, but manages nothing yet: still listed.
+                held = (meta.get("annotations") or {}).get(DISCOVERY_PENDING) == "true"
                 for field in ("vaultName", "vaultRoleName"):
-                    if isinstance(status.get(field), str):
+                    if isinstance(status.get(field), str) and not held:
                         vault_names.add((typed, status[field]))
-                if kind_name == "VaultPolicy" and namespace == target:
-                    targets[str(meta.get("name"))] = dict(meta.get("annotations") or {})
+                if kind_name in ("VaultPolicy", "VaultRole") and namespace == target:
+                    targets[(typed, str(meta.get("name")))] = dict(meta.get("annotations") or {})
         roles = any(k in served for k in ROLE_KINDS)
         return Known(frozenset(objects), frozenset(vault_names), role_kinds=roles), targets
 

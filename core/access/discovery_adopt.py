@@ -1,4 +1,5 @@
-"""autoCreateCRs: a VaultPolicy per unmanaged Vault policy, for a human to review, that takes it over once allowed.
+"""autoCreateCRs: a VaultPolicy per unmanaged Vault policy (and a VaultRole per unmanaged role: discovery_roles.py),
+for a human to review, that takes it over once allowed.
 
 The object carries the policy's own rules (read once, when the object is made), its Vault name (the
 ``vault.platform.io/vault-name`` annotation, honoured only in the connection's targetNamespace), the adopt
@@ -15,17 +16,15 @@ from typing import Any
 
 from ..borrowed import BorrowedClient
 from ..errors import VaultAccessError
-from ..kinds import VAULT_POLICY
+from ..kinds import VAULT_POLICY, VAULT_ROLE
 from ..kube import KubeClient
-from .discovery_models import DiscoveredResource
+from .discovery_hold import DISCOVERED_AT, DISCOVERED_FROM, DISCOVERY_PENDING, VAULT_NAME
+from .discovery_models import DiscoveredResource, ResourceType
+from .discovery_roles import role_adoption_object
 from .hcl_parse import PolicyParseError, parse_policy
-from .outcome import ADOPT, ANNOTATION_PREFIX
+from .outcome import ADOPT
 from .policy_models import RULE_PATH_PATTERN
 
-DISCOVERY_PENDING = ANNOTATION_PREFIX + "discovery-pending"
-DISCOVERED_AT = ANNOTATION_PREFIX + "discovered-at"
-DISCOVERED_FROM = ANNOTATION_PREFIX + "discovered-from"
-VAULT_NAME = ANNOTATION_PREFIX + "vault-name"
 CAPABILITIES = frozenset({"create", "read", "update", "delete", "list", "sudo", "deny"})
 MAX_CREATED_PER_SCAN = 20  # bounds one scan's Vault reads and API writes; the rest follow at the next scans
 
@@ -71,16 +70,19 @@ def adoption_object(found: DiscoveredResource, rules: list[dict[str, Any]], conn
 
 
 async def auto_create(kube: KubeClient, client: BorrowedClient, found: list[DiscoveredResource], connection: str,
-                      namespace: str, existing: dict[str, dict[str, str]], now: str) -> list[DiscoveredResource]:
+                      namespace: str, existing: dict[tuple[ResourceType, str], dict[str, str]], now: str,
+                      role_mount: str | None = None, own_role: str | None = None) -> list[DiscoveredResource]:
     """Make the objects still missing; ``found`` with each entry's adoptionStatus set. ``existing``: the
-    VaultPolicy objects of ``namespace`` by name, with their annotations."""
+    VaultPolicy ("policy") and VaultRole ("role") objects of ``namespace`` by name, with their annotations.
+    ``own_role``: the role the operator logs in with on ``role_mount``, never offered for adoption (approved
+    with the wrong accounts, it would lock the operator out)."""
     out, created = [], 0
     for entry in found:
-        if entry.type != "policy":
-            out.append(entry)  # no VaultRole kind here yet: roles are reported only
+        if entry.type == "role" and (not role_mount or entry.name == own_role):
+            out.append(entry)  # no role mount to read it from, or the operator's own login role
             continue
-        if entry.suggested_cr_name in existing:
-            pending = existing[entry.suggested_cr_name].get(DISCOVERY_PENDING) == "true"
+        if (entry.type, entry.suggested_cr_name) in existing:
+            pending = existing[(entry.type, entry.suggested_cr_name)].get(DISCOVERY_PENDING) == "true"
             out.append(entry.model_copy(update={"adoption_status": "pending" if pending else "discovered"}))
             continue
         if created >= MAX_CREATED_PER_SCAN:
@@ -88,15 +90,25 @@ async def auto_create(kube: KubeClient, client: BorrowedClient, found: list[Disc
             continue
         status = "failed"
         try:
-            live = await client.read(f"sys/policies/acl/{entry.name}")
-            rules = rules_of(str((live or {}).get("policy") or (live or {}).get("rules") or ""))
-            if rules is not None:
-                body = adoption_object(entry, rules, connection, namespace, now)
-                code, _ = await kube.request("POST", VAULT_POLICY.path("", namespace).rstrip("/"), json=body,
-                                             what=f"creating VaultPolicy {namespace}/{entry.suggested_cr_name}")
+            body = await _adoption_body(client, entry, connection, namespace, now, role_mount)
+            if body is not None:
+                kind = VAULT_POLICY if entry.type == "policy" else VAULT_ROLE
+                code, _ = await kube.request("POST", kind.path("", namespace).rstrip("/"), json=body,
+                                             what=f"creating {kind.kind} {namespace}/{entry.suggested_cr_name}")
                 status = "pending" if code < 300 or code == 409 else "failed"
                 created += 1
         except VaultAccessError:
             status = "failed"
         out.append(entry.model_copy(update={"adoption_status": status}))
     return out
+
+
+async def _adoption_body(client: BorrowedClient, entry: DiscoveredResource, connection: str, namespace: str,
+                         now: str, role_mount: str | None) -> dict[str, Any] | None:
+    """The object to create for ``entry`` (one Vault read), None when it cannot be made faithfully."""
+    if entry.type == "role":
+        role = await client.read(f"auth/{role_mount}/role/{entry.name}")
+        return None if role is None else role_adoption_object(entry, role, connection, namespace, now)
+    live = await client.read(f"sys/policies/acl/{entry.name}")
+    rules = rules_of(str((live or {}).get("policy") or (live or {}).get("rules") or ""))
+    return None if rules is None else adoption_object(entry, rules, connection, namespace, now)

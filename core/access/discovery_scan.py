@@ -1,8 +1,8 @@
 """One discovery scan of a VaultConnection: unmanaged policies and roles, and orphans, from two LISTs.
 
 Managed means: named ``vao.<identity>.<namespace or _>.<name>`` (this operator's scheme, any identity), or
-recorded as some object's Vault name (an adopted policy keeps its own name). Nothing is read per policy:
-names say enough. Orphans are names of this identity whose object is gone: reported, never deleted.
+recorded as the Vault name of some object not awaiting review (an adopted policy keeps its own name). Nothing
+is read per policy: names say enough. Orphans are names of this identity whose object is gone: reported, never deleted.
 """
 
 from __future__ import annotations

@@ -13,19 +13,17 @@ import pydantic
 from ..borrowed import BorrowedClient
 from ..clip import clip
 from ..errors import VaultAccessError
+from .discovery_hold import discovery_pending
 from .hcl import Ownership, document_hash, owner_record, read_ownership, render_policy
 from .hcl_parse import same_rules
 from .naming import vault_object_name
-from .outcome import ADOPT, ALLOW_DESTRUCTIVE, ANNOTATION_PREFIX, DRY_RUN, RECONCILE_NOW, ConditionValue, Outcome, flag
+from .outcome import ADOPT, ALLOW_DESTRUCTIVE, DRY_RUN, RECONCILE_NOW, ConditionValue, Outcome, flag
 from .policy_delete import drop_stale_name
 from .policy_models import VaultPolicySpec
 from .policy_object import PolicyObject, acl_path
 from .tenancy import PolicyScope, TenancySettings, check_policy_rules
 
 MESSAGE_LIMIT = 4096
-#: Set by the replaced operator's discovery on the objects it created with placeholder rules: writing them
-#: would replace the real policy in Vault with the placeholder, so nothing is written while it is there.
-DISCOVERY_PENDING = ANNOTATION_PREFIX + "discovery-pending"
 
 
 def boundary_violation(obj: PolicyObject) -> str | None:
@@ -93,13 +91,6 @@ async def sync_policy(obj: PolicyObject, client: BorrowedClient, identity: str, 
     return outcome
 
 
-def _discovery_pending(fields: dict[str, Any]) -> Outcome:
-    text = (f"not written: the {DISCOVERY_PENDING} annotation says the rules are discovery's placeholder; "
-            "replace spec.rules with the policy's real rules, then remove the annotation")
-    return Outcome("Pending", (False, "DiscoveryPending", text), "wait", fields=fields,
-                   conditions={"Synced": (False, "DiscoveryPending", text)}, event=("Normal", "DiscoveryPending", text))
-
-
 async def _sync(obj: PolicyObject, client: BorrowedClient, identity: str, drift_mode: str,
                 tenancy: TenancySettings, drift_check: bool, vault_name: str | None) -> Outcome:
     try:
@@ -119,8 +110,10 @@ async def _sync(obj: PolicyObject, client: BorrowedClient, identity: str, drift_
     settled = status.phase == "Active" and not drifted_before and not dry_run
     fields: dict[str, Any] = {"vault_name": vault_name, "rules_count": len(obj.spec.rules),
                               "effective_drift_mode": drift_mode}
-    if flag(obj.annotations, DISCOVERY_PENDING):
-        return _discovery_pending(fields)
+    held = discovery_pending(obj.annotations, fields, "the rules are",
+                             "replace spec.rules with the policy's real rules")
+    if held is not None:
+        return held
     if unchanged and settled and not (drift_check and drift_mode != "ignore"):
         return _active(fields)
     path = acl_path(vault_name)

@@ -18,6 +18,7 @@ from ..kinds import VAULT_CLUSTER_ROLE, VAULT_ROLE, KindDefinition
 from ..models import Confinement
 from ..registry import ProviderRegistry
 from ..role_writer import RoleBinding, RoleWriter
+from .discovery_hold import adoption_hold, discovery_pending
 from .naming import vault_object_name
 from .outcome import Outcome
 from .policy_adapter import drift_mode_of
@@ -88,11 +89,18 @@ class RoleAdapter:
         spec = handle.spec
         tenancy = tenancy_for(spec.tenancy, self.confinement)
         identity = self.settings.identity
-        vault_name = vault_object_name(identity, obj.namespace, obj.name)
+        held = adoption_hold(obj.namespace, obj.annotations, spec)  # discovery's auto-created objects
+        if isinstance(held, Outcome):
+            return held
+        vault_name = held or vault_object_name(identity, obj.namespace, obj.name)
         accounts = obj.accounts
         fields: dict[str, Any] = {"vault_role_name": vault_name,
                                   "bound_service_accounts": [f"{a.namespace}/{a.name}" for a in accounts],
                                   "effective_drift_mode": drift_mode_of(obj.spec.drift_mode, spec)}
+        pending = discovery_pending(obj.annotations, fields, "the role's accounts and policies are",
+                                    "list the real service accounts in spec.serviceAccounts and check spec.policies")
+        if pending is not None:  # before anything is resolved: the placeholders would not resolve
+            return pending
         try:
             if obj.namespace is not None:
                 check_namespace_allowed(tenancy, obj.namespace)

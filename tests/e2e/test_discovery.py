@@ -100,8 +100,11 @@ def test_discovery_reports_and_auto_created_objects_take_over(
     assert 'path "secret/data/team/*"' in text
     _wait_discovery(fake_kube, lambda d: d.get("unmanagedPolicies") == 0, "stopped listing the adopted policy")
 
-    # The role stays a report (no VaultRole kind here to adopt it with); roles are never bound by discovery.
+    # No VaultRole without read on the role (the operator's policy here lists roles only): reported as failed;
+    # the role is untouched (tests/e2e/test_discovery_roles.py adopts one).
     assert root.read("auth/kubernetes/role/hand-role")["data"]["token_policies"] == ["team-app-read"]
+    assert _discovery(fake_kube)["discoveredResources"][0] == {**listed[("role", "hand-role")],
+                                                               "adoptionStatus": "failed"}
 
     # Cost: one LIST of policies per scan, nothing in between.
     registry = discovery_operator.app.metrics.registry
