@@ -17,6 +17,7 @@ from .outcome import Outcome
 from .policy_delete import Deletion
 from .settings import AccessSettings
 from .tenancy import tenancy_for
+from .verdicts import waiting_for_connection
 
 
 def _status(body: Any) -> KVSecretStatus:
@@ -27,14 +28,7 @@ def _status(body: Any) -> KVSecretStatus:
 
 
 def waiting(status: KVSecretStatus, handle: ConnectionHandle | None, ref: str) -> Outcome:
-    if handle is None:
-        reason = "ConnectionNotFound"
-        text = f"VaultConnection {ref} (spec.connectionRef) does not exist or is not served by this operator"
-    else:
-        reason, text = "ConnectionNotReady", handle.not_ready().message
-    text += "; the secret is seeded as soon as it is Active"
-    return Outcome(status.phase or "Pending", (False, reason, text), "wait",
-                   conditions={"ConnectionReady": (False, reason, text)}, event=("Warning", reason, text))
+    return waiting_for_connection(status.phase, handle, ref, "the secret is seeded")
 
 
 class KVSecretAdapter:

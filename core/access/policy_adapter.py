@@ -17,6 +17,7 @@ from .policy_object import PolicyObject, parse_spec
 from .policy_sync import parse_failure, sync_policy
 from .settings import AccessSettings
 from .tenancy import tenancy_for
+from .verdicts import waiting_for_connection
 
 DEFAULT_DRIFT_MODE = "detect"
 DRIFT_MODES = ("ignore", "detect", "correct")
@@ -29,14 +30,7 @@ def drift_mode_of(own: str | None, spec: Any) -> str:
 
 
 def waiting(status: PolicyStatus, handle: ConnectionHandle | None, ref: str) -> Outcome:
-    if handle is None:
-        reason = "ConnectionNotFound"
-        text = f"VaultConnection {ref} (spec.connectionRef) does not exist or is not served by this operator"
-    else:
-        reason, text = "ConnectionNotReady", handle.not_ready().message
-    text += "; the policy syncs as soon as it is Active"
-    return Outcome(status.phase or "Pending", (False, reason, text), "wait",
-                   conditions={"ConnectionReady": (False, reason, text)}, event=("Warning", reason, text))
+    return waiting_for_connection(status.phase, handle, ref, "the policy syncs")
 
 
 def _status(body: Any) -> PolicyStatus:

@@ -17,11 +17,12 @@ from .discovery_hold import discovery_pending
 from .hcl import Ownership, document_hash, owner_record, read_ownership, render_policy
 from .hcl_parse import same_rules
 from .naming import vault_object_name
-from .outcome import ADOPT, ALLOW_DESTRUCTIVE, DRY_RUN, RECONCILE_NOW, ConditionValue, Outcome, flag
+from .outcome import ADOPT, ALLOW_DESTRUCTIVE, DRY_RUN, RECONCILE_NOW, Outcome, flag
 from .policy_delete import drop_stale_name
 from .policy_models import VaultPolicySpec
 from .policy_object import PolicyObject, acl_path
 from .tenancy import PolicyScope, TenancySettings, check_policy_rules
+from .verdicts import drift_outcome
 
 MESSAGE_LIMIT = 4096
 
@@ -125,17 +126,8 @@ async def _sync(obj: PolicyObject, client: BorrowedClient, identity: str, drift_
                 return _active(fields)
             what = "was deleted in Vault by hand" if live is None else "was changed in Vault by hand"
             text = f"Vault policy {vault_name} {what}"
-            drifted: dict[str, ConditionValue] = {"Drifted": (True, "DriftDetected", text)}
-            if drift_mode == "detect":
-                return Outcome("Active", (True, "Succeeded", f"{text} (driftMode detect: reported, not corrected)"),
-                               "resync", conditions=drifted, fields=fields, event=("Warning", "DriftDetected", text))
-            if live is not None and not flag(obj.annotations, ALLOW_DESTRUCTIVE):
-                blocked = (f"{text}; correcting it would overwrite that change: set the annotation "
-                           f"{ALLOW_DESTRUCTIVE}: \"true\" to allow it")
-                outcome = _conflict("DestructiveCorrectionBlocked", blocked)
-                outcome.conditions.update(drifted)
-                outcome.fields = fields
-                return outcome
+            if (reported := drift_outcome(text, drift_mode, live is None, obj.annotations, fields)) is not None:
+                return reported
         if live is not None:
             adopt = obj.spec.conflict_policy == "Adopt" or flag(obj.annotations, ADOPT)
             verdict = ownership_verdict(read_ownership(live), owner, applied, adopt)

@@ -32,6 +32,7 @@ from .role_sync import failed, sync_role, unresolved
 from .role_target import resolve_target, writer_config
 from .settings import AccessSettings
 from .tenancy import check_namespace_allowed, tenancy_for
+from .verdicts import waiting_for_connection
 
 
 def _status(body: Any) -> RoleStatus:
@@ -46,14 +47,7 @@ def _refused(error: VaultAccessError) -> Outcome:
 
 
 def waiting(status: RoleStatus, handle: ConnectionHandle | None, ref: str) -> Outcome:
-    if handle is None:
-        reason = "ConnectionNotFound"
-        text = f"VaultConnection {ref} (spec.connectionRef) does not exist or is not served by this operator"
-    else:
-        reason, text = "ConnectionNotReady", handle.not_ready().message
-    text += "; the role syncs as soon as it is Active"
-    return Outcome(status.phase or "Pending", (False, reason, text), "wait",
-                   conditions={"ConnectionReady": (False, reason, text)}, event=("Warning", reason, text))
+    return waiting_for_connection(status.phase, handle, ref, "the role syncs")
 
 
 def _confined(obj: RoleObject, confinement: Confinement, spec: Any) -> bool:

@@ -21,6 +21,7 @@ from .policy_sync import MESSAGE_LIMIT, ownership_verdict
 from .role_object import RoleObject
 from .role_refs import Resolution
 from .role_target import RoleTarget
+from .verdicts import drift_outcome
 
 NOT_RESOLVED = "PolicyNotInVault"
 
@@ -91,17 +92,8 @@ async def sync_role(obj: RoleObject, client: BorrowedClient, binding: RoleBindin
             what = "was deleted in Vault by hand" if live is None else (
                 f"was changed in Vault by hand ({', '.join(differences)})")
             text = f"Vault role {name} at auth/{binding.mount} {what}"
-            drifted: dict[str, ConditionValue] = {"Drifted": (True, "DriftDetected", text)}
-            if drift_mode == "detect":
-                return Outcome("Active", (True, "Succeeded", f"{text} (driftMode detect: reported, not corrected)"),
-                               "resync", conditions=drifted, fields=fields, event=("Warning", "DriftDetected", text))
-            if live is not None and not flag(obj.annotations, ALLOW_DESTRUCTIVE):
-                blocked = (f"{text}; correcting it would overwrite that change: set the annotation "
-                           f"{ALLOW_DESTRUCTIVE}: \"true\" to allow it")
-                outcome = Outcome("Conflict", (False, "DestructiveCorrectionBlocked", blocked), "resync",
-                                  conditions={"Synced": (False, "DestructiveCorrectionBlocked", blocked), **drifted},
-                                  fields=fields, event=("Warning", "DestructiveCorrectionBlocked", blocked))
-                return outcome
+            if (reported := drift_outcome(text, drift_mode, live is None, obj.annotations, fields)) is not None:
+                return reported
         if live is not None:
             adopt = obj.spec.conflict_policy == "Adopt" or flag(obj.annotations, ADOPT)
             ours = _ownership(binding.ownership)
