@@ -84,6 +84,8 @@ def one_size(count: int, duration: float, edits: int, timeout: float) -> dict[st
             mark, writes_before = stack.bao.audit.mark(), watcher.status_writes
             operator = OperatorProcess(stack.kube).start()
             wait_quiet(stack.bao.audit, mark, quiet=5.0, timeout=timeout)
+            # A restart's passes make no Vault call: Vault's quiet does not mean the operator is done.
+            figures["restart_settle_s"] = _wait_cpu_settled(operator, timeout)
             restart = audit_counts(stack.bao.audit, mark)
             figures["restart"] = {**restart, "status_writes": watcher.status_writes - writes_before}
 
@@ -99,6 +101,17 @@ def one_size(count: int, duration: float, edits: int, timeout: float) -> dict[st
             operator.stop()
             watcher.stop()
     return figures
+
+
+def _wait_cpu_settled(operator: OperatorProcess, timeout: float, window: float = 2.0, share: float = 0.05) -> float:
+    """Seconds until the operator used under ``share`` of a core over ``window`` seconds."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = operator.sample().cpu_seconds
+        time.sleep(window)
+        if operator.sample().cpu_seconds - before < share * window:
+            break
+    return time.monotonic() - started
 
 
 def _edits(stack: Stack, keys: list[tuple[str, str]], edits: int, timeout: float) -> dict[str, Any]:
