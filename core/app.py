@@ -270,11 +270,6 @@ class OperatorApp:
         """An access object is being deleted: None once Vault is done with, else seconds until the next try."""
         return await self.access.delete(self.access_kinds[kind.kind], body, retry)
 
-    async def pause_access(self) -> None:
-        """This replica lost the peering lead: stop every access worker (kopf replays the objects on resume)."""
-        if self._access is not None:
-            await self._access.forget_all()
-
     def start(self) -> None:
         """Start following spec changes (call on the operator's event loop)."""
         if self._following is None:

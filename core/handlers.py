@@ -107,12 +107,8 @@ def _connection_daemon(registry: kopf.OperatorRegistry, app: OperatorApp) -> Non
             # Revoked now, unless dependants still need the token (their finalizer holds the object).
             await app.connection_stopped(name, uid, list(body.metadata.get("finalizers") or []))
         else:
-            if stopped.reason and stopped.reason & (kopf.DaemonStoppingReason.OPERATOR_PAUSING
-                                                    | kopf.DaemonStoppingReason.OPERATOR_EXITING):
-                # Another replica leads now, or this process is stopping: the access workers stop first,
-                # writing nothing (they would report the released connection gone on every object), and the
-                # next leader finds the objects as they were. kopf lists them again if this one resumes.
-                await app.pause_access()
+            # Another replica leads now, or this process is stopping: the connection's objects wait and write
+            # nothing from here on (AccessController.released); the next leader finds them as they were.
             await app.release(name, uid)
 
 

@@ -126,16 +126,6 @@ class AccessController:
             tracked.task.cancel()
             await asyncio.gather(tracked.task, return_exceptions=True)
 
-    async def forget_all(self) -> None:
-        """Stop every worker, writing nothing (another replica now leads); observe() starts them again."""
-        tasks = [t.task for t in self._objects.values() if t.task is not None]
-        self._objects.clear()
-        self._dependants.clear()
-        self._depends_on.clear()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
     async def close(self) -> None:
         self._unsubscribe()
         self.dependants.close()
