@@ -10,7 +10,7 @@ import hvac
 import yaml
 
 from .kube import FakeKube
-from .kube_resources import VAULTPOLICIES
+from .kube_resources import VAULTPOLICIES, ResourceSpec
 
 POLICY_NAMESPACE, POLICY_NAME = "demo", "app-read"
 #: What the operator's own Vault policy must grant for VaultPolicy objects (the AWS IAM guide's step 5).
@@ -30,11 +30,11 @@ def policy_sample(connection: str) -> dict[str, Any]:
     }
 
 
-def wait_policy_active(kube: FakeKube, timeout: float) -> dict[str, Any]:
-    """The policy's status once Active (or the last one seen when ``timeout`` runs out), phases echoed."""
+def wait_active(kube: FakeKube, resource: ResourceSpec, name: str, timeout: float) -> dict[str, Any]:
+    """The demo object's status once Active (or the last one seen when ``timeout`` runs out), phases echoed."""
     deadline, phase, status = time.monotonic() + timeout, None, dict[str, Any]()
     while time.monotonic() < deadline:
-        status = (kube.get(VAULTPOLICIES, POLICY_NAME, POLICY_NAMESPACE) or {}).get("status") or {}
+        status = (kube.get(resource, name, POLICY_NAMESPACE) or {}).get("status") or {}
         if status.get("phase") != phase:
             phase = status.get("phase")
             click.echo(f"    phase: {phase or '(none yet)'}")
@@ -51,7 +51,7 @@ def show_policy(kube: FakeKube, client: hvac.Client, connection: str, timeout: f
     click.echo(yaml.safe_dump(manifest, sort_keys=False))
     kube.ensure_namespace(POLICY_NAMESPACE)
     kube.create(VAULTPOLICIES, manifest)
-    status = wait_policy_active(kube, timeout)
+    status = wait_active(kube, VAULTPOLICIES, POLICY_NAME, timeout)
     if status.get("phase") != "Active":
         click.secho(f"the VaultPolicy did not turn Active within {timeout:.0f}s: {status.get('message')}",
                     fg="red", err=True)

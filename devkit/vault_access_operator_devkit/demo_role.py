@@ -4,7 +4,6 @@ its namespace's secret, and only that."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import click
@@ -13,7 +12,7 @@ import yaml
 
 from . import vault_setup
 from .demo_policy import OPERATOR_ACL as POLICY_ACL
-from .demo_policy import POLICY_NAME, POLICY_NAMESPACE
+from .demo_policy import POLICY_NAME, POLICY_NAMESPACE, wait_active
 from .kube import FakeKube
 from .kube_resources import VAULTROLES
 
@@ -38,19 +37,6 @@ def role_sample(connection: str) -> dict[str, Any]:
     }
 
 
-def _wait_ready(kube: FakeKube, timeout: float) -> dict[str, Any]:
-    deadline, phase, status = time.monotonic() + timeout, None, dict[str, Any]()
-    while time.monotonic() < deadline:
-        status = (kube.get(VAULTROLES, ROLE_NAME, POLICY_NAMESPACE) or {}).get("status") or {}
-        if status.get("phase") != phase:
-            phase = status.get("phase")
-            click.echo(f"    phase: {phase or '(none yet)'}")
-        if phase == "Active":
-            break
-        time.sleep(0.1)
-    return status
-
-
 def _read(client: hvac.Client, path: str) -> str:
     try:
         data = client.secrets.kv.v2.read_secret_version(path=path, mount_point="secret",
@@ -71,7 +57,7 @@ def show_role(kube: FakeKube, bao_url: str, root: hvac.Client, connection: str, 
     click.echo(yaml.safe_dump(manifest, sort_keys=False))
     kube.create_service_account(POLICY_NAMESPACE, ACCOUNT)
     kube.create(VAULTROLES, manifest)
-    status = _wait_ready(kube, timeout)
+    status = wait_active(kube, VAULTROLES, ROLE_NAME, timeout)
     if status.get("phase") != "Active":
         click.secho(f"the VaultRole did not turn Active within {timeout:.0f}s: {status.get('message')}",
                     fg="red", err=True)
