@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import hvac
+import hvac.exceptions
 
 from vault_access_operator.testing.tls import make_ca_pem
 
@@ -56,6 +58,23 @@ def kubernetes_login(url: str, role: str, jwt: str, mount: str = "kubernetes",
     return client.auth.kubernetes.login(role=role, jwt=jwt, mount_point=mount)["auth"]  # type: ignore[no-any-return]
 
 
-def enable_kv2(client: hvac.Client, path: str = "secret") -> None:
+def enable_kv2(client: hvac.Client, path: str = "secret", timeout: float = 10.0) -> None:
+    """Mount KV version 2 at `path` and return once it serves requests.
+
+    A fresh KV v2 mount upgrades its storage in the background and answers 400 "Upgrading from
+    non-versioned to versioned data" until it is done, so a write right after the mount can fail.
+    """
     if f"{path}/" not in client.sys.list_mounted_secrets_engines()["data"]:
         client.sys.enable_secrets_engine("kv", path=path, options={"version": "2"})
+    deadline = time.monotonic() + timeout
+    while True:
+        try:  # a data read is what the upgrade gates: 404 once it serves, 400 before
+            client.secrets.kv.v2.read_secret_version(path="vao-mount-probe", mount_point=path,
+                                                     raise_on_deleted_version=False)
+            return
+        except hvac.exceptions.InvalidPath:
+            return
+        except hvac.exceptions.InvalidRequest:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
