@@ -113,7 +113,9 @@ class Reporter:
         now: datetime.datetime,
         expires: datetime.datetime | None,
         details: dict[str, str],
+        supplied: bool = False,
     ) -> None:
+        """A token is held: from a login, or (``supplied``) taken from the spec's Secret and looked up."""
         obs = self.obs
         if obs.phase != "Error":  # after failures, Active waits for recovered(): a login alone proves little
             obs.phase, obs.reason, obs.message = "Active", Reason.CONNECTED, ""
@@ -123,7 +125,9 @@ class Reporter:
         obs.login_count += 1
         obs.details = {k: self._redact(str(v)) for k, v in details.items()}
         ttl = f"{int(grant.ttl)}s" if grant.ttl else "no expiry"
-        await self.events.normal(Reason.LOGGED_IN, f"logged in to Vault at auth/{obs.mount} (token TTL {ttl})")
+        obs.supplied = supplied
+        how = "took the supplied Vault token (no login)" if supplied else f"logged in to Vault at auth/{obs.mount}"
+        await self.events.normal(Reason.LOGGED_IN, f"{how} (token TTL {ttl})")
         await self.publish()
 
     async def renewed(self, grant: TokenGrant, now: datetime.datetime, expires: datetime.datetime | None) -> None:

@@ -157,7 +157,7 @@ class ConnectionRuntime:
         now = self.deps.clock()
         self.lease = Lease(now, grant.ttl, renewable, creation_ttl=grant.ttl, supplied=supplied)
         self._last_check = now
-        await self.reporter.logged_in(grant, now, self.lease.expires_at, details)
+        await self.reporter.logged_in(grant, now, self.lease.expires_at, details, supplied=supplied)
 
     async def _login_attempt(self) -> tuple[LoginRequest | SuppliedToken, TokenGrant]:
         request = await self.session.login_request(self.validated)

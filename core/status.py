@@ -90,6 +90,7 @@ class Observation:
     generation: int | None
     method: str
     mount: str | None = None
+    supplied: bool = False  # the token came from the spec (a Secret), not from a login at `mount`
     phase: Phase = "Pending"
     reason: str = Reason.PENDING
     message: str = "waiting for the first login"
@@ -109,6 +110,10 @@ class Observation:
     dependants: DependantsStatus | None = None  # counted by the access controller (core/access/dependants.py)
 
 
+def _authenticated_message(obs: Observation) -> str:
+    return "holds the supplied Vault token (no login)" if obs.supplied else f"logged in at auth/{obs.mount}"
+
+
 def build_status(
     obs: Observation, now: datetime.datetime, previous: VaultConnectionStatus | None
 ) -> VaultConnectionStatus:
@@ -120,7 +125,7 @@ def build_status(
     else:
         conditions.set(READY, False, obs.reason, obs.message)
     if obs.authenticated:
-        conditions.set(AUTHENTICATED, True, Reason.LOGGED_IN, f"logged in at auth/{obs.mount}")
+        conditions.set(AUTHENTICATED, True, Reason.LOGGED_IN, _authenticated_message(obs))
     else:
         conditions.set(AUTHENTICATED, False, obs.reason, obs.message)
     setup = obs.setup

@@ -41,7 +41,12 @@ def test_a_periodic_token_is_active_renewed_shown_nowhere_and_never_revoked(
     store_token(fake_kube, token + "\n")
     fake_kube.create_vaultconnection(NAME, token_spec(openbao.url))
     status = wait_phase(fake_kube, NAME, "Active")
-    assert status["healthy"] is True and condition(status, "Authenticated")["reason"] == "LoggedIn"
+    authenticated = condition(status, "Authenticated")
+    assert status["healthy"] is True and authenticated["reason"] == "LoggedIn"
+    # No login happened: neither the condition nor the event may claim one at auth/token.
+    assert authenticated["message"] == "holds the supplied Vault token (no login)"
+    took = [e["message"] for e in fake_kube.list_events() if e["reason"] == "LoggedIn"]
+    assert took and all(m.startswith("took the supplied Vault token (no login)") for m in took)
     auth = status["authStatus"]
     assert (auth["authMethod"], auth["authPath"], auth["tokenAccessor"]) == ("token", "token", accessor)
     assert auth["tokenExpiration"] and auth["loginCount"] == 1
