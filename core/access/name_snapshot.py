@@ -10,8 +10,8 @@ fresh LIST is not read; a name present is read as before (ownership, adoption an
   (memory: the names are not kept between bursts).
 - **Only for bursts**: a lone new object (no other ask on that folder within the window) reads its name as
   before; a LIST of 10,000 names would cost more than its one read.
-- **Denied LIST** (403: the operator's Vault policy may lack ``list``): reads for :data:`LIST_DENIED_SECONDS`,
-  said once in the log for that connection and folder, not per object.
+- **Denied LIST** (403: the operator's Vault policy may lack ``list``, as the guides' policy does): reads for
+  :data:`LIST_DENIED_SECONDS`, said once in the log (info) for that connection and folder, not per object.
 
 Calls go through the object's :class:`~vault_access_operator.borrowed.BorrowedClient`: no token is kept here.
 """
@@ -39,6 +39,12 @@ SNAPSHOT_SECONDS = 3.0
 LIST_DENIED_SECONDS = 300.0
 
 FolderKey = tuple[str, str | None, str]  # connection, Vault namespace, folder
+
+
+def may_stand_in(applied: bool, phase: str | None) -> bool:
+    """Whether a LIST may stand in for an object's read of its name: never written there by it (else the read is
+    a drift check), and not found taken at its last pass (a Conflict: the name is there, a LIST would not help)."""
+    return not applied and phase != "Conflict"
 
 
 @dataclasses.dataclass
@@ -90,10 +96,11 @@ class NameSnapshots:
             keys = await client.list(key[2])
         except VaultPermissionDeniedError as error:
             state.denied_until = loop.time() + self.denied_for
-            if not state.denial_logged:
+            if not state.denial_logged:  # info: the guides' operator policy grants no list, and need not
                 state.denial_logged = True
-                log.warning("VaultConnection %s: %s; each new object's name is read instead (the LIST is tried "
-                            "again every %.0f s)", key[0], error.message, self.denied_for)
+                log.info("VaultConnection %s: %s; each new object's name is read instead (grant list on %s/ to "
+                         "save those reads; the LIST is tried again every %.0f s)", key[0], error.message, key[2],
+                         self.denied_for)
             return None
         except VaultAccessError as error:  # unreachable, sealed, not Active: the object's own read says so
             log.debug("VaultConnection %s: LIST %s failed: %s", key[0], key[2], error.message)

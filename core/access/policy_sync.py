@@ -16,7 +16,7 @@ from ..errors import VaultAccessError
 from .discovery_hold import discovery_pending
 from .hcl import Ownership, document_hash, owner_record, read_ownership, render_policy
 from .hcl_parse import same_rules
-from .name_snapshot import NameSnapshots
+from .name_snapshot import NameSnapshots, may_stand_in
 from .naming import vault_object_name
 from .outcome import ADOPT, ALLOW_DESTRUCTIVE, DRY_RUN, RECONCILE_NOW, Outcome, flag
 from .policy_delete import drop_stale_name
@@ -124,7 +124,8 @@ async def _sync(obj: PolicyObject, client: BorrowedClient, identity: str, drift_
         return _active(fields)
     path = acl_path(vault_name)
     try:
-        if not applied and names is not None and await names.absent(client, ACL_FOLDER, vault_name):
+        if names is not None and may_stand_in(applied, status.phase) and await names.absent(
+                client, ACL_FOLDER, vault_name):
             live = None  # not there at a LIST seconds ago: nothing to check ownership of
         else:
             live_data = await client.read(path)

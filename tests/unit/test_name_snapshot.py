@@ -102,7 +102,7 @@ def test_a_denied_list_falls_back_to_reads_and_says_so_once(caplog: pytest.LogCa
         await absent(names, client, "x")
         assert await absent(names, client, "y") is False and client.calls == 2  # tried again, denied again
 
-    with caplog.at_level(logging.WARNING, "vault_access_operator.access.name_snapshot"):
+    with caplog.at_level(logging.INFO, "vault_access_operator.access.name_snapshot"):
         asyncio.run(scenario())
     said = [r.getMessage() for r in caplog.records]
     assert len(said) == 1, said
