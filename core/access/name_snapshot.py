@@ -8,8 +8,8 @@ fresh LIST is not read; a name present is read as before (ownership, adoption an
 - **Coalesced**: the workers asking while a LIST is on its way wait for it; one request, not one each.
 - **Bounded**: a LIST stands in for reads for :data:`SNAPSHOT_SECONDS` after it was sent, then it is dropped
   (memory: the names are not kept between bursts).
-- **Only for bursts**: a lone new object (no other ask on that folder within the window) reads its name as
-  before; a LIST of 10,000 names would cost more than its one read.
+- **Only for bursts**: a lone new object (no ask for another name of that folder within the window) reads its
+  name as before, however often it retries; a LIST of 10,000 names would cost more than its one read.
 - **Denied LIST** (403: the operator's Vault policy may lack ``list``, as the guides' policy does): reads for
   :data:`LIST_DENIED_SECONDS`, said once in the log (info) for that connection and folder, not per object.
 
@@ -54,6 +54,7 @@ class _Folder:
     generation: int = -1  # the connection's token generation then (a re-login may be another Vault's)
     listing: asyncio.Task[frozenset[str] | None] | None = None
     last_ask: float = -math.inf
+    last_name: str = ""  # asked for at ``last_ask``: one object retrying is no burst
     denied_until: float = -math.inf
     denial_logged: bool = False
 
@@ -76,7 +77,9 @@ class NameSnapshots:
             return False
         generation = client.handle.token_generation
         fresh = state.names is not None and now - state.sent_at < self.window and state.generation == generation
-        burst, state.last_ask = now - state.last_ask < self.window, now
+        folded = name.casefold()
+        burst = now - state.last_ask < self.window and folded != state.last_name
+        state.last_ask, state.last_name = now, folded
         if fresh:
             names = state.names
         else:
@@ -85,7 +88,7 @@ class NameSnapshots:
                     return False  # a lone ask: its own read is cheaper than a LIST of everything
                 state.listing = asyncio.create_task(self._list(key, state, client, generation))
             names = await asyncio.shield(state.listing)
-        return names is not None and name.casefold() not in names
+        return names is not None and folded not in names
 
     async def _list(self, key: FolderKey, state: _Folder, client: BorrowedClient,
                     generation: int) -> frozenset[str] | None:

@@ -65,6 +65,16 @@ def test_a_lone_new_name_is_read_as_before_and_a_burst_shares_one_list() -> None
     asyncio.run(scenario())
 
 
+def test_one_object_retrying_is_no_burst() -> None:
+    async def scenario() -> None:
+        names, client = NameSnapshots(), Lister()
+        assert [await absent(names, client, "vao.e2e.a.p0") for _ in range(5)] == [False] * 5
+        assert client.calls == 0  # its retries read its name, as before
+        assert await absent(names, client, "vao.e2e.a.p1") is True and client.calls == 1  # another name: a burst
+
+    asyncio.run(scenario())
+
+
 def test_a_snapshot_stands_in_only_for_its_window_then_is_dropped() -> None:
     async def scenario() -> None:
         names, client = NameSnapshots(window=0.05), Lister()
