@@ -73,9 +73,9 @@ class NameSnapshots:
         loop = asyncio.get_running_loop()
         now, key = loop.time(), (client.connection, client.namespace, folder)
         state = self._folders.setdefault(key, _Folder())
-        if now < state.denied_until:
-            return False
         generation = client.handle.token_generation
+        if now < state.denied_until and generation == state.generation:  # a new token may be allowed to
+            return False
         fresh = state.names is not None and now - state.sent_at < self.window and state.generation == generation
         folded = name.casefold()
         burst = now - state.last_ask < self.window and folded != state.last_name
@@ -98,7 +98,7 @@ class NameSnapshots:
         try:
             keys = await client.list(key[2])
         except VaultPermissionDeniedError as error:
-            state.denied_until = loop.time() + self.denied_for
+            state.denied_until, state.generation, state.names = loop.time() + self.denied_for, generation, None
             if not state.denial_logged:  # info: the guides' operator policy grants no list, and need not
                 state.denial_logged = True
                 log.info("VaultConnection %s: %s; each new object's name is read instead (grant list on %s/ to "

@@ -108,9 +108,12 @@ def test_a_denied_list_falls_back_to_reads_and_says_so_once(caplog: pytest.LogCa
         assert await asyncio.gather(*(absent(names, client, f"p{i}") for i in range(20))) == [False] * 20
         assert client.calls == 1
         assert await absent(names, client, "later") is False and client.calls == 1  # not tried again for a while
+        client.handle.token_generation = 2  # a new login: perhaps a new policy; tried again, denied again
+        assert await absent(names, client, "relogged") is False and client.calls == 2
+        assert await absent(names, client, "later2") is False and client.calls == 2
         await asyncio.sleep(0.1)
         await absent(names, client, "x")
-        assert await absent(names, client, "y") is False and client.calls == 2  # tried again, denied again
+        assert await absent(names, client, "y") is False and client.calls == 3  # tried again, denied again
 
     with caplog.at_level(logging.INFO, "vault_access_operator.access.name_snapshot"):
         asyncio.run(scenario())
