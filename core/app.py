@@ -20,6 +20,7 @@ from .access.dependants_gate import DEPENDANTS_FINALIZER, DeletionGate
 from .access.discovery import DiscoveryRunner
 from .access.discovery_metrics import AccessCollector
 from .access.kv_adapter import KVSecretAdapter
+from .access.name_snapshot import NameSnapshots
 from .access.naming import cluster_name_from_env
 from .access.policy_adapter import PolicyAdapter
 from .access.role_adapter import RoleAdapter
@@ -154,12 +155,13 @@ class OperatorApp:
         self.metrics.watch(self.manager.observations, self.registry)
         self.specs = SpecFollower(self.manager.apply)
         self._following: asyncio.Task[None] | None = None
+        names = NameSnapshots()  # one LIST per connection and folder for the policy and role kinds alike
         self.access_kinds: dict[str, KindAdapter] = {
-            kind.kind: PolicyAdapter(kind, config.access, config.tenancy_confinement)
+            kind.kind: PolicyAdapter(kind, config.access, config.tenancy_confinement, names)
             for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY)}
         for kind in (VAULT_ROLE, VAULT_CLUSTER_ROLE):
             self.access_kinds[kind.kind] = RoleAdapter(kind, config.access, self.registry, self._policy_view,
-                                                       config.tenancy_confinement)
+                                                       config.tenancy_confinement, names)
         self.access_kinds[VAULT_KV_SECRET.kind] = KVSecretAdapter(
             config.access, lambda namespace, name, key: self.kube.read_secret(namespace, name, key), clock,
             config.tenancy_confinement)

@@ -10,6 +10,7 @@ from ..connection_handle import ConnectionHandle
 from ..kinds import VAULT_CLUSTER_POLICY, VAULT_POLICY, KindDefinition
 from ..models import Confinement
 from .discovery_hold import adoption_hold
+from .name_snapshot import NameSnapshots
 from .outcome import Outcome
 from .policy_delete import Deletion, delete_policy
 from .policy_models import PolicyStatus
@@ -41,10 +42,12 @@ def _status(body: Any) -> PolicyStatus:
 
 
 class PolicyAdapter:
-    def __init__(self, kind: KindDefinition, settings: AccessSettings, confinement: Confinement | None = None) -> None:
+    def __init__(self, kind: KindDefinition, settings: AccessSettings, confinement: Confinement | None = None,
+                 names: NameSnapshots | None = None) -> None:
         assert kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY)
         self.kind, self.settings = kind, settings
         self.confinement = confinement  # --tenancy-confinement: stricter than any connection may ask for
+        self.names = names or NameSnapshots()  # LISTs standing in for first syncs' reads; shared by the kinds
 
     def policy_object(self, raw: dict[str, Any]) -> PolicyObject:
         meta = raw.get("metadata") or {}
@@ -69,7 +72,8 @@ class PolicyAdapter:
         held = adoption_hold(obj.namespace, obj.annotations, spec)  # discovery's auto-created objects
         if isinstance(held, Outcome):
             return held
-        return await sync_policy(obj, handle.client(), self.settings.identity, mode, tenancy, drift_check, held)
+        return await sync_policy(obj, handle.client(), self.settings.identity, mode, tenancy, drift_check, held,
+                                 self.names)
 
     async def run_delete(self, raw: dict[str, Any], handle: ConnectionHandle | None) -> Deletion:
         try:

@@ -29,5 +29,9 @@ def parse_spec(kind: str, spec: dict[str, Any]) -> VaultClusterPolicySpec:
     return model.model_validate(spec)
 
 
+#: Where Vault keeps ACL policies: ``LIST`` it for their names, ``acl_path`` for one.
+ACL_FOLDER = "sys/policies/acl"
+
+
 def acl_path(vault_name: str) -> str:
-    return f"sys/policies/acl/{vault_name}"
+    return f"{ACL_FOLDER}/{vault_name}"

@@ -16,11 +16,12 @@ from ..errors import VaultAccessError
 from .discovery_hold import discovery_pending
 from .hcl import Ownership, document_hash, owner_record, read_ownership, render_policy
 from .hcl_parse import same_rules
+from .name_snapshot import NameSnapshots, may_stand_in
 from .naming import vault_object_name
 from .outcome import ADOPT, ALLOW_DESTRUCTIVE, DRY_RUN, RECONCILE_NOW, Outcome, flag
 from .policy_delete import drop_stale_name
 from .policy_models import VaultPolicySpec
-from .policy_object import PolicyObject, acl_path
+from .policy_object import ACL_FOLDER, PolicyObject, acl_path
 from .tenancy import PolicyScope, TenancySettings, check_policy_rules
 from .verdicts import drift_outcome
 
@@ -80,12 +81,15 @@ def ownership_verdict(live: Ownership, ours: Ownership, applied_before: bool, ad
 
 
 async def sync_policy(obj: PolicyObject, client: BorrowedClient, identity: str, drift_mode: str,
-                      tenancy: TenancySettings, drift_check: bool, vault_name: str | None = None) -> Outcome:
+                      tenancy: TenancySettings, drift_check: bool, vault_name: str | None = None,
+                      names: NameSnapshots | None = None) -> Outcome:
     """One pass (``vault_name``: a name of its own, for discovery's adoption). ``vault.platform.io/reconcile-now``
     (any value) makes it compare Vault's copy as a resync does, and is removed once the pass succeeded (kept
-    after a failure: the request stands until it is met)."""
+    after a failure: the request stands until it is met). ``names``: a fresh LIST may stand in for the read of a
+    name never written (name_snapshot.py)."""
     reconcile_now = bool(obj.annotations.get(RECONCILE_NOW))
-    outcome = await _sync(obj, client, identity, drift_mode, tenancy, drift_check or reconcile_now, vault_name)
+    outcome = await _sync(obj, client, identity, drift_mode, tenancy, drift_check or reconcile_now, vault_name,
+                          names)
     done = outcome.ready[0] or outcome.ready[1] in ("DryRun", "DiscoveryPending")
     if reconcile_now and done and outcome.drop_annotation is None:  # else the next pass, woken by that removal
         outcome.drop_annotation = RECONCILE_NOW
@@ -93,7 +97,8 @@ async def sync_policy(obj: PolicyObject, client: BorrowedClient, identity: str, 
 
 
 async def _sync(obj: PolicyObject, client: BorrowedClient, identity: str, drift_mode: str,
-                tenancy: TenancySettings, drift_check: bool, vault_name: str | None) -> Outcome:
+                tenancy: TenancySettings, drift_check: bool, vault_name: str | None,
+                names: NameSnapshots | None) -> Outcome:
     try:
         check_policy_rules(obj.spec.rules, PolicyScope(obj.namespace), tenancy)
     except VaultAccessError as error:
@@ -119,8 +124,12 @@ async def _sync(obj: PolicyObject, client: BorrowedClient, identity: str, drift_
         return _active(fields)
     path = acl_path(vault_name)
     try:
-        live_data = await client.read(path)
-        live = None if live_data is None else str(live_data.get("policy") or live_data.get("rules") or "")
+        if names is not None and may_stand_in(applied, status.phase) and await names.absent(
+                client, ACL_FOLDER, vault_name):
+            live = None  # not there at a LIST seconds ago: nothing to check ownership of
+        else:
+            live_data = await client.read(path)
+            live = None if live_data is None else str(live_data.get("policy") or live_data.get("rules") or "")
         if unchanged and not dry_run:
             if drift_mode == "ignore" or same_rules(document, live):
                 return _active(fields)

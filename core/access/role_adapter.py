@@ -19,6 +19,7 @@ from ..models import Confinement
 from ..registry import ProviderRegistry
 from ..role_writer import RoleBinding, RoleWriter
 from .discovery_hold import adoption_hold, discovery_pending
+from .name_snapshot import NameSnapshots
 from .naming import vault_object_name
 from .outcome import Outcome
 from .policy_adapter import drift_mode_of
@@ -58,10 +59,11 @@ def _confined(obj: RoleObject, confinement: Confinement, spec: Any) -> bool:
 
 class RoleAdapter:
     def __init__(self, kind: KindDefinition, settings: AccessSettings, registry: ProviderRegistry, lookup: Lookup,
-                 confinement: Confinement | None = None) -> None:
+                 confinement: Confinement | None = None, names: NameSnapshots | None = None) -> None:
         assert kind in (VAULT_ROLE, VAULT_CLUSTER_ROLE)
         self.kind, self.settings, self.registry, self.lookup = kind, settings, registry, lookup
         self.confinement = confinement  # --tenancy-confinement: stricter than any connection may ask for
+        self.names = names or NameSnapshots()  # LISTs standing in for first syncs' reads; shared by the kinds
 
     def role_object(self, raw: dict[str, Any]) -> RoleObject:
         return parse_role(self.kind.kind, raw, _status(raw.get("status")))
@@ -129,7 +131,7 @@ class RoleAdapter:
             binding={"vault_path": target.writer.role_path(binding), "vault_resource_name": vault_name,
                      "auth_mount": target.mount, "family": target.family})
         return await sync_role(obj, handle.client(), binding, target, config, fields["effective_drift_mode"],
-                               drift_check, fields)
+                               drift_check, fields, self.names)
 
     async def run_delete(self, raw: dict[str, Any], handle: ConnectionHandle | None) -> Deletion:
         try:

@@ -16,6 +16,7 @@ from ..clip import clip
 from ..errors import VaultAccessError
 from ..role_writer import RoleBinding
 from .hcl import Ownership
+from .name_snapshot import NameSnapshots, may_stand_in
 from .outcome import ADOPT, ALLOW_DESTRUCTIVE, DRY_RUN, ConditionValue, Outcome, flag
 from .policy_sync import MESSAGE_LIMIT, ownership_verdict
 from .role_object import RoleObject
@@ -56,8 +57,21 @@ async def _missing_policies(client: BorrowedClient, names: tuple[str, ...]) -> l
     return [name for name in names if await client.read(f"sys/policies/acl/{name}") is None]
 
 
+async def _live_role(client: BorrowedClient, path: str, binding: RoleBinding, stand_in: bool,
+                     names: NameSnapshots | None) -> dict[str, Any] | None:
+    """The role at ``path``; None when absent, a fresh LIST of the mount's roles saying so for a role never written
+    there (only for the common ``auth/<mount>/role/<name>`` layout, which every role backend can LIST)."""
+    folder = f"auth/{binding.mount}/role"
+    if stand_in and names is not None and path == f"{folder}/{binding.vault_name}" and await names.absent(
+            client, folder, binding.vault_name):
+        return None
+    return await client.read(path)
+
+
 async def sync_role(obj: RoleObject, client: BorrowedClient, binding: RoleBinding, target: RoleTarget,
-                    config: Any, drift_mode: str, drift_check: bool, fields: dict[str, Any]) -> Outcome:
+                    config: Any, drift_mode: str, drift_check: bool, fields: dict[str, Any],
+                    names: NameSnapshots | None = None) -> Outcome:
+    """One pass; ``names``: a fresh LIST may stand in for the read of a role never written (name_snapshot.py)."""
     writer = target.writer
     try:
         payload = writer.payload(binding, config)
@@ -84,7 +98,7 @@ async def sync_role(obj: RoleObject, client: BorrowedClient, binding: RoleBindin
             outcome.fields = fields
             outcome.then = "resync"  # the policy objects may not change when their policy comes back: look again
             return outcome
-        live = await client.read(path)
+        live = await _live_role(client, path, binding, may_stand_in(applied, status.phase), names)
         if unchanged and not dry_run:
             differences = [] if live is None else writer.differences(payload, live)
             if drift_mode == "ignore" or (live is not None and not differences):
