@@ -98,8 +98,10 @@ class DependantCounter:
                     await asyncio.wait_for(self._changed.wait(), wait)
                 continue
             self._published_at = loop.time()
-            while self._unpublished:
-                await self._publish(self._unpublished.pop())
+            names = list(self._unpublished)  # what changes during these writes waits for the next interval
+            self._unpublished.clear()
+            for name in names:
+                await self._publish(name)
 
     async def _tell(self, name: str) -> None:
         wanted = self.of(name).total > 0
