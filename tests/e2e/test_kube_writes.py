@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.helpers import k8s_spec, wait_phase
+from tests.e2e.kv_helpers import create_kv, kv_operator_policy, wait_kv
 from tests.e2e.policy_helpers import (
     OPERATOR_POLICY,
     condition,
@@ -24,6 +25,7 @@ from tests.e2e.policy_helpers import (
     vault_calls,
     wait_policy,
 )
+from tests.e2e.role_helpers import create, ready, wait_object
 from vault_access_operator.access.settings import AccessSettings
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
@@ -39,6 +41,8 @@ RULES = [{"path": "secret/data/{{namespace}}/{{name}}/*", "capabilities": ["read
 POLICIES = [f"app-{i}" for i in range(5)]
 #: What kopf would store on an object besides its finalizer (our prefix replaces kopf.zalando.org).
 KOPF_PREFIXES = ("vault.platform.io/", "kopf.zalando.org/")
+ACCESS_PLURALS = {"vaultpolicies", "vaultroles", "vaultkvsecrets"}
+ROLE_GRANT = 'path "auth/kubernetes/role/*" { capabilities = ["create", "read", "update", "delete", "list"] }'
 
 
 @pytest.fixture
@@ -50,7 +54,7 @@ def policy_operator(fake_kube: FakeKube, operator_identity: OperatorIdentity) ->
 
 
 class WatchLog:
-    """The watch events of the VaultPolicies, as any watcher gets them (an observer of the emulator)."""
+    """The watch events of the access objects, as any watcher gets them (an observer of the emulator)."""
 
     def __init__(self, kube: FakeKube) -> None:
         self.events: list[dict[str, Any]] = []
@@ -58,17 +62,17 @@ class WatchLog:
         self.stop = kube.observe(self._seen)
 
     def _seen(self, spec: ResourceSpec, event: dict[str, Any]) -> None:
-        if spec.plural == "vaultpolicies":
+        if spec.plural in ACCESS_PLURALS:
             with self._lock:
                 self.events.append(event)
 
-    def of(self, name: str) -> list[dict[str, Any]]:
+    def of(self, name: str, kind: str = "VaultPolicy") -> list[dict[str, Any]]:
         with self._lock:
-            return [e for e in self.events if e["object"]["metadata"]["name"] == name]
+            return [e for e in self.events if e["object"]["metadata"]["name"] == name and e["object"]["kind"] == kind]
 
-    def annotations(self, name: str) -> set[str]:
+    def annotations(self, name: str, kind: str = "VaultPolicy") -> set[str]:
         """Every annotation key any watch event of ``name`` carried."""
-        return {key for e in self.of(name) for key in (e["object"]["metadata"].get("annotations") or {})}
+        return {key for e in self.of(name, kind) for key in (e["object"]["metadata"].get("annotations") or {})}
 
 
 @pytest.fixture
@@ -78,18 +82,18 @@ def watch_log(fake_kube: FakeKube) -> Iterator[WatchLog]:
     log.stop()
 
 
-def writes(kube: FakeKube, name: str, namespace: str = "default") -> Counter[str]:
-    """The API writes about the VaultPolicy ``name``: patches of the object and of its status, events posted."""
+def writes(kube: FakeKube, name: str, namespace: str = "default", plural: str = "vaultpolicies") -> Counter[str]:
+    """The API writes about the object ``name``: patches of the object and of its status, events posted."""
     assert kube.emulator is not None
     counted: Counter[str] = Counter()
     for request in list(kube.emulator):
         method = str(request.method).rsplit(".", 1)[-1].upper()
-        plural = request.resource.plural if request.resource is not None else None
+        target = request.resource.plural if request.resource is not None else None
         if method not in ("POST", "PATCH", "PUT", "DELETE"):
             continue
-        if plural == "vaultpolicies" and request.name == name and request.namespace == namespace:
+        if target == plural and request.name == name and request.namespace == namespace:
             counted[f"{method} {request.subresource or 'object'}"] += 1
-        elif plural == "events" and method == "POST" and isinstance(request.data, dict) \
+        elif target == "events" and method == "POST" and isinstance(request.data, dict) \
                 and (request.data.get("involvedObject") or {}).get("name") == name:
             counted["event"] += 1
     return counted
@@ -122,6 +126,31 @@ def test_the_initial_sync_writes_the_finalizer_one_status_and_one_event_per_obje
         assert not [key for key in watch_log.annotations(name) if key.startswith(KOPF_PREFIXES)], name
         # Created, the finalizer, the status: nothing else for any watcher to process.
         assert [e["type"] for e in watch_log.of(name)] == ["ADDED", "MODIFIED", "MODIFIED"], name
+
+
+def test_a_role_and_a_kv_secret_also_write_the_finalizer_one_status_and_one_event(
+        fake_kube: FakeKube, vault_acl: OpenBaoServer, policy_operator: RunningOperator, proxy: CountingProxy,
+        watch_log: WatchLog) -> None:
+    root = vault_acl.client()
+    vault_setup.write_policy(root, "operator-access", kv_operator_policy("secret") + "\n" + ROLE_GRANT)
+    vault_setup.enable_kv2(root)
+    fake_kube.create_vaultconnection("vault", k8s_spec(proxy.url, interval="30s"))
+    wait_phase(fake_kube, "vault", "Active")
+    create_policy(fake_kube, "read", {"connectionRef": "vault", "rules": RULES})
+    wait_policy(fake_kube, "read", _ready, "turned Active")
+    create(fake_kube, "VaultRole", "app", {"connectionRef": "vault", "serviceAccounts": ["app"],
+                                           "policies": [{"kind": "VaultPolicy", "name": "read"}]}, "default")
+    create_kv(fake_kube, "seed", {"connectionRef": "vault", "path": "secret/data/default/seed", "data": {"a": ""}})
+    wait_object(fake_kube, "VaultRole", "app", ready, "turned Ready", "default")
+    wait_kv(fake_kube, "seed", lambda s: s.get("phase") == "Active", "seeded")
+    # Two drift checks of each: the first sight is long over, whatever it wrote is in the history.
+    for path in ("auth/kubernetes/role/vao.e2e.default.app", "secret/metadata/default/seed"):
+        wait_for(lambda p=path: vault_calls(proxy, p)["GET"] >= 3, timeout=20, message=f"no drift checks of {path}")
+
+    for kind, plural, name in (("VaultRole", "vaultroles", "app"), ("VaultKVSecret", "vaultkvsecrets", "seed")):
+        assert writes(fake_kube, name, plural=plural) == {"PATCH object": 1, "PATCH status": 1, "event": 1}, kind
+        assert not [key for key in watch_log.annotations(name, kind) if key.startswith(KOPF_PREFIXES)], kind
+        assert [e["type"] for e in watch_log.of(name, kind)] == ["ADDED", "MODIFIED", "MODIFIED"], kind
 
 
 def test_a_refused_delete_is_retried_without_kopf_progress_on_the_object(
