@@ -161,6 +161,8 @@ def test_a_refused_delete_is_retried_without_kopf_progress_on_the_object(
     wait_phase(fake_kube, "vault", "Active")
     create_policy(fake_kube, "app", {"connectionRef": "vault", "rules": RULES})
     wait_policy(fake_kube, "app", _ready, "turned Active")
+    # The Synced event follows the status write: counted before, not as part of the deletion.
+    wait_for(lambda: fake_kube.list_events(involved_name="app", reason="Synced"), timeout=10, message="no Synced event")
     acl = "sys/policies/acl/vao.e2e.default.app"
     before = writes(fake_kube, "app")
 
