@@ -18,10 +18,13 @@ from .kinds import (
     VAULT_ROLE,
     KindDefinition,
 )
+from .kopf_state import InMemoryProgress, StatelessDiffBase
 from .redact import install_log_redaction
 
 FINALIZER = "vault.platform.io/finalizer"
 DAEMON_EXIT_WAIT_SECONDS = 3.0
+KOPF_PREFIX = "vault.platform.io"  # what kopf writes into annotations goes under our prefix, not kopf.zalando.org
+ACCESS_KINDS = (VAULT_POLICY, VAULT_CLUSTER_POLICY, VAULT_ROLE, VAULT_CLUSTER_ROLE, VAULT_KV_SECRET)
 
 
 class EndlessBackoff:
@@ -36,6 +39,10 @@ class EndlessBackoff:
 def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
     """kopf handlers bound to ``app``: a registry of its own, so tests can run several operators."""
     registry = kopf.OperatorRegistry()
+    # The access kinds keep no kopf state on their objects (core/kopf_state.py); VaultConnection keeps kopf's own.
+    access_kinds = [(kind.api_version, kind.kind) for kind in ACCESS_KINDS]
+    progress = InMemoryProgress(kopf.AnnotationsProgressStorage(prefix=KOPF_PREFIX), access_kinds)
+    diffbase = StatelessDiffBase(kopf.AnnotationsDiffBaseStorage(prefix=KOPF_PREFIX), access_kinds)
 
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
@@ -43,8 +50,8 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         app.serve_metrics()
         settings.persistence.finalizer = FINALIZER
         # Keep kopf's bookkeeping out of .status: status belongs to the connection.
-        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="vault.platform.io")
-        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="vault.platform.io")
+        settings.persistence.progress_storage = progress
+        settings.persistence.diffbase_storage = diffbase
         settings.posting.level = logging.WARNING  # our own events, not kopf's per-handler chatter
         settings.execution.max_workers = 4
         settings.peering.lifetime = app.config.peering_lifetime  # failover within it (core/peering.py)
@@ -73,9 +80,9 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
     if app.config.shard.cluster_scoped:
         _deletion_gate(registry, app)
 
-    for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY, VAULT_ROLE, VAULT_CLUSTER_ROLE, VAULT_KV_SECRET):
+    for kind in ACCESS_KINDS:
         if kind.scope == "Namespaced" or app.config.shard.cluster_scoped:
-            _access_handlers(registry, app, kind)
+            _access_handlers(registry, app, kind, progress)
 
     @kopf.on.cleanup(registry=registry)
     async def cleanup(**_: Any) -> None:
@@ -123,9 +130,10 @@ def _deletion_gate(registry: kopf.OperatorRegistry, app: OperatorApp) -> None:
             app.connection_seen(str((body.get("metadata") or {}).get("name")), body)
 
 
-def _access_handlers(registry: kopf.OperatorRegistry, app: OperatorApp, kind: KindDefinition) -> None:
-    """An access kind: every watch event goes to its controller (no kopf state is stored); deletion runs
-    behind the finalizer and retries with backoff until Vault is done with."""
+def _access_handlers(registry: kopf.OperatorRegistry, app: OperatorApp, kind: KindDefinition,
+                     progress: InMemoryProgress) -> None:
+    """An access kind: every watch event goes to its controller (no kopf state is stored on the object); deletion
+    runs behind the finalizer and retries with backoff until Vault is done with (kopf's progress in memory)."""
     resource = (kind.group, kind.version, kind.plural)
 
     shard = app.config.shard
@@ -140,6 +148,7 @@ def _access_handlers(registry: kopf.OperatorRegistry, app: OperatorApp, kind: Ki
     async def seen(event: kopf.RawEvent, **_: Any) -> None:
         body = dict(event["object"])
         if event.get("type") == "DELETED":  # gone (normally after our finalizer): stop its worker
+            progress.forget(event["object"].get("metadata", {}).get("uid"))  # a retried deletion ended some other way
             await app.forget_access(kind, body)
         elif event.get("type") in (None, "ADDED", "MODIFIED"):
             if not namespaced or shard.owns(body):

@@ -14,6 +14,7 @@ finalizer, leaving its Vault object in place (controller.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
@@ -27,6 +28,8 @@ from .outcome import ANNOTATION_PREFIX
 
 ORPHAN_DEPENDANTS = ANNOTATION_PREFIX + "orphan-dependants"
 Key = tuple[str, str | None, str]  # kind, namespace, name
+#: A burst of counted objects costs the connection one status write per this interval, not one per object.
+PUBLISH_INTERVAL_SECONDS = 1.0
 #: Which status count each access kind adds to; kinds not listed (none yet) are not counted.
 CATEGORY = {"VaultPolicy": "policies", "VaultClusterPolicy": "policies", "VaultRole": "roles",
             "VaultClusterRole": "roles", "VaultKVSecret": "kv_secrets"}
@@ -41,8 +44,14 @@ class DependantCounter:
         self.connections = connections
         self._users: dict[Key, str] = {}
         self._counts: dict[str, Counter[str]] = {}
-        self._dirty: set[str] = set()
+        self._dirty: set[str] = set()  # counts changed: the finalizer keeper may need telling
+        self._unpublished: set[str] = set()  # counts changed: the connection's status may need writing
+        self._published_at = float("-inf")
+        self._changed = asyncio.Event()  # wakes a flush waiting for the next write: the keeper is told at once
         self._flushing: asyncio.Task[None] | None = None
+        #: At most one status write per this many seconds while counts keep changing (a start-up or a burst of
+        #: creations); the finalizer keeper is told at once.
+        self.publish_interval = PUBLISH_INTERVAL_SECONDS
         self._told: dict[str, bool] = {}  # "has dependants", as last told to on_change
         #: Called when a connection gets its first dependant or loses its last (dependants_gate.py: the finalizer).
         self.on_change: Callable[[str, bool], Awaitable[None]] | None = None
@@ -57,10 +66,13 @@ class DependantCounter:
         if old is not None:
             self._counts[old][category] -= 1
             self._dirty.add(old)
+            self._unpublished.add(old)
         if connection is not None:
             self._users[key] = connection
             self._counts.setdefault(connection, Counter())[category] += 1
             self._dirty.add(connection)
+            self._unpublished.add(connection)
+        self._changed.set()
         self._schedule()
 
     def _schedule(self) -> None:
@@ -74,19 +86,36 @@ class DependantCounter:
         return {name: _status(counts) for name, counts in dict(self._counts).items()}  # metrics: another thread
 
     async def _flush(self) -> None:
-        await asyncio.sleep(0)  # one write for a burst of changes (the operator's start-up sees many)
-        while self._dirty:
-            name = self._dirty.pop()
-            slot = self.connections.slot(name)
-            held = slot.obs.dependants if slot is not None else None
-            counted = self.of(name).model_copy(update={"message": held.message if held else None})
-            if slot is not None and held != counted:
-                slot.obs.dependants = counted
-                await publish(self.connections, name)
-            wanted = counted.total > 0
-            if self.on_change is not None and self._told.get(name, False) != wanted:
-                self._told[name] = wanted
-                await self.on_change(name, wanted)
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(0)  # the changes of this tick together
+        while self._dirty or self._unpublished:
+            while self._dirty:
+                await self._tell(self._dirty.pop())
+            wait = self._published_at + self.publish_interval - loop.time()
+            if wait > 0:  # a start-up feeds thousands of objects over many ticks: one write per interval
+                self._changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), wait)
+                continue
+            self._published_at = loop.time()
+            names = list(self._unpublished)  # what changes during these writes waits for the next interval
+            self._unpublished.clear()
+            for name in names:
+                await self._publish(name)
+
+    async def _tell(self, name: str) -> None:
+        wanted = self.of(name).total > 0
+        if self.on_change is not None and self._told.get(name, False) != wanted:
+            self._told[name] = wanted
+            await self.on_change(name, wanted)
+
+    async def _publish(self, name: str) -> None:
+        slot = self.connections.slot(name)
+        held = slot.obs.dependants if slot is not None else None
+        counted = self.of(name).model_copy(update={"message": held.message if held else None})
+        if slot is not None and held != counted:
+            slot.obs.dependants = counted
+            await publish(self.connections, name)
 
     def _reapply(self, name: str) -> None:
         # A new runtime (a spec edit, a connection created after its dependants) starts from an empty
@@ -96,6 +125,8 @@ class DependantCounter:
             slot.obs.dependants = self.of(name)
             self._told.pop(name, None)
             self._dirty.add(name)
+            self._unpublished.add(name)
+            self._changed.set()
             self._schedule()
 
     def close(self) -> None:

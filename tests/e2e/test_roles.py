@@ -231,7 +231,9 @@ def test_a_cluster_role_across_namespaces_says_what_else_it_admits(
     assert status["unlistedServiceAccounts"] == ["team-a/worker", "team-b/app"]
     admitted = next(c for c in status["conditions"] if c["type"] == "UnlistedAccountsAdmitted")
     assert admitted["status"] == "True" and "team-a/worker, team-b/app can log in too" in admitted["message"]
-    assert fake_kube.list_events(involved_name="agents", reason="UnlistedAccountsAdmitted")
+    # The event follows the status write: posted a moment after the status a poll may already see.
+    wait_for(lambda: fake_kube.list_events(involved_name="agents", reason="UnlistedAccountsAdmitted"), timeout=10,
+             message="no UnlistedAccountsAdmitted event")
     for namespace, account in (("team-a", "app"), ("team-b", "worker")):
         client = workload_login(fake_kube, url, namespace, account, role)
         assert can_read(client, "shared/ca") and not can_read(client, f"{namespace}/db")
