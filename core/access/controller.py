@@ -165,7 +165,9 @@ class AccessController:
 
     async def _work(self, key: Key, tracked: Tracked) -> None:
         drift_check = False
+        due: float | None = None  # when the next drift check is due (the loop's clock)
         await self._settle(tracked)
+        loop = asyncio.get_running_loop()
         while True:
             tracked.wake.clear()
             tracked.seen = _essence(tracked.raw)
@@ -175,7 +177,11 @@ class AccessController:
                 delay: float | None = self.settings.retry_delay(tracked.failures, self._rng)
             else:
                 tracked.failures = 0
-                delay = self.settings.resync_delay(self._rng) if outcome.then == "resync" else None
+                delay = None
+                if outcome.then == "resync":
+                    now = loop.time()
+                    due = self.settings.drift_check_due(due, now, drift_check, self._rng)
+                    delay = due - now
             try:
                 await asyncio.wait_for(tracked.wake.wait(), delay)
                 drift_check = False
