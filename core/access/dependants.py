@@ -89,23 +89,21 @@ class DependantCounter:
 
     async def _flush(self) -> None:
         loop = asyncio.get_running_loop()
+        first = loop.time()
+        # One write for a burst of changes (the operator's start-up sees one per object).
+        while True:
+            wait = min(self._changed_at + FLUSH_QUIET_SECONDS, first + FLUSH_MAX_SECONDS) - loop.time()
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
         while self._dirty:
-            # One write for a burst of changes (the operator's start-up sees one per object); a burst that goes
-            # on while the counts are written waits again.
-            first = loop.time()
-            while True:
-                wait = min(self._changed_at + FLUSH_QUIET_SECONDS, first + FLUSH_MAX_SECONDS) - loop.time()
-                if wait <= 0:
-                    break
-                await asyncio.sleep(wait)
-            names, self._dirty = self._dirty, set()
-            for name in names:
-                slot = self.connections.slot(name)
-                held = slot.obs.dependants if slot is not None else None
-                counted = self.of(name).model_copy(update={"message": held.message if held else None})
-                if slot is not None and held != counted:
-                    slot.obs.dependants = counted
-                    await publish(self.connections, name)
+            name = self._dirty.pop()
+            slot = self.connections.slot(name)
+            held = slot.obs.dependants if slot is not None else None
+            counted = self.of(name).model_copy(update={"message": held.message if held else None})
+            if slot is not None and held != counted:
+                slot.obs.dependants = counted
+                await publish(self.connections, name)
 
     async def _tell(self) -> None:
         """The finalizer keeper hears of a connection's first dependant and of its last one gone, at once."""
