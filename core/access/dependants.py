@@ -30,11 +30,6 @@ Key = tuple[str, str | None, str]  # kind, namespace, name
 #: Which status count each access kind adds to; kinds not listed (none yet) are not counted.
 CATEGORY = {"VaultPolicy": "policies", "VaultClusterPolicy": "policies", "VaultRole": "roles",
             "VaultClusterRole": "roles", "VaultKVSecret": "kv_secrets"}
-#: The counts go onto the connection's status once changes pause this long, or at the latest FLUSH_MAX_SECONDS
-#: after the first: a start lists every object one by one, and each new count was a status write of its own
-#: (about one per three objects at 1,000 policies). The finalizer is told of a first or last dependant at once.
-FLUSH_QUIET_SECONDS = 0.5
-FLUSH_MAX_SECONDS = 5.0
 
 
 def _status(counts: Counter[str]) -> DependantsStatus:
@@ -46,11 +41,8 @@ class DependantCounter:
         self.connections = connections
         self._users: dict[Key, str] = {}
         self._counts: dict[str, Counter[str]] = {}
-        self._dirty: set[str] = set()  # counts not yet on the status
-        self._untold: set[str] = set()  # counts changed since the finalizer keeper last heard
-        self._changed_at = 0.0  # the event loop's time of the last count change
+        self._dirty: set[str] = set()
         self._flushing: asyncio.Task[None] | None = None
-        self._telling: asyncio.Task[None] | None = None
         self._told: dict[str, bool] = {}  # "has dependants", as last told to on_change
         #: Called when a connection gets its first dependant or loses its last (dependants_gate.py: the finalizer).
         self.on_change: Callable[[str, bool], Awaitable[None]] | None = None
@@ -65,21 +57,15 @@ class DependantCounter:
         if old is not None:
             self._counts[old][category] -= 1
             self._dirty.add(old)
-            self._untold.add(old)
         if connection is not None:
             self._users[key] = connection
             self._counts.setdefault(connection, Counter())[category] += 1
             self._dirty.add(connection)
-            self._untold.add(connection)
-        self._changed_at = asyncio.get_running_loop().time()
         self._schedule()
 
     def _schedule(self) -> None:
-        loop = asyncio.get_running_loop()
         if self._flushing is None or self._flushing.done():
-            self._flushing = loop.create_task(self._flush(), name="dependants")
-        if self._untold and (self._telling is None or self._telling.done()):
-            self._telling = loop.create_task(self._tell(), name="dependants finalizer")
+            self._flushing = asyncio.get_running_loop().create_task(self._flush(), name="dependants")
 
     def of(self, connection: str) -> DependantsStatus:
         return _status(self._counts.get(connection, Counter()))
@@ -88,14 +74,7 @@ class DependantCounter:
         return {name: _status(counts) for name, counts in dict(self._counts).items()}  # metrics: another thread
 
     async def _flush(self) -> None:
-        loop = asyncio.get_running_loop()
-        first = loop.time()
-        # One write for a burst of changes (the operator's start-up sees one per object).
-        while True:
-            wait = min(self._changed_at + FLUSH_QUIET_SECONDS, first + FLUSH_MAX_SECONDS) - loop.time()
-            if wait <= 0:
-                break
-            await asyncio.sleep(wait)
+        await asyncio.sleep(0)  # one write for a burst of changes (the operator's start-up sees many)
         while self._dirty:
             name = self._dirty.pop()
             slot = self.connections.slot(name)
@@ -104,13 +83,7 @@ class DependantCounter:
             if slot is not None and held != counted:
                 slot.obs.dependants = counted
                 await publish(self.connections, name)
-
-    async def _tell(self) -> None:
-        """The finalizer keeper hears of a connection's first dependant and of its last one gone, at once."""
-        await asyncio.sleep(0)  # a burst of changes in one go
-        while self._untold:
-            name = self._untold.pop()
-            wanted = self.of(name).total > 0
+            wanted = counted.total > 0
             if self.on_change is not None and self._told.get(name, False) != wanted:
                 self._told[name] = wanted
                 await self.on_change(name, wanted)
@@ -123,14 +96,12 @@ class DependantCounter:
             slot.obs.dependants = self.of(name)
             self._told.pop(name, None)
             self._dirty.add(name)
-            self._untold.add(name)
             self._schedule()
 
     def close(self) -> None:
         self._unsubscribe()
-        for task in (self._flushing, self._telling):
-            if task is not None:
-                task.cancel()
+        if self._flushing is not None:
+            self._flushing.cancel()
 
 
 def _access_kinds() -> list[KindDefinition]:
