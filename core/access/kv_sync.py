@@ -116,9 +116,10 @@ async def _seed(obj: KVObject, client: BorrowedClient, where: KVLocation, identi
                          f"ownership in its custom_metadata: {error.message}")
         outcome.fields, outcome.wrote = seeded, True
         return outcome
-    text = f"seeded {obj.spec.path} (version {version}, {_keys(obj.spec)})"
-    outcome = _active(text, seeded, (True, "SeededVersion", f"still at the seeded version {version}"))
-    outcome.wrote, outcome.event = True, ("Normal", "Seeded", text)
+    # Ready says what every later pass says (_ready_text): a message of its own would cost a second status write.
+    ready = f"seeded {obj.spec.path} (version {version})"
+    outcome = _active(ready, seeded, (True, "SeededVersion", f"still at the seeded version {version}"))
+    outcome.wrote, outcome.event = True, ("Normal", "Seeded", f"{ready[:-1]}, {_keys(obj.spec)})")
     return outcome
 
 
