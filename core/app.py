@@ -166,6 +166,8 @@ class OperatorApp:
             config.access, lambda namespace, name, key: self.kube.read_secret(namespace, name, key), clock,
             config.tenancy_confinement)
         self._access: AccessController | None = None
+        #: The operator is exiting (kopf stopped a connection daemon for it): no connection is served again.
+        self.exiting = False
         self.discovery: DiscoveryRunner | None = None
         self.access_gate = DeletionGate(self)  # a connection's deletion waits for its dependants
 

@@ -103,12 +103,19 @@ def _connection_daemon(registry: kopf.OperatorRegistry, app: OperatorApp) -> Non
     @kopf.daemon(*resource, registry=registry, cancellation_backoff=SHUTDOWN_REVOKE_SECONDS, cancellation_timeout=5)
     async def hold(name: str, uid: str, body: kopf.Body, spec: kopf.Spec, stopped: kopf.DaemonStopped,
                    **_: Any) -> None:
+        if app.exiting:
+            # kopf spawns a daemon it stopped again for the object's next watch event, and events queued before
+            # the exit are still processed while it stops: serving the connection again would start a runtime
+            # that never logs in, and its objects would report "waiting for the first login" on the way out.
+            return
         generation = body.metadata.get("generation")
         await app.reconcile(name, uid, generation, dict(spec))  # no-op when unchanged
         app.specs.follow(name, body, generation)
         try:
             await stopped.wait()
         finally:
+            if stopped.reason and kopf.DaemonStoppingReason.OPERATOR_EXITING in stopped.reason:
+                app.exiting = True
             await app.specs.unfollow(name, uid)
         if stopped.reason and kopf.DaemonStoppingReason.RESOURCE_DELETED in stopped.reason:
             # Revoked now, unless dependants still need the token (their finalizer holds the object).

@@ -26,7 +26,7 @@ from ..kinds import KindDefinition
 from ..kube import KubeClient
 from ..redact import REDACTOR
 from .dependants import DependantCounter, connection_gone
-from .outcome import Outcome
+from .outcome import ANNOTATION_PREFIX, Outcome
 from .policy_delete import Deletion
 from .settings import AccessSettings
 from .status_writer import StatusWriter, next_status, previous_status
@@ -52,6 +52,9 @@ class Tracked:
     status: dict[str, Any] | None = None  # the status this operator last wrote (it is the only writer)
     failures: int = 0
     seen: tuple[Any, ...] = ()  # generation and annotations: what a pass depends on besides status
+    #: The connection as the last pass found it (phase, active, reason, token generation), None before one:
+    #: a change it already saw (a pass that ran between the change and the telling of it) wakes no pass.
+    saw: tuple[Any, ...] | None = None
 
     @property
     def connection(self) -> str | None:
@@ -59,9 +62,22 @@ class Tracked:
         return ref if isinstance(ref, str) else None
 
 
+#: What kopf keeps under our annotation prefix (its diff-base, its marker, its progress and wake-up records; the
+#: progress keys are handler ids, the only names there with a dot): no pass reads them.
+_KOPF_STATE = frozenset({"kopf-managed", "last-handled-configuration", "touch-dummy"})
+
+
+def _read_by_passes(key: str) -> bool:
+    prefix, _, name = key.partition("/")
+    return prefix + "/" == ANNOTATION_PREFIX and name not in _KOPF_STATE and "." not in name
+
+
 def _essence(raw: dict[str, Any]) -> tuple[Any, ...]:
+    """What a pass depends on besides spec and status: a change to anything else (kopf writing its own state onto
+    the object, another tool's annotations) wakes no pass."""
     meta = raw.get("metadata") or {}
-    return meta.get("uid"), meta.get("generation"), sorted((meta.get("annotations") or {}).items())
+    annotations = sorted(item for item in (meta.get("annotations") or {}).items() if _read_by_passes(item[0]))
+    return meta.get("uid"), meta.get("generation"), annotations
 
 
 def _identity(status: Any) -> tuple[Any, ...]:
@@ -159,13 +175,16 @@ class AccessController:
         # Turning Active, a new token (a re-login inside Active: active is True again), going away, or leaving
         # Active: the dependants' passes say so at once and, once Active, sync (those waiting in a backoff too).
         if change.active or change.removed or change.phase != "Active":
+            state = (change.phase, change.active, change.reason, change.generation)
             for tracked in self._objects.values():
-                if tracked.connection == change.name:
+                if tracked.connection == change.name and (change.removed or tracked.saw != state):
                     tracked.wake.set()
 
     async def _work(self, key: Key, tracked: Tracked) -> None:
         drift_check = False
+        due: float | None = None  # when the next drift check is due (the loop's clock)
         await self._settle(tracked)
+        loop = asyncio.get_running_loop()
         while True:
             tracked.wake.clear()
             tracked.seen = _essence(tracked.raw)
@@ -175,7 +194,11 @@ class AccessController:
                 delay: float | None = self.settings.retry_delay(tracked.failures, self._rng)
             else:
                 tracked.failures = 0
-                delay = self.settings.resync_delay(self._rng) if outcome.then == "resync" else None
+                delay = None
+                if outcome.then == "resync":
+                    now = loop.time()
+                    due = self.settings.drift_check_due(due, now, drift_check, self._rng)
+                    delay = due - now
             try:
                 await asyncio.wait_for(tracked.wake.wait(), delay)
                 drift_check = False
@@ -208,6 +231,7 @@ class AccessController:
         if ref in self.released:
             return _HELD
         handle = self.connections.get(ref) if ref else None
+        tracked.saw = None if handle is None else (handle.phase, handle.active, handle.reason, handle.token_generation)
         started = time.perf_counter()
         try:
             outcome = await adapter.run_pass(raw, handle, drift_check)

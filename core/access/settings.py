@@ -8,7 +8,10 @@ import random
 from .naming import DEFAULT_CLUSTER_NAME, identity
 
 DEFAULT_RESYNC_SECONDS = 300.0  # the replaced operator's OPERATOR_REQUEUE_SUCCESS_INTERVAL
-RESYNC_JITTER = 0.2  # +-20%: objects created together do not all read Vault at the same moment
+#: +-5% on each drift interval after the first: the first check of each object falls at a uniformly random point
+#: of the interval (objects synced together, as after a start, check at an even rate), and the small jitter keeps
+#: them from lining up again.
+RESYNC_JITTER = 0.05
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,7 +30,20 @@ class AccessSettings:
         return identity(self.cluster_name)
 
     def resync_delay(self, rng: random.Random) -> float:
+        """From one drift check to the next: one interval, +-RESYNC_JITTER."""
         return self.resync_seconds * rng.uniform(1 - RESYNC_JITTER, 1 + RESYNC_JITTER)
+
+    def drift_check_due(self, due: float | None, now: float, checked: bool, rng: random.Random) -> float:
+        """When an object's next drift check is due (``now`` and the result on the same clock), after a pass that
+        ends well: one interval after a drift check (``checked``); else the time already set, if still ahead (a
+        pass woken by an edit or by the connection does not push the check back); else (the first pass, or the
+        time passed while the object waited or failed) a uniformly random point of the next interval, so that
+        10,000 objects synced at once read Vault at an even rate rather than all within one window."""
+        if checked:
+            return now + self.resync_delay(rng)
+        if due is not None and due > now:
+            return due
+        return now + self.resync_seconds * rng.random()
 
     def retry_delay(self, failures: int, rng: random.Random) -> float:
         delay = min(self.retry_cap_seconds, self.retry_base_seconds * 2.0 ** max(0, failures - 1))

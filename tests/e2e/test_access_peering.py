@@ -112,7 +112,7 @@ def test_objects_of_a_released_connection_write_nothing(
         writes = status_writes(fake_kube, VAULTPOLICIES.plural, "a")
         assert running.loop is not None
         asyncio.run_coroutine_threadsafe(running.app.release("vault"), running.loop).result(10)
-        patch_policy(fake_kube, "a", {"metadata": {"annotations": {"touched": "yes"}}})  # wakes its worker
+        patch_policy(fake_kube, "a", {"metadata": {"annotations": {"vault.platform.io/dry-run": "false"}}})  # wakes it
         time.sleep(1)  # the pass that would report the connection gone has had its chance
         assert status_writes(fake_kube, VAULTPOLICIES.plural, "a") == writes
         assert not [e for e in fake_kube.list_events(involved_name="a") if e["reason"] == "ConnectionNotFound"]
