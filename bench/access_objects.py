@@ -36,7 +36,7 @@ def policy_rules(i: int) -> list[dict[str, Any]]:
 def policy_document(namespace: str, name: str, i: int) -> str:
     """The ACL document the operator writes for policy ``p<i>``: its ownership header and its one rule."""
     header = (f"# managed-by: vault-access-operator\n# cluster: {CLUSTER}\n# k8s-resource: {namespace}/{name}\n"
-              "# k8s-kind: VaultPolicy\n")
+              "# k8s-kind: VaultPolicy\n\n")
     return f'{header}path "secret/data/p{i}/*" {{\n  capabilities = ["read", "list"]\n}}\n'
 
 
@@ -75,21 +75,27 @@ class Workload:
         """(namespace, name) of every VaultRole."""
         return [(self.namespace_of(i), f"r{i}") for i in range(self.pairs)]
 
+    def policy_manifest(self, i: int) -> dict[str, Any]:
+        namespace, name = self.namespace_of(i), f"p{i}"
+        return {"apiVersion": VAULTPOLICIES.api_version, "kind": "VaultPolicy",
+                "metadata": {"name": name, "namespace": namespace},
+                "spec": {"connectionRef": "vault", "rules": policy_rules(i)}}
+
+    def role_manifest(self, i: int) -> dict[str, Any]:
+        namespace, name = self.namespace_of(i), f"r{i}"
+        return {"apiVersion": VAULTROLES.api_version, "kind": "VaultRole",
+                "metadata": {"name": name, "namespace": namespace},
+                "spec": {"connectionRef": "vault", "serviceAccounts": [f"app-{i}"],
+                         "policies": [{"kind": "VaultPolicy", "name": f"p{i}"}]}}
+
     def create(self, kube: FakeKube) -> None:
         """Every namespace and object, unsynced (no operator runs yet)."""
         for namespace in self.namespaces:
             kube.ensure_namespace(namespace)
-        for i, (namespace, name) in enumerate(self.policies()):
-            kube.call("POST", VAULTPOLICIES.url(namespace), json={
-                "apiVersion": VAULTPOLICIES.api_version, "kind": "VaultPolicy",
-                "metadata": {"name": name, "namespace": namespace},
-                "spec": {"connectionRef": "vault", "rules": policy_rules(i)}})
-        for i, (namespace, name) in enumerate(self.roles()):
-            kube.call("POST", VAULTROLES.url(namespace), json={
-                "apiVersion": VAULTROLES.api_version, "kind": "VaultRole",
-                "metadata": {"name": name, "namespace": namespace},
-                "spec": {"connectionRef": "vault", "serviceAccounts": [f"app-{i}"],
-                         "policies": [{"kind": "VaultPolicy", "name": f"p{i}"}]}})
+        for i in range(self.pairs):
+            kube.call("POST", VAULTPOLICIES.url(self.namespace_of(i)), json=self.policy_manifest(i))
+        for i in range(self.pairs):
+            kube.call("POST", VAULTROLES.url(self.namespace_of(i)), json=self.role_manifest(i))
 
     def direct_writes(self) -> list[tuple[str, dict[str, Any]]]:
         """(Vault path, body) of what the operator writes, under the direct client's own names."""

@@ -34,7 +34,7 @@ def tables(runs: list[dict[str, Any]]) -> str:
             f"{_cpu(w, ('direct', 'openbao', 'emulator'))} | {s['vault_requests_per_object']:.2f} "
             f"({s['vault_per_object']['writes']:.2f}, {s['vault_per_object']['reads']:.2f}) | "
             f"{s['kube_writes_per_object']:.2f} ({s['status_writes_per_object']:.2f}) |")
-    lines += ["", "| objects | restart: Vault writes / reads / status writes | restart settle (× direct read) | "
+    lines += ["", "| objects | restart: Vault writes / reads / status writes | restart settle (x direct read) | "
               "steady: Vault writes / reads, Kubernetes writes | steady CPU (% of a core) | RSS after sync / steady "
               "| policy edit p50 / p99, writes per edit | role edit p50 / p99, writes per edit | drift: interval, "
               "reads per object, max / mean bucket |", "|---|---|---|---|---|---|---|---|---|"]
