@@ -28,6 +28,7 @@ class AccessWatcher:
         self.connection_active: float | None = None
         self.status_writes = 0  # events whose status differs from the previous one of that object
         self.kube_writes: Counter[str] = Counter()  # resource plural -> committed writes (no-op writes excluded)
+        self.last_write = time.monotonic()
         self._last: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._unsubscribe: Callable[[], None] | None = None
@@ -41,6 +42,7 @@ class AccessWatcher:
         meta, status = obj.get("metadata") or {}, obj.get("status")
         with self._lock:
             self.kube_writes[spec.plural] += 1
+            self.last_write = now
             if spec.plural == VAULTCONNECTIONS.plural and (status or {}).get("phase") == "Active":
                 self.connection_active = self.connection_active or now
             kind = WATCHED.get(spec.plural)
@@ -63,6 +65,17 @@ class AccessWatcher:
         with self._lock:
             status_writes, kube = self.status_writes - mark[0], self.kube_writes - mark[1]
         return {"status_writes": status_writes, "kube_writes": sum(kube.values()), "kube_writes_by": dict(kube)}
+
+    def wait_writes_quiet(self, quiet: float, timeout: float) -> float:
+        """Until no Kubernetes write for ``quiet`` s; returns when the last write before that was seen."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                last = self.last_write
+            if time.monotonic() - last >= quiet:
+                return last
+            time.sleep(0.1)
+        raise TimeoutError(f"Kubernetes writes did not stop for {quiet} s")
 
     def wait_connection_active(self, timeout: float) -> float:
         deadline = time.monotonic() + timeout
