@@ -14,11 +14,12 @@ For each N of ``--objects`` (a fresh OpenBao and API emulator each time), one JS
 - **steady**: ``--duration`` seconds: writes of any kind (target 0), Vault reads, operator CPU, RSS.
 - **propagation**: ``--edits`` edits of one policy each, then of one role each, one after another: edit to its
   write in OpenBao's audit log (p50, p99; target p99 under 1 s), and the writes counted (target one each).
-- **drift**: a new process whose drift checks run every ``--drift-interval`` s: Vault reads per tenth of an
-  interval over one interval (max/mean: near 1 when spread, near 10 for a thundering herd).
+- **drift**: a new process whose drift checks run every ``--drift-interval`` s (by default 3.5 restart settle
+  times): Vault reads per tenth of an interval over one interval (max/mean: near 1 when spread, near 10 for a
+  thundering herd).
 
-    python -m bench.access --objects 1000,3000,10000 --duration 30 --edits 100 --drift-interval 60
-    python -m bench.access_report < output   # the JSON lines as the tables of bench/README.md
+    python -m bench.access --objects 1000,3000,10000 --duration 30 --edits 100 > out.json
+    python -m bench.access_report < out.json  # the JSON lines as the tables of bench/README.md
 """
 
 from __future__ import annotations
@@ -122,8 +123,9 @@ def one_size(count: int, duration: float, edits: int, drift_interval: float, tim
             figures["propagation_role"] = access_phases.propagation(stack, watcher, workload, "role", edits,
                                                                     timeout)
             operator.stop()
-            if drift_interval > 0:
-                figures["drift"] = access_phases.drift_spread(stack, count, drift_interval)
+            if drift_interval != 0:
+                interval = drift_interval if drift_interval > 0 else access_phases.drift_interval_for(settle)
+                figures["drift"] = access_phases.drift_spread(stack, count, interval)
         finally:
             if operator is not None:
                 operator.stop()
@@ -136,8 +138,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--objects", default="1000,3000,10000", help="sizes, comma-separated, each even")
     parser.add_argument("--duration", type=float, default=30.0, help="steady-state seconds")
     parser.add_argument("--edits", type=int, default=100, help="edits of policies, then as many of roles")
-    parser.add_argument("--drift-interval", type=float, default=60.0, help="resync seconds of the drift phase "
-                        "(0: skip it); the phase takes 1.5 intervals")
+    parser.add_argument("--drift-interval", type=float, default=-1.0, help="resync seconds of the drift phase; "
+                        "0 skips it, the default (-1) is 3.5 times the restart's settle time, at least 30 s; the "
+                        "phase takes 1.5 intervals")
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args(argv)
     started = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from typing import Any
@@ -106,13 +107,18 @@ def propagation(stack: Stack, watcher: AccessWatcher, workload: Workload, kind: 
             "written": counts["written"], **kube}
 
 
+def drift_interval_for(settle_s: float | None) -> float:
+    """An interval long enough for the window of :func:`drift_spread`: 3.5 restart settle times, at least 30 s."""
+    return float(max(30, 10 * math.ceil(3.5 * (settle_s or 0.0) / 10)))
+
+
 def drift_spread(stack: Stack, count: int, interval: float, buckets: int = 10) -> dict[str, Any]:
     """A new operator process whose drift checks run every ``interval`` s (bench.whatif resync=…): its Vault
     reads per bucket of interval/buckets over one interval, from half an interval after its start.
 
-    Every object's first drift check falls in that window (resync jitter is +-20%), so the window holds one
-    round: spread evenly, max/mean is near 1; all checks bunched, it approaches ``buckets``. The window starts
-    from the process's login: its objects' first passes wait for it."""
+    The window starts from the process's login (its objects' first passes wait for it, and run until it settled),
+    so it holds every object's first drift check (resync jitter is +-20%) when the restart settles within 0.3
+    intervals (:func:`drift_interval_for`): spread evenly, max/mean is near 1; all bunched, it nears ``buckets``."""
     mark = stack.bao.audit.mark()
     operator = OperatorProcess(stack.kube, what_if=f"resync={interval:g}").start()
     try:
