@@ -78,8 +78,9 @@ def sync(stack: Stack, watcher: AccessWatcher, count: int, timeout: float) -> tu
     cpu = meter.stop()
     seconds = last - (watcher.connection_active or last)
     # The operator is not done when the last object shows Active: kopf's own patches and the connection's
-    # dependants count follow. Counted here, and a restart must not find them still to do.
-    tail = watcher.wait_writes_quiet(3.0, timeout) - last
+    # dependants count follow, with pauses of several seconds under load. Counted here (a restart that finds
+    # some still to do does them: its kube_writes_by says so).
+    tail = watcher.wait_writes_quiet(10.0, timeout) - last
     vault = audit_counts(stack.bao.audit, mark)
     kube = watcher.since(writes)
     return operator, {"seconds": round(seconds, 3), "writes_after_last_active_s": round(max(0.0, tail), 2),
