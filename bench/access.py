@@ -3,8 +3,9 @@ one connection, against real OpenBao (bench.access_objects says what exactly).
 
 For each N of ``--objects`` (a fresh OpenBao and API emulator each time), one JSON line:
 
-- **direct**: the fastest client we have (bench.access_direct, 32 kept-alive threads) writes the same N/2 policy
-  documents and N/2 role payloads, then reads them back; CPU of it, OpenBao and the emulator meanwhile.
+- **direct**: the fastest client we have (bench.access_direct, 32 kept-alive threads, a token with the operator's
+  Vault policies) writes the same N/2 policy documents and N/2 role payloads, then reads them back, then writes
+  them again with the root token (OpenBao checks no ACL for it); CPU of it, OpenBao and the emulator meanwhile.
 - **sync**: the N objects exist, unsynced; the operator starts: from its connection's Active to the last object
   Active. ratio = direct write time / operator time (target 0.8), and the same by CPU seconds (contention for
   the cores skews it less); CPU seconds and share of the machine of the operator, OpenBao and the emulator
@@ -41,13 +42,15 @@ from .access_objects import OPERATOR_POLICY, Workload
 from .access_watch import AccessWatcher, audit_counts
 from .stack import OPERATOR_NS, OPERATOR_SA, ROLE, OperatorProcess, Stack
 
+OPERATOR_VAULT_POLICIES = ("default", "operator-access")
 
-def _direct(stack: Stack, work_file: str, mode: str) -> dict[str, Any]:
+
+def _direct(stack: Stack, work_file: str, mode: str, token_file: str | None) -> dict[str, Any]:
     """The direct client's run, with the CPU of it, OpenBao and the emulator over it."""
     assert stack.bao.proc is not None
     meter = CpuMeter({"openbao": stack.bao.proc.pid})
     command = [sys.executable, "-m", "bench.access_direct", "--vault", stack.bao.url, "--work-from", work_file,
-               "--mode", mode, "--concurrency", "32"]
+               "--mode", mode, "--concurrency", "32", *(["--token-from", token_file] if token_file else [])]
     result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
     return {"seconds": round(result["seconds"], 3), "errors": result["errors"],
             **meter.stop({"direct": result["cpu_seconds"]})}
@@ -98,13 +101,19 @@ def one_size(count: int, duration: float, edits: int, drift_interval: float, tim
                                "namespaces": len(workload.namespaces)}
     with Stack() as stack, tempfile.TemporaryDirectory(prefix="bench-access-") as scratch:
         client = stack.bao.client()
-        vault_setup.write_policy(client, "operator-access", OPERATOR_POLICY)
+        vault_setup.write_policy(client, OPERATOR_VAULT_POLICIES[1], OPERATOR_POLICY)
         vault_setup.create_kubernetes_role(client, ROLE, [OPERATOR_SA], [OPERATOR_NS],
-                                           policies=("default", "operator-access"))
+                                           policies=OPERATOR_VAULT_POLICIES)
         work_file = Path(scratch) / "work.json"
         work_file.write_text(json.dumps(workload.direct_writes()))
-        figures["direct_write"] = _direct(stack, str(work_file), "write")
-        figures["direct_read"] = _direct(stack, str(work_file), "read")
+        # The direct client holds a token with the operator's Vault policies (OpenBao checks its ACL on every
+        # request, as for the operator); the same writes with the root token, which skips that, for comparison.
+        token_file = Path(scratch) / "token"
+        token_file.write_text(client.auth.token.create(policies=[*OPERATOR_VAULT_POLICIES], ttl="4h")["auth"]
+                              ["client_token"])
+        figures["direct_write"] = _direct(stack, str(work_file), "write", str(token_file))
+        figures["direct_read"] = _direct(stack, str(work_file), "read", str(token_file))
+        figures["direct_write_root"] = _direct(stack, str(work_file), "write", None)
 
         workload.create(stack.kube)
         watcher = AccessWatcher(stack.kube).start()

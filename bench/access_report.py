@@ -14,6 +14,10 @@ def _cpu(phase: dict[str, Any], names: tuple[str, ...]) -> str:
     return " / ".join(f"{phase[f'{n}_cpu_s']:.1f} ({100 * phase[f'{n}_share']:.0f}%)" for n in names)
 
 
+def _seconds(phase: dict[str, Any] | None) -> str:
+    return f"{phase['seconds']:.2f} s" if phase else "-"
+
+
 def _edit(p: dict[str, Any]) -> str:
     edits = max(1, p["edits"])
     return (f"{1000 * p['p50_s']:.0f} / {1000 * p['p99_s']:.0f} ms, {p['vault_writes'] / edits:.2f} Vault + "
@@ -22,14 +26,15 @@ def _edit(p: dict[str, Any]) -> str:
 
 def tables(runs: list[dict[str, Any]]) -> str:
     lines = [
-        "| objects (namespaces) | direct write / read | operator sync | ratio (by CPU) | sync CPU-s: operator / "
-        "OpenBao / emulator (share of the cores) | direct-write CPU-s: client / OpenBao / emulator | Vault requests "
-        "per object (writes, reads) | Kubernetes writes per object (status) |",
+        "| objects (namespaces) | direct write / read (write as root) | operator sync | ratio (by CPU) | sync CPU-s: "
+        "operator / OpenBao / emulator (share of the cores) | direct-write CPU-s: client / OpenBao / emulator | "
+        "Vault requests per object (writes, reads) | Kubernetes writes per object (status) |",
         "|---|---|---|---|---|---|---|---|"]
     for r in runs:
         s, w = r["sync"], r["direct_write"]
         lines.append(
-            f"| {r['objects']:,} ({r['namespaces']}) | {w['seconds']:.2f} / {r['direct_read']['seconds']:.2f} s | "
+            f"| {r['objects']:,} ({r['namespaces']}) | {w['seconds']:.2f} / {r['direct_read']['seconds']:.2f} s "
+            f"({_seconds(r.get('direct_write_root'))}) | "
             f"{s['seconds']:.1f} s | {r['ratio_initial']:.2f} ({r.get('ratio_initial_cpu', 0):.2f}) | "
             f"{_cpu(s, ('operator', 'openbao', 'emulator'))} | "
             f"{_cpu(w, ('direct', 'openbao', 'emulator'))} | {s['vault_requests_per_object']:.2f} "
