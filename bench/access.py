@@ -68,8 +68,10 @@ def _cpu_ratio(direct: dict[str, Any], sync: dict[str, Any]) -> float:
     return round((direct["direct_cpu_s"] + direct["openbao_cpu_s"]) / spent, 3) if spent else 0.0
 
 
-def sync(stack: Stack, watcher: AccessWatcher, count: int, timeout: float) -> tuple[OperatorProcess, dict[str, Any]]:
-    """The operator started on N unsynced objects: connection Active to last object Active."""
+def sync(stack: Stack, watcher: AccessWatcher, count: int, timeout: float,
+         quiet: float = 10.0) -> tuple[OperatorProcess, dict[str, Any]]:
+    """The operator started on N unsynced objects: connection Active to last object Active; its writes are
+    counted until none came for ``quiet`` seconds."""
     mark, writes = stack.bao.audit.mark(), watcher.mark()
     operator = OperatorProcess(stack.kube).start()
     stack.kube.create_vaultconnection("vault", {"address": stack.bao.url, "healthCheckInterval": "30s",
@@ -83,7 +85,7 @@ def sync(stack: Stack, watcher: AccessWatcher, count: int, timeout: float) -> tu
     # The operator is not done when the last object shows Active: kopf's own patches and the connection's
     # dependants count follow, with pauses of several seconds under load. Counted here (a restart that finds
     # some still to do does them: its kube_writes_by says so).
-    tail = watcher.wait_writes_quiet(10.0, timeout) - last
+    tail = watcher.wait_writes_quiet(quiet, timeout) - last
     vault = audit_counts(stack.bao.audit, mark)
     kube = watcher.since(writes)
     return operator, {"seconds": round(seconds, 3), "writes_after_last_active_s": round(max(0.0, tail), 2),
@@ -95,7 +97,8 @@ def sync(stack: Stack, watcher: AccessWatcher, count: int, timeout: float) -> tu
                       "kube_writes_by_per_object": _per_object(kube["kube_writes_by"], count)}
 
 
-def one_size(count: int, duration: float, edits: int, drift_interval: float, timeout: float) -> dict[str, Any]:
+def one_size(count: int, duration: float, edits: int, drift_interval: float, timeout: float,
+             quiet: float = 10.0) -> dict[str, Any]:
     workload = Workload(count)
     figures: dict[str, Any] = {"objects": count, "policies": workload.pairs, "roles": workload.pairs,
                                "namespaces": len(workload.namespaces)}
@@ -119,7 +122,7 @@ def one_size(count: int, duration: float, edits: int, drift_interval: float, tim
         watcher = AccessWatcher(stack.kube).start()
         operator: OperatorProcess | None = None
         try:
-            operator, figures["sync"] = sync(stack, watcher, count, timeout)
+            operator, figures["sync"] = sync(stack, watcher, count, timeout, quiet)
             figures["ratio_initial"] = round(figures["direct_write"]["seconds"] / figures["sync"]["seconds"], 3)
             figures["ratio_initial_cpu"] = _cpu_ratio(figures["direct_write"], figures["sync"])
             operator.stop()

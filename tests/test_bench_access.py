@@ -35,7 +35,7 @@ def test_the_direct_client_writes_the_operators_documents_and_payloads() -> None
 
 
 def test_a_tiny_run_reports_every_figure() -> None:
-    figures = access.one_size(40, duration=0.5, edits=2, drift_interval=4.0, timeout=120.0)
+    figures = access.one_size(40, duration=0.5, edits=2, drift_interval=4.0, timeout=120.0, quiet=2.0)
     for direct in ("direct_write", "direct_read", "direct_write_root"):  # the operator's Vault policy suffices
         assert figures[direct]["errors"] == 0 and figures[direct]["seconds"] > 0
     for phase in ("direct_write", "sync"):
