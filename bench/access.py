@@ -10,8 +10,9 @@ For each N of ``--objects`` (a fresh OpenBao and API emulator each time), one JS
   Active. ratio = direct write time / operator time (target 0.8), and the same by CPU seconds (contention for
   the cores skews it less); CPU seconds and share of the machine of the operator, OpenBao and the emulator
   (this process); Vault requests and Kubernetes writes per object (until they stop, after the last Active).
-- **restart**: a new operator process with everything synced: Vault writes and reads, status writes (target 0,
-  at most N reads, 0), and its settle time against the direct client's read time (target at most 2).
+- **restart**: a new operator process with everything synced: the time until every object is confirmed (its
+  first pass done, bench.access_confirmed) against the direct client's read time (target at most 2), then until
+  its CPU settled; Vault writes and reads, status writes meanwhile (target 0, at most N reads, 0).
 - **steady**: ``--duration`` seconds: writes of any kind (target 0), Vault reads, operator CPU, RSS.
 - **propagation**: ``--edits`` edits of one policy each, then of one role each, one after another: edit to its
   write in OpenBao's audit log (p50, p99; target p99 under 1 s), and the writes counted (target one each).
@@ -126,10 +127,10 @@ def one_size(count: int, duration: float, edits: int, drift_interval: float, tim
             figures["ratio_initial"] = round(figures["direct_write"]["seconds"] / figures["sync"]["seconds"], 3)
             figures["ratio_initial_cpu"] = _cpu_ratio(figures["direct_write"], figures["sync"])
             operator.stop()
-            operator, figures["restart"] = access_phases.restart(stack, watcher, timeout)
-            settle = figures["restart"]["settle_s"]
-            figures["restart"]["settle_over_direct_read"] = (
-                round(settle / figures["direct_read"]["seconds"], 2) if settle is not None else None)
+            operator, figures["restart"] = access_phases.restart(stack, watcher, count, timeout)
+            settle, read = figures["restart"]["settle_s"], figures["direct_read"]["seconds"]
+            figures["restart"]["confirmed_over_direct_read"] = round(figures["restart"]["confirmed_s"] / read, 2)
+            figures["restart"]["settle_over_direct_read"] = round(settle / read, 2) if settle is not None else None
             figures["steady"] = access_phases.steady(stack, watcher, operator, duration)
             figures["propagation_policy"] = access_phases.propagation(stack, watcher, workload, "policy", edits,
                                                                       timeout)

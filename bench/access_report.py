@@ -18,6 +18,12 @@ def _seconds(phase: dict[str, Any] | None) -> str:
     return f"{phase['seconds']:.2f} s" if phase else "-"
 
 
+def _confirmed(restart: dict[str, Any]) -> str:
+    if "confirmed_s" not in restart:  # runs before bench.access measured it
+        return ""
+    return f"{restart['confirmed_s']} s ({restart['confirmed_over_direct_read']}) / "
+
+
 def _edit(p: dict[str, Any]) -> str:
     edits = max(1, p["edits"])
     return (f"{1000 * p['p50_s']:.0f} / {1000 * p['p99_s']:.0f} ms, {p['vault_writes'] / edits:.2f} Vault + "
@@ -40,16 +46,17 @@ def tables(runs: list[dict[str, Any]]) -> str:
             f"{_cpu(w, ('direct', 'openbao', 'emulator'))} | {s['vault_requests_per_object']:.2f} "
             f"({s['vault_per_object']['writes']:.2f}, {s['vault_per_object']['reads']:.2f}) | "
             f"{s['kube_writes_per_object']:.2f} ({s['status_writes_per_object']:.2f}) |")
-    lines += ["", "| objects | restart: Vault writes / reads / status writes | restart settle (x direct read) | "
-              "steady: Vault writes / reads, Kubernetes writes | steady CPU (% of a core) | RSS after sync / steady "
-              "| policy edit p50 / p99, writes per edit | role edit p50 / p99, writes per edit | drift: interval, "
-              "reads per object, max / mean bucket |", "|---|---|---|---|---|---|---|---|---|"]
+    lines += ["", "| objects | restart: Vault writes / reads / status writes | restart confirmed / settled "
+              "(x direct read) | steady: Vault writes / reads, Kubernetes writes | steady CPU (% of a core) | "
+              "RSS after sync / steady | policy edit p50 / p99, writes per edit | role edit p50 / p99, writes per "
+              "edit | drift: interval, reads per object, max / mean bucket |", "|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
         rs, st, d = r["restart"], r["steady"], r.get("drift")
         drift = (f"{d['interval_s']:g} s, {d['reads_per_object']:.2f}, {d['max_over_mean']}" if d else "—")
         lines.append(
-            f"| {r['objects']:,} | {rs['writes']} / {rs['reads']} / {rs['status_writes']} | {rs['settle_s']} s "
-            f"({rs['settle_over_direct_read']}) | {st['writes']} / {st['reads']}, {st['kube_writes']} | "
+            f"| {r['objects']:,} | {rs['writes']} / {rs['reads']} / {rs['status_writes']} | {_confirmed(rs)}"
+            f"{rs['settle_s']} s ({rs['settle_over_direct_read']}) | "
+            f"{st['writes']} / {st['reads']}, {st['kube_writes']} | "
             f"{st['cpu_percent_of_core']:.2f} | {r['sync']['rss_mb']:.0f} / {st['rss_mb']:.0f} MB | "
             f"{_edit(r['propagation_policy'])} | {_edit(r['propagation_role'])} | {drift} |")
     return "\n".join(lines)

@@ -51,8 +51,10 @@ class Stack:
 class OperatorProcess:
     """``vault-access-operator run --standalone`` against the fake API, as its own process (own RSS and CPU)."""
 
-    def __init__(self, kube: FakeKube, profile: Path | None = None, what_if: str | None = None) -> None:
+    def __init__(self, kube: FakeKube, profile: Path | None = None, what_if: str | None = None,
+                 metrics_port: int = 0) -> None:
         self.kube = kube
+        self.metrics_port = metrics_port  # 0: no /metrics (bench.access_confirmed reads it)
         self.profile = profile  # a directory: run under bench.profiled (CPU profile of every thread)
         self.what_if = what_if  # run under bench.whatif with this change
         self.workdir = Path(tempfile.mkdtemp(prefix="bench-operator-"))
@@ -68,7 +70,7 @@ class OperatorProcess:
         env = {**os.environ, "KUBECONFIG": str(self.kube.kubeconfig_path()), "OPERATOR_NAMESPACE": OPERATOR_NS,
                "OPERATOR_SERVICE_ACCOUNT": OPERATOR_SA, "HOME": str(self.workdir)}
         command = [str(Path(sys.executable).parent / "vault-access-operator"), "run", "--standalone",
-                   "--metrics-port", "0"]
+                   "--metrics-port", str(self.metrics_port)]
         if self.profile is not None or self.what_if is not None:
             env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
             launcher = ["bench.profiled", str(self.profile)] if self.profile else ["bench.whatif", str(self.what_if)]
