@@ -15,6 +15,9 @@ asyncio-loop: asyncio's own event loop instead of uvloop (core/tuning.py). Measu
 
 default-gc: CPython's garbage collector settings (no gc.freeze after start-up, young threshold 700).
     Measures what the collector tuning in core/tuning.py buys.
+
+resync=SECONDS: the access kinds' drift-check interval (AccessSettings.resync_seconds, 300 s by default; the
+    operator has no flag for it). bench.access uses it to see how drift checks spread over one interval.
 """
 
 from __future__ import annotations
@@ -62,12 +65,31 @@ def default_gc() -> None:
     cli.tune_garbage_collector = lambda: None  # type: ignore[assignment]
 
 
+def resync(seconds: str) -> None:
+    import dataclasses
+
+    from vault_access_operator.app import OperatorConfig
+
+    original = OperatorConfig.from_env.__func__  # type: ignore[attr-defined]
+
+    def from_env(cls: type[OperatorConfig]) -> OperatorConfig:
+        config: OperatorConfig = original(cls)
+        config.access = dataclasses.replace(config.access, resync_seconds=float(seconds))
+        return config
+
+    OperatorConfig.from_env = classmethod(from_env)  # type: ignore[method-assign, assignment]
+
+
 WHAT_IFS: dict[str, Callable[[], None]] = {"no-env-proxy": no_env_proxy, "no-loggedin-event": no_loggedin_event,
                                            "asyncio-loop": asyncio_loop, "default-gc": default_gc}
 
 
 def main() -> None:
-    WHAT_IFS[sys.argv[1]]()
+    name, _, value = sys.argv[1].partition("=")
+    if name == "resync":
+        resync(value)
+    else:
+        WHAT_IFS[name]()
     from vault_access_operator.cli import main as cli
 
     sys.argv = ["vault-access-operator", *sys.argv[2:]]
