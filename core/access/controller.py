@@ -52,6 +52,8 @@ class Tracked:
     status: dict[str, Any] | None = None  # the status this operator last wrote (it is the only writer)
     failures: int = 0
     seen: tuple[Any, ...] = ()  # generation and annotations: what a pass depends on besides status
+    since: float = dataclasses.field(default_factory=time.monotonic)  # when this controller first saw it
+    held: float | None = None  # the last pass was held back (Outcome.hold): seconds it may stay unreported
     #: The connection as the last pass found it (phase, active, reason, token generation), None before one:
     #: a change it already saw (a pass that ran between the change and the telling of it) wakes no pass.
     saw: tuple[Any, ...] | None = None
@@ -199,6 +201,8 @@ class AccessController:
                     now = loop.time()
                     due = self.settings.drift_check_due(due, now, drift_check, self._rng)
                     delay = due - now
+            if tracked.held is not None:  # woken when what it waits for reports, else it reports after all
+                delay = tracked.held
             try:
                 await asyncio.wait_for(tracked.wake.wait(), delay)
                 drift_check = False
@@ -243,11 +247,23 @@ class AccessController:
         self.metrics.pass_done(key, outcome, time.perf_counter() - started)
         if outcome.depends_on or key in self._depends_on:
             self._depend(key, outcome.depends_on)
+        tracked.held = self._holding(tracked, raw, outcome)
+        if tracked.held is not None:
+            return outcome
         try:
             await self._report(tracked, raw, outcome)
         except Exception as error:  # the API server may be down: the next pass reports again
             log.warning("%s %s: not reported: %s", key[0], key[2], REDACTOR(str(error)))
         return outcome
+
+    def _holding(self, tracked: Tracked, raw: dict[str, Any], outcome: Outcome) -> float | None:
+        """Seconds an outcome may stay unreported: one the pass marked ``hold`` on an object that shows no status
+        yet (a role created with its policies, whose first passes are about to come), within the grace; None to
+        report it now. A role would otherwise show "not resolved" and post a warning, then "synced" a moment later."""
+        if not outcome.hold or tracked.status is not None or (raw.get("status") or {}).get("phase"):
+            return None
+        left = tracked.since + self.settings.connection_grace_seconds - time.monotonic()
+        return left if left > 0 else None
 
     async def delete(self, adapter: KindAdapter, raw: dict[str, Any], retry: int) -> float | None:
         """Undo the object in Vault before its finalizer goes: None when done, else seconds until the next try."""

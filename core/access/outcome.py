@@ -41,6 +41,9 @@ class Outcome:
     drop_annotation: str | None = None  # a single-use annotation that was used up
     #: The objects (kind, namespace, name) this pass read besides its own: a change to one wakes it again.
     depends_on: tuple[tuple[str, str | None, str], ...] = ()
+    #: Nothing worth showing yet: what the pass waits for (a policy's first pass) is about to happen. The
+    #: controller reports it only on an object that shows nothing yet, and only once the wait lasts.
+    hold: bool = False
 
     @property
     def message(self) -> str:

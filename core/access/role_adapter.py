@@ -116,7 +116,9 @@ class RoleAdapter:
             return outcome
         fields["policy_bindings"] = list(resolution.bindings)
         if not resolution.complete:
-            return unresolved(obj, resolution, fields)
+            outcome = unresolved(obj, resolution, fields)
+            outcome.hold = resolution.awaits_first_passes  # roles created with their policies: no detour
+            return outcome
         binding = RoleBinding(
             kind=obj.kind, namespace=obj.namespace, name=obj.name, vault_name=vault_name, mount=target.mount,
             service_accounts=accounts, policies=resolution.names,

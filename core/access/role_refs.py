@@ -46,10 +46,16 @@ class Resolution:
     names: tuple[str, ...]  # resolved Vault names, in reference order (duplicates dropped)
     bindings: tuple[dict[str, object], ...]  # status.policyBindings
     pending: tuple[str, ...]  # why each unresolved reference is unresolved
+    unpassed: int = 0  # how many of them name a policy object whose first sync pass is still to come
 
     @property
     def complete(self) -> bool:
         return not self.pending
+
+    @property
+    def awaits_first_passes(self) -> bool:
+        """Unresolved only because the policies were created with the role and have not been passed yet."""
+        return bool(self.pending) and self.unpassed == len(self.pending)
 
 
 def reference_keys(obj: RoleObject, allowed_cluster_policies: list[str] | None) -> tuple[Key, ...]:
@@ -85,6 +91,7 @@ async def resolve(keys: tuple[Key, ...], lookup: Lookup) -> Resolution:
     names: list[str] = []
     bindings: list[dict[str, object]] = []
     pending: list[str] = []
+    unpassed = 0
     for key in dict.fromkeys(keys):
         view = await lookup(key)
         what = f"{key[0]} {key[1] + '/' if key[1] else ''}{key[2]}"
@@ -93,6 +100,7 @@ async def resolve(keys: tuple[Key, ...], lookup: Lookup) -> Resolution:
         elif view.deleting:
             pending.append(f"{what} is being deleted")
         elif view.vault_name is None or view.phase != "Active":
+            unpassed += view.phase is None
             pending.append(f"{what} is not synced to Vault yet (phase {view.phase or 'none'})")
         else:
             names.append(view.vault_name)
@@ -100,4 +108,4 @@ async def resolve(keys: tuple[Key, ...], lookup: Lookup) -> Resolution:
                              "resolved": True})
             continue
         bindings.append({"k8s_ref": _shown(key), "vault_policy_path": "", "resolved": False})
-    return Resolution(tuple(keys), tuple(dict.fromkeys(names)), tuple(bindings), tuple(pending))
+    return Resolution(tuple(keys), tuple(dict.fromkeys(names)), tuple(bindings), tuple(pending), unpassed)
