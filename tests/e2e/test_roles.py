@@ -336,3 +336,24 @@ def test_a_new_mount_on_the_connection_moves_the_role(fake_kube: FakeKube, vault
     client = workload_login(fake_kube, vault_roles.url, "team-a", "app", ROLE, mount="k8s-apps")
     assert can_read(client, "team-a/db")
     assert fake_kube.list_events(involved_name="app", reason="Moved")
+
+
+def test_roles_created_with_their_policies_turn_active_without_a_detour(
+        fake_kube: FakeKube, vault_roles: OpenBaoServer, slow_resync_operator: RunningOperator,
+        proxy: CountingProxy) -> None:
+    """Policies and roles applied together (one `kubectl apply -f dir/`): a role whose policy's first pass is
+    still to come waits for it quietly instead of showing PolicyNotInVault with a warning, then Active."""
+    fake_kube.create_vaultconnection("vault", k8s_spec(proxy.url, interval="30s"))
+    wait_phase(fake_kube, "vault", "Active")
+    pairs = 10
+    for i in range(pairs):
+        create(fake_kube, "VaultPolicy", f"read-{i}", {"connectionRef": "vault", "rules": [
+            {"path": f"secret/data/{{{{namespace}}}}/app-{i}", "capabilities": ["read"]}]}, "team-a")
+        create(fake_kube, "VaultRole", f"app-{i}", {"connectionRef": "vault", "serviceAccounts": [f"app-{i}"],
+               "policies": [{"kind": "VaultPolicy", "name": f"read-{i}"}]}, "team-a")
+    for i in range(pairs):
+        wait_object(fake_kube, "VaultRole", f"app-{i}", ready, "turned Active", "team-a")
+    detours = {f"app-{i}": status_writes(fake_kube, VAULTROLES, f"app-{i}") for i in range(pairs)}
+    assert detours == {f"app-{i}": 1 for i in range(pairs)}, "a role showed a state before Active"
+    warnings = [e for e in fake_kube.list_events("team-a") if e["type"] == "Warning"]
+    assert warnings == []
