@@ -8,6 +8,7 @@ wait for a change), writes status only when it changed, and posts an event on ev
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import logging
 import random
@@ -68,6 +69,20 @@ def _identity(status: Any) -> tuple[Any, ...]:
     return getattr(status, "phase", None), getattr(status, "vault_name", None)
 
 
+async def _woken(wake: asyncio.Event, seconds: float | None) -> bool:
+    """Wait for ``wake`` at most ``seconds`` (None: no limit); False when the time ran out.
+
+    ``asyncio.timeout`` rather than ``wait_for``: on Python 3.11 wait_for runs a task of its own for every
+    waiting object, and nearly every object waits all the time.
+    """
+    try:
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+    except TimeoutError:
+        return False
+    return True
+
+
 #: The outcome of a pass not run: wait for a change, report nothing.
 _HELD = Outcome("Pending", (False, "ConnectionReleased", ""), "wait")
 
@@ -108,7 +123,10 @@ class AccessController:
         tracked = self._objects.get(key)
         if tracked is None:
             tracked = self._objects[key] = Tracked(adapter, raw)
-            tracked.task = asyncio.create_task(self._work(key, tracked), name=f"sync {key}")
+            # In a context of its own: the worker lives as long as the object, and a copy of the kopf handler's
+            # context would keep that handler's cause (the event's body, patch and logger) alive as long.
+            tracked.task = asyncio.create_task(self._work(key, tracked), name=f"sync {key}",
+                                               context=contextvars.Context())
             self._wake_dependants(key)
             return
         tracked.raw = raw
@@ -176,11 +194,7 @@ class AccessController:
             else:
                 tracked.failures = 0
                 delay = self.settings.resync_delay(self._rng) if outcome.then == "resync" else None
-            try:
-                await asyncio.wait_for(tracked.wake.wait(), delay)
-                drift_check = False
-            except TimeoutError:
-                drift_check = True
+            drift_check = not await _woken(tracked.wake, delay)
 
     async def _settle(self, tracked: Tracked) -> None:
         """After a start or a takeover, an object that was synced waits for its connection to log in first,
@@ -196,9 +210,7 @@ class AccessController:
             if (handle is not None and handle.active) or _essence(tracked.raw) != seen or left <= 0:
                 return  # ready, or edited, or still not there after the grace: the pass says so
             tracked.wake.clear()
-            try:
-                await asyncio.wait_for(tracked.wake.wait(), left)
-            except TimeoutError:
+            if not await _woken(tracked.wake, left):
                 return
 
     async def _pass(self, key: Key, tracked: Tracked, drift_check: bool) -> Outcome:
