@@ -129,6 +129,8 @@ class AccessController:
                                                context=contextvars.Context())
             self._wake_dependants(key)
             return
+        if tracked.status is not None and raw.get("status") == tracked.status:
+            raw = {**raw, "status": tracked.status}  # the watch shows the status we wrote: keep one copy of it
         tracked.raw = raw
         if _essence(raw) != tracked.seen:
             tracked.wake.set()
