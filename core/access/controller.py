@@ -26,6 +26,7 @@ from ..events import EventEmitter, EventPoster
 from ..kinds import KindDefinition
 from ..kube import KubeClient
 from ..redact import REDACTOR
+from .compact import compact
 from .dependants import DependantCounter, connection_gone
 from .outcome import Outcome
 from .policy_delete import Deletion
@@ -112,6 +113,7 @@ class AccessController:
 
     def observe(self, adapter: KindAdapter, raw: dict[str, Any]) -> None:
         """The object as last seen (an add or a change); a pass follows if what it depends on changed."""
+        raw = compact(raw)  # kept until the next change: one string per distinct key across all objects
         key = self.key(adapter.kind, raw)
         if (raw.get("metadata") or {}).get("deletionTimestamp"):
             if key in self._objects and not (self._objects[key].raw.get("metadata") or {}).get("deletionTimestamp"):
