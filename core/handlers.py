@@ -22,6 +22,7 @@ from .redact import install_log_redaction
 
 FINALIZER = "vault.platform.io/finalizer"
 DAEMON_EXIT_WAIT_SECONDS = 3.0
+LIST_CHUNK_SIZE = 500  # objects per page of kopf's initial lists (kubectl's default)
 
 
 class EndlessBackoff:
@@ -47,6 +48,9 @@ def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
         settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="vault.platform.io")
         settings.posting.level = logging.WARNING  # our own events, not kopf's per-handler chatter
         settings.execution.max_workers = 4
+        # Lists in chunks, as kubectl does: a restart with 10,000 objects otherwise holds the whole list (its
+        # bytes, its text and every parsed body) at once, and the process keeps that peak as its size.
+        settings.watching.chunk_size = LIST_CHUNK_SIZE
         settings.peering.lifetime = app.config.peering_lifetime  # failover within it (core/peering.py)
         # A stopped daemon revokes its token before it returns. kopf waits only a few zero-time
         # cycles for that, then re-checks the deletion after the cancellation backoff, which held up
