@@ -78,10 +78,12 @@ def main() -> None:
     parser.add_argument("--objects", default="1000,3000")
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--frames", type=int, default=0, help="tracemalloc frames per allocation (0: off)")
+    parser.add_argument("--trim", action="store_true", help="each report ends with malloc_trim(0) and the RSS after")
     parser.add_argument("--out", type=Path, default=Path("/tmp/bench-memory"))
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args()
-    os.environ["MEMTRACE_FRAMES"] = str(args.frames)  # the operator processes inherit it
+    os.environ["MEMTRACE_FRAMES"] = str(args.frames)  # the operator processes inherit these
+    os.environ["MEMTRACE_TRIM"] = "1" if args.trim else "0"
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     for count in (int(n) for n in args.objects.split(",")):

@@ -7,6 +7,7 @@ against bytes held), the live objects by type (``gc.get_objects``, frozen ones i
 ``MEMTRACE_FRAMES`` > 0, tracemalloc's top allocation sites by line and by file (``MEMTRACE_FRAMES`` frames
 each; tracemalloc costs CPU and memory of its own, so RSS figures are taken from runs without it).
 A full ``gc.collect()`` runs first, so the report shows what is alive, not what waits for the collector.
+With ``MEMTRACE_TRIM=1`` the report ends with the RSS after glibc's ``malloc_trim(0)`` (which it then keeps).
 """
 
 from __future__ import annotations
@@ -91,6 +92,9 @@ def report() -> str:
             for stat in snapshot.statistics("traceback")[:_TOP // 2]:
                 lines.append(f"{stat.size / 1024:>10.0f} KB {stat.count:>9}")
                 lines += ["        " + line for line in stat.traceback.format()]
+    if os.environ.get("MEMTRACE_TRIM") == "1":  # what glibc gives back of the free memory in its heaps
+        trimmed = ctypes.CDLL("libc.so.6").malloc_trim(0)
+        lines.append(f"\nafter malloc_trim(0) (returned {trimmed}): {_status()}")
     return "\n".join(lines) + "\n"
 
 
