@@ -52,11 +52,12 @@ class OperatorProcess:
     """``vault-access-operator run --standalone`` against the fake API, as its own process (own RSS and CPU)."""
 
     def __init__(self, kube: FakeKube, profile: Path | None = None, what_if: str | None = None,
-                 metrics_port: int = 0) -> None:
+                 metrics_port: int = 0, memtrace: Path | None = None) -> None:
         self.kube = kube
         self.metrics_port = metrics_port  # 0: no /metrics (bench.access_confirmed reads it)
         self.profile = profile  # a directory: run under bench.profiled (CPU profile of every thread)
         self.what_if = what_if  # run under bench.whatif with this change
+        self.memtrace = memtrace  # a directory: run under bench.memtrace (memory reports on SIGUSR1)
         self.workdir = Path(tempfile.mkdtemp(prefix="bench-operator-"))
         self.log_path = self.workdir / "operator.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -71,9 +72,11 @@ class OperatorProcess:
                "OPERATOR_SERVICE_ACCOUNT": OPERATOR_SA, "HOME": str(self.workdir)}
         command = [str(Path(sys.executable).parent / "vault-access-operator"), "run", "--standalone",
                    "--metrics-port", str(self.metrics_port)]
-        if self.profile is not None or self.what_if is not None:
+        if self.profile is not None or self.what_if is not None or self.memtrace is not None:
             env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
-            launcher = ["bench.profiled", str(self.profile)] if self.profile else ["bench.whatif", str(self.what_if)]
+            launcher = (["bench.profiled", str(self.profile)] if self.profile else
+                        ["bench.memtrace", str(self.memtrace)] if self.memtrace else
+                        ["bench.whatif", str(self.what_if)])
             command = [sys.executable, "-m", *launcher, *command[1:]]
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -86,6 +89,21 @@ class OperatorProcess:
         if self.profile is not None and self.proc is not None:
             self.proc.send_signal(signal.SIGUSR1 if start else signal.SIGUSR2)
             time.sleep(0.2)
+
+    def memory_report(self, wait: float = 300.0) -> Path | None:
+        """Under bench.memtrace: ask for a memory report and return its file once written (None if not)."""
+        if self.memtrace is None or self.proc is None:
+            return None
+        before = set(self.memtrace.glob("mem-*.txt"))
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            new = set(self.memtrace.glob("mem-*.txt")) - before
+            if new:
+                time.sleep(0.5)  # written in one go, but give it a moment to close
+                return new.pop()
+            time.sleep(0.2)
+        return None
 
     def sample(self) -> ProcSample:
         return sample(self.pid)

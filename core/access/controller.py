@@ -8,6 +8,7 @@ wait for a change), writes status only when it changed, and posts an event on ev
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import logging
 import random
@@ -25,6 +26,7 @@ from ..events import EventEmitter, EventPoster
 from ..kinds import KindDefinition
 from ..kube import KubeClient
 from ..redact import REDACTOR
+from .compact import compact
 from .dependants import DependantCounter, connection_gone
 from .outcome import ANNOTATION_PREFIX, Outcome
 from .policy_delete import Deletion
@@ -86,6 +88,20 @@ def _identity(status: Any) -> tuple[Any, ...]:
     return getattr(status, "phase", None), getattr(status, "vault_name", None)
 
 
+async def _woken(wake: asyncio.Event, seconds: float | None) -> bool:
+    """Wait for ``wake`` at most ``seconds`` (None: no limit); False when the time ran out.
+
+    ``asyncio.timeout`` rather than ``wait_for``: on Python 3.11 wait_for runs a task of its own for every
+    waiting object, and nearly every object waits all the time.
+    """
+    try:
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+    except TimeoutError:
+        return False
+    return True
+
+
 #: The outcome of a pass not run: wait for a change, report nothing.
 _HELD = Outcome("Pending", (False, "ConnectionReleased", ""), "wait")
 
@@ -115,6 +131,7 @@ class AccessController:
 
     def observe(self, adapter: KindAdapter, raw: dict[str, Any]) -> None:
         """The object as last seen (an add or a change); a pass follows if what it depends on changed."""
+        raw = compact(raw)  # kept until the next change: one string per distinct key across all objects
         key = self.key(adapter.kind, raw)
         if (raw.get("metadata") or {}).get("deletionTimestamp"):
             if key in self._objects and not (self._objects[key].raw.get("metadata") or {}).get("deletionTimestamp"):
@@ -126,9 +143,14 @@ class AccessController:
         tracked = self._objects.get(key)
         if tracked is None:
             tracked = self._objects[key] = Tracked(adapter, raw)
-            tracked.task = asyncio.create_task(self._work(key, tracked), name=f"sync {key}")
+            # In a context of its own: the worker lives as long as the object, and a copy of the kopf handler's
+            # context would keep that handler's cause (the event's body, patch and logger) alive as long.
+            tracked.task = asyncio.create_task(self._work(key, tracked), name=f"sync {key}",
+                                               context=contextvars.Context())
             self._wake_dependants(key)
             return
+        if tracked.status is not None and raw.get("status") == tracked.status:
+            raw = {**raw, "status": tracked.status}  # the watch shows the status we wrote: keep one copy of it
         tracked.raw = raw
         if _essence(raw) != tracked.seen:
             tracked.wake.set()
@@ -203,11 +225,7 @@ class AccessController:
                     delay = due - now
             if tracked.held is not None:  # woken when what it waits for reports, else it reports after all
                 delay = tracked.held
-            try:
-                await asyncio.wait_for(tracked.wake.wait(), delay)
-                drift_check = False
-            except TimeoutError:
-                drift_check = True
+            drift_check = not await _woken(tracked.wake, delay)
 
     async def _settle(self, tracked: Tracked) -> None:
         """After a start or a takeover, an object that was synced waits for its connection to log in first,
@@ -223,9 +241,7 @@ class AccessController:
             if (handle is not None and handle.active) or _essence(tracked.raw) != seen or left <= 0:
                 return  # ready, or edited, or still not there after the grace: the pass says so
             tracked.wake.clear()
-            try:
-                await asyncio.wait_for(tracked.wake.wait(), left)
-            except TimeoutError:
+            if not await _woken(tracked.wake, left):
                 return
 
     async def _pass(self, key: Key, tracked: Tracked, drift_check: bool) -> Outcome:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
@@ -77,7 +78,9 @@ class DependantCounter:
 
     def _schedule(self) -> None:
         if self._flushing is None or self._flushing.done():
-            self._flushing = asyncio.get_running_loop().create_task(self._flush(), name="dependants")
+            # Kept once done, so not in the context of the kopf handler that called: that would keep its cause.
+            self._flushing = asyncio.get_running_loop().create_task(self._flush(), name="dependants",
+                                                                    context=contextvars.Context())
 
     def of(self, connection: str) -> DependantsStatus:
         return _status(self._counts.get(connection, Counter()))

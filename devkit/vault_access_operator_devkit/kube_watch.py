@@ -100,7 +100,7 @@ class WatchMixin:
     def _current(self, request: kmock.Request) -> list[dict[str, Any]]:
         items = [obj.raw for (res, _, _), obj in self._objects.items() if res == request.resource and not obj.deleted]
         items = [obj for obj in items if self._selected(request, obj)]
-        return sorted(items, key=lambda o: (o["metadata"].get("namespace") or "", o["metadata"]["name"]))
+        return sorted(items, key=_sort_key)
 
     async def _serve_list(self, request: kmock.Request) -> dict[str, Any]:
         spec = self.spec_of(request.resource)
@@ -108,8 +108,11 @@ class WatchMixin:
             raise kmock.KubernetesResourceNotFoundError()
         async with self._lock:
             items, rv = self._current(request), str(self._rv)
-        return {"apiVersion": spec.api_version, "kind": f"{spec.kind}List",
-                "metadata": {"resourceVersion": rv}, "items": items}
+        meta: dict[str, Any] = {"resourceVersion": rv}
+        limit = request.params.get("limit", "")
+        if limit.isdigit() and int(limit) > 0:  # a list in chunks (kopf's settings.watching.chunk_size, kubectl)
+            items, meta = _chunk(items, rv, int(limit), request.params.get("continue", ""))
+        return {"apiVersion": spec.api_version, "kind": f"{spec.kind}List", "metadata": meta, "items": items}
 
     async def _serve_fetch(self, request: kmock.Request) -> dict[str, Any]:
         spec = self.spec_of(request.resource)
@@ -168,3 +171,24 @@ class WatchMixin:
                 await stream.aclose()
             with contextlib.suppress(Exception):
                 await bus.unmark(marker)
+
+
+def _sort_key(obj: dict[str, Any]) -> list[str]:
+    return [obj["metadata"].get("namespace") or "", obj["metadata"]["name"]]
+
+
+def _chunk(items: list[dict[str, Any]], rv: str, limit: int, token: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Up to ``limit`` items after the ``continue`` token, and the list's metadata (a token if more follow).
+
+    The token holds the first chunk's resourceVersion, which every chunk reports (a watch from it replays what
+    changed meanwhile), and the last item's sort key: a chunk starts where the previous one ended even when
+    objects come and go in between (a real API server serves all chunks from one snapshot; the emulator from now).
+    """
+    if token:
+        rv, *start = json.loads(token)
+        items = [item for item in items if _sort_key(item) > start]
+    meta: dict[str, Any] = {"resourceVersion": rv}
+    if len(items) > limit:
+        items = items[:limit]
+        meta["continue"] = json.dumps([rv, *_sort_key(items[-1])])
+    return items, meta
