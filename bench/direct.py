@@ -10,8 +10,8 @@ reading proxy settings from the environment on every request.
 With ``--lookups-for SECONDS --interval SECONDS`` it is the direct client of a health check instead: it logs in
 N times, prints ``{"ready": true}``, waits for a line on stdin, then looks each token up once per interval
 (``GET auth/token/lookup-self``, the operator's health check), spread evenly over the interval as the
-operator's checks are, for SECONDS; its JSON line has the lookups made and the CPU they cost this process
-(the logins before and the revocations after are not counted).
+operator's checks are, for SECONDS; then it prints a JSON line with the lookups made and the CPU they cost this
+process (the logins before and the revocations after it are not counted) and revokes its tokens.
 """
 
 from __future__ import annotations
@@ -87,8 +87,9 @@ def _lookups(vault: str, tokens: list[tuple[float, str]], start: float, until: f
         rounds += 1
 
 
-def lookups(vault: str, kube: str, tokens: int, concurrency: int, seconds: float, interval: float) -> dict[str, float]:
-    """Log in ``tokens`` times, wait for a line on stdin, then health-check every token for ``seconds``."""
+def lookups(vault: str, kube: str, tokens: int, concurrency: int, seconds: float, interval: float) -> None:
+    """Log in ``tokens`` times, wait for a line on stdin, health-check every token for ``seconds``, print the
+    figures, then revoke the tokens."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
         held = list(pool.map(lambda _: login_once(vault, kube), range(tokens)))
     print(json.dumps({"ready": True}), flush=True)
@@ -101,6 +102,7 @@ def lookups(vault: str, kube: str, tokens: int, concurrency: int, seconds: float
     figures = {"lookups": sum(r[0] for r in results), "errors": sum(r[1] for r in results),
                "cpu_seconds": time.process_time() - cpu, "seconds": time.monotonic() - start,
                "concurrency": concurrency}
+    print(json.dumps(figures), flush=True)  # before the revocations: the caller's window ends here
 
     def revoke(token: str) -> None:
         client = _clients(vault, "")[0]
@@ -109,7 +111,6 @@ def lookups(vault: str, kube: str, tokens: int, concurrency: int, seconds: float
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(revoke, held))  # leave OpenBao as the operator's runs leave it
-    return figures
 
 
 def main() -> None:
@@ -124,8 +125,7 @@ def main() -> None:
     if args.lookups_for is None:
         print(json.dumps(run(args.vault, args.kube, args.logins, args.concurrency)))
     else:
-        print(json.dumps(lookups(args.vault, args.kube, args.logins, args.concurrency, args.lookups_for,
-                                 args.interval)))
+        lookups(args.vault, args.kube, args.logins, args.concurrency, args.lookups_for, args.interval)
 
 
 if __name__ == "__main__":

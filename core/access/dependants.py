@@ -27,6 +27,9 @@ from .outcome import ANNOTATION_PREFIX
 
 ORPHAN_DEPENDANTS = ANNOTATION_PREFIX + "orphan-dependants"
 Key = tuple[str, str | None, str]  # kind, namespace, name
+#: Seconds a connection's counts must stay unchanged before they are written to its status: objects listed or
+#: applied together (an operator restart lists them one by one) make one status write, not one each.
+QUIET_SECONDS = 2.0
 #: Which status count each access kind adds to; kinds not listed (none yet) are not counted.
 CATEGORY = {"VaultPolicy": "policies", "VaultClusterPolicy": "policies", "VaultRole": "roles",
             "VaultClusterRole": "roles", "VaultKVSecret": "kv_secrets"}
@@ -37,12 +40,14 @@ def _status(counts: Counter[str]) -> DependantsStatus:
 
 
 class DependantCounter:
-    def __init__(self, connections: ConnectionRegistry) -> None:
-        self.connections = connections
+    def __init__(self, connections: ConnectionRegistry, quiet: float = QUIET_SECONDS) -> None:
+        self.connections, self.quiet = connections, quiet
         self._users: dict[Key, str] = {}
         self._counts: dict[str, Counter[str]] = {}
         self._dirty: set[str] = set()
         self._flushing: asyncio.Task[None] | None = None
+        self._unwritten: dict[str, float] = {}  # connection -> when its counts last changed (loop time)
+        self._writing: asyncio.Task[None] | None = None
         self._told: dict[str, bool] = {}  # "has dependants", as last told to on_change
         #: Called when a connection gets its first dependant or loses its last (dependants_gate.py: the finalizer).
         self.on_change: Callable[[str, bool], Awaitable[None]] | None = None
@@ -74,19 +79,43 @@ class DependantCounter:
         return {name: _status(counts) for name, counts in dict(self._counts).items()}  # metrics: another thread
 
     async def _flush(self) -> None:
-        await asyncio.sleep(0)  # one write for a burst of changes (the operator's start-up sees many)
+        await asyncio.sleep(0)  # one pass for a burst of changes (the operator's start-up sees many)
+        loop = asyncio.get_running_loop()
         while self._dirty:
             name = self._dirty.pop()
             slot = self.connections.slot(name)
             held = slot.obs.dependants if slot is not None else None
             counted = self.of(name).model_copy(update={"message": held.message if held else None})
             if slot is not None and held != counted:
-                slot.obs.dependants = counted
-                await publish(self.connections, name)
+                if slot.runtime is None or not slot.runtime.reporter.has_written:
+                    slot.obs.dependants = counted  # its first status write is still to come and carries it
+                else:
+                    self._unwritten[name] = loop.time()
+                    if self._writing is None or self._writing.done():
+                        self._writing = loop.create_task(self._write_quietly(), name="dependants-status")
             wanted = counted.total > 0
-            if self.on_change is not None and self._told.get(name, False) != wanted:
+            if self.on_change is not None and self._told.get(name, False) != wanted:  # at once: a delete waits
                 self._told[name] = wanted
                 await self.on_change(name, wanted)
+
+    async def _write_quietly(self) -> None:
+        """Put each connection's counts on its status once they stayed unchanged for ``quiet`` seconds (its
+        health checks meanwhile write nothing: its observation changes only here)."""
+        loop = asyncio.get_running_loop()
+        while self._unwritten:
+            now = loop.time()
+            due = [name for name, at in self._unwritten.items() if now - at >= self.quiet]
+            if not due:
+                await asyncio.sleep(self.quiet - (now - min(self._unwritten.values())) + 0.01)
+                continue
+            for name in due:
+                del self._unwritten[name]
+                slot = self.connections.slot(name)
+                held = slot.obs.dependants if slot is not None else None
+                counted = self.of(name).model_copy(update={"message": held.message if held else None})
+                if slot is not None and held != counted:
+                    slot.obs.dependants = counted
+                    await publish(self.connections, name)
 
     def _reapply(self, name: str) -> None:
         # A new runtime (a spec edit, a connection created after its dependants) starts from an empty
@@ -100,8 +129,9 @@ class DependantCounter:
 
     def close(self) -> None:
         self._unsubscribe()
-        if self._flushing is not None:
-            self._flushing.cancel()
+        for task in (self._flushing, self._writing):
+            if task is not None:
+                task.cancel()
 
 
 def _access_kinds() -> list[KindDefinition]:

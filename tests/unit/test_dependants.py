@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from vault_access_operator.access.dependants import DependantCounter
 from vault_access_operator.connections import ConnectionRegistry
+from vault_access_operator.events import EventEmitter
+from vault_access_operator.kinds import VAULT_CONNECTION
+from vault_access_operator.redact import REDACTOR
+from vault_access_operator.reporting import Reporter
+from vault_access_operator.status import Observation
 
 
 @pytest.mark.asyncio
@@ -37,4 +45,55 @@ async def test_counts_follow_the_objects_and_the_finalizer_is_told_only_on_the_e
     await asyncio.sleep(0.01)
     assert counter.of("vault").total == 0 and told[-1] == ("vault", False)
     assert counter.all()["other"].describe() == "1 policy, 1 KV secret"
+    counter.close()
+
+
+class _Sink:
+    """A status sink that keeps what was written."""
+
+    def __init__(self) -> None:
+        self.written: list[dict[str, Any]] = []
+
+    async def patch_status(self, name: str, status: dict[str, Any]) -> bool:
+        self.written.append(status)
+        return True
+
+
+async def _no_event(involved: dict[str, str], kind: str, reason: str, message: str) -> None:
+    pass
+
+
+def _attached(registry: ConnectionRegistry) -> tuple[Reporter, _Sink]:
+    obs = Observation(generation=1, method="kubernetes", mount="kubernetes")
+    sink = _Sink()
+    reporter = Reporter("vault", obs, sink, EventEmitter(lambda: VAULT_CONNECTION.ref("vault"), _no_event, REDACTOR),
+                        lambda: datetime.datetime.now(datetime.UTC), REDACTOR)
+    runtime = SimpleNamespace(reporter=reporter, session=SimpleNamespace(on_token=None, has_token=True))
+    registry.attach("vault", obs, runtime)  # type: ignore[arg-type]
+    return reporter, sink
+
+
+@pytest.mark.asyncio
+async def test_counts_ride_on_the_first_write_and_a_burst_of_changes_makes_one_write() -> None:
+    """At an operator restart the objects are listed one by one, after or before the connection's login: the
+    login's status write carries the counts known then, and what follows is written once, when it settles."""
+    registry = ConnectionRegistry()
+    counter = DependantCounter(registry, quiet=0.3)
+    reporter, sink = _attached(registry)
+    for i in range(10):  # listed before the login: nothing written, no Pending status before it
+        counter.set(("VaultPolicy", "a", f"p{i}"), "vault")
+        await asyncio.sleep(0)
+    await asyncio.sleep(0.4)
+    assert sink.written == []
+
+    await reporter.publish()  # the login's outcome
+    assert [w["dependants"]["policies"] for w in sink.written] == [10]
+
+    for i in range(10, 15):  # five more, one by one, quicker than the quiet period
+        counter.set(("VaultPolicy", "a", f"p{i}"), "vault")
+        await asyncio.sleep(0)
+        await reporter.publish()  # a health check in between writes nothing: its observation did not change
+    assert len(sink.written) == 1
+    await asyncio.sleep(0.6)
+    assert [w["dependants"]["policies"] for w in sink.written] == [10, 15]
     counter.close()
