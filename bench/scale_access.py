@@ -117,6 +117,7 @@ def sync(stack: Stack, operator: OperatorProcess, statuses: PolicyStatuses, conn
     last = statuses.wait_all_active(set(created), operator, timeout)
     seconds = last - min(created.values())
     settle_cpu(operator, timeout, share=0.25)  # dependants counts and finalizers follow the last Active
+    writes_quiet(connection_writes, timeout)  # status writes wait for the API, not for the operator's CPU
     return Sync(len(objects), seconds, before, Snapshot.take(stack, operator), connection_writes() - writes,
                 statuses.status_writes - policy_writes, vault_kinds(stack.bao.audit, mark))
 
@@ -129,6 +130,17 @@ def settle_cpu(operator: OperatorProcess, timeout: float, window: float = 2.0, s
         time.sleep(window)
         if operator.sample().cpu_seconds - before < share * window:
             break
+    return time.monotonic() - started
+
+
+def writes_quiet(count: Callable[[], int], timeout: float, quiet: float = 5.0) -> float:
+    """Seconds until ``count()`` (status writes seen) stayed the same for ``quiet`` seconds."""
+    started = last_change = time.monotonic()
+    seen = count()
+    while time.monotonic() - last_change < quiet and time.monotonic() - started < timeout:
+        time.sleep(0.25)
+        if count() != seen:
+            seen, last_change = count(), time.monotonic()
     return time.monotonic() - started
 
 

@@ -97,3 +97,48 @@ async def test_counts_ride_on_the_first_write_and_a_burst_of_changes_makes_one_w
     await asyncio.sleep(0.6)
     assert [w["dependants"]["policies"] for w in sink.written] == [10, 15]
     counter.close()
+
+
+class _SlowSink(_Sink):
+    """Holds every write until released; counts how many were waiting at once."""
+
+    def __init__(self, release: asyncio.Event) -> None:
+        super().__init__()
+        self.release, self.waiting, self.most = release, 0, 0
+
+    async def patch_status(self, name: str, status: dict[str, Any]) -> bool:
+        self.waiting += 1
+        self.most = max(self.most, self.waiting)
+        await self.release.wait()
+        self.waiting -= 1
+        return await super().patch_status(name, status)
+
+
+@pytest.mark.asyncio
+async def test_many_connections_counts_are_written_side_by_side() -> None:
+    """After a restart a thousand connections' counts settle together: written one after another, each waiting
+    for the API, the last one took 30 s (bench/README.md, session 7)."""
+    registry = ConnectionRegistry()
+    counter = DependantCounter(registry, quiet=0.05)
+    release = asyncio.Event()
+    sinks = []
+    for i in range(40):
+        obs = Observation(generation=1, method="kubernetes", mount="kubernetes")
+        release.set()
+        sink = _SlowSink(release)
+        reporter = Reporter(f"c{i}", obs, sink, EventEmitter(lambda: VAULT_CONNECTION.ref("c"), _no_event, REDACTOR),
+                            lambda: datetime.datetime.now(datetime.UTC), REDACTOR)
+        await reporter.publish()  # logged in: its own first write
+        runtime = SimpleNamespace(reporter=reporter, session=SimpleNamespace(on_token=None, has_token=True))
+        registry.attach(f"c{i}", obs, runtime)  # type: ignore[arg-type]
+        sinks.append(sink)
+    await asyncio.sleep(0.01)  # the registry tells of the attached connections
+    release.clear()
+    for i in range(40):
+        counter.set(("VaultPolicy", "a", f"p{i}"), f"c{i}")
+    await asyncio.sleep(0.3)
+    assert sum(sink.waiting for sink in sinks) == 32  # WRITES_IN_FLIGHT at once, not one
+    release.set()
+    await asyncio.sleep(0.1)
+    assert [len(sink.written) for sink in sinks] == [2] * 40
+    counter.close()
