@@ -300,6 +300,9 @@ class OperatorApp:
 
     def connection_seen(self, name: str, body: dict[str, Any]) -> None:
         """A watch event of a VaultConnection: one being deleted may have to wait for its dependants."""
+        if self._access is not None:
+            finalizers = (body.get("metadata") or {}).get("finalizers") or []
+            self._access.dependants.finalizer_seen(name, DEPENDANTS_FINALIZER in finalizers)
         if (body.get("metadata") or {}).get("deletionTimestamp"):
             self.access_gate.deleted(name, body)
 

@@ -128,13 +128,21 @@ class DependantCounter:
             slot.obs.dependants = counted
             await publish(self.connections, name)
 
+    def finalizer_seen(self, name: str, present: bool) -> None:
+        """The connection's body, as a watch event showed it, holds our finalizer (or not): what on_change would
+        make it. An operator start sees every body first, so it reads no connection back to find out."""
+        self._told[name] = present
+        counts = self._counts.get(name)
+        if counts is not None and present != (sum(counts.values()) > 0):  # not as wanted: the flush puts it right
+            self._dirty.add(name)
+            self._schedule()
+
     def _reapply(self, name: str) -> None:
         # A new runtime (a spec edit, a connection created after its dependants) starts from an empty
-        # observation: give it the counts again, and check the finalizer once more.
+        # observation: give it the counts again (the finalizer follows the body: finalizer_seen).
         slot = self.connections.slot(name)
         if slot is not None and slot.obs.dependants is None and name in self._counts:
             slot.obs.dependants = self.of(name)
-            self._told.pop(name, None)
             self._dirty.add(name)
             self._schedule()
 

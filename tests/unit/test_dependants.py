@@ -142,3 +142,27 @@ async def test_many_connections_counts_are_written_side_by_side() -> None:
     await asyncio.sleep(0.1)
     assert [len(sink.written) for sink in sinks] == [2] * 40
     counter.close()
+
+
+@pytest.mark.asyncio
+async def test_the_finalizer_follows_the_body_seen_and_a_start_reads_nothing_back() -> None:
+    """An operator start sees each connection's body (with our finalizer) before or while it counts: no call
+    for a connection whose finalizer is as wanted; one that is not (a stale body) is put right."""
+    counter = DependantCounter(ConnectionRegistry())
+    told: list[tuple[str, bool]] = []
+
+    async def on_change(name: str, has: bool) -> None:
+        told.append((name, has))
+
+    counter.on_change = on_change
+    counter.finalizer_seen("vault", True)  # the start's listing: the finalizer is there
+    counter.finalizer_seen("plain", False)
+    counter.set(("VaultPolicy", "a", "p"), "vault")
+    await asyncio.sleep(0.01)
+    assert told == []
+
+    counter.finalizer_seen("vault", False)  # a body without it while a dependant exists: added again
+    counter.set(("VaultPolicy", "a", "q"), "plain")  # a first dependant: added
+    await asyncio.sleep(0.01)
+    assert sorted(told) == [("plain", True), ("vault", True)]
+    counter.close()
