@@ -12,9 +12,10 @@ import argparse
 import dataclasses
 import statistics
 import time
+from collections import Counter
 
 from .observe import StatusWatcher
-from .runner import WARMUP, Snapshot, direct_logins, freeze_heap, names, quiesce, wait_active
+from .runner import WARMUP, Snapshot, direct_logins, freeze_heap, kube_requests, names, quiesce, wait_active
 from .scale_access import PolicyStatuses, settle_cpu, vault_kinds
 from .stack import OperatorProcess, Stack
 
@@ -45,6 +46,7 @@ class Restart:
     status_writes: int = 0  # on the connections
     policy_status_writes: int = 0
     vault: dict[str, int] = dataclasses.field(default_factory=dict)  # scale_access.vault_kinds
+    api: Counter[str] = dataclasses.field(default_factory=Counter)  # Kubernetes API requests, same span
     settle_seconds_after: float = 0.0  # from the last Active until the operator's CPU settled
 
     @property
@@ -66,7 +68,7 @@ def restart(stack: Stack, args: argparse.Namespace, watcher: StatusWatcher, old:
     watcher.reset()
     quiesce(stack)
     freeze_heap()
-    mark, writes = stack.bao.audit.mark(), watcher.counters()[1]
+    mark, writes, (served, _) = stack.bao.audit.mark(), watcher.counters()[1], kube_requests(stack)
     policy_writes = policies.status_writes if policies else 0
     new = OperatorProcess(stack.kube, what_if=args.what_if).start()
     spawned = time.monotonic()
@@ -80,6 +82,7 @@ def restart(stack: Stack, args: argparse.Namespace, watcher: StatusWatcher, old:
         round_.policy_status_writes = policies.status_writes - policy_writes
     round_.status_writes = watcher.counters()[1] - writes
     round_.vault = vault_kinds(stack.bao.audit, mark)
+    round_.api = kube_requests(stack, served)[1]
     return round_, new
 
 
@@ -112,6 +115,9 @@ def rows(n: int, best_direct: Direct, rounds: list[Restart], startup_cpu: float)
                                                                   best.settle_seconds_after else "")),
         ("restart: Vault requests", "; ".join(", ".join(f"{k} {v}" for k, v in r.vault.items() if v)
                                               for r in rounds), "each round, from the new process's start"),
+        ("restart: Kubernetes requests", "; ".join(", ".join(f"{k} {v / n:.2f}" for k, v in r.api.most_common()
+                                                           if v >= n / 100) for r in rounds),
+         "per connection, each round, from the new process's start (those under 0.01 left out)"),
     ]
     if any(r.settle_seconds_after for r in rounds):
         lines += [("restart: policy status writes", ", ".join(f"{r.policy_status_writes}" for r in rounds),
