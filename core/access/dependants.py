@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ..connections import ConnectionRegistry
 from ..errors import VaultAccessError
@@ -30,6 +31,9 @@ Key = tuple[str, str | None, str]  # kind, namespace, name
 #: Seconds a connection's counts must stay unchanged before they are written to its status: objects listed or
 #: applied together (an operator restart lists them one by one) make one status write, not one each.
 QUIET_SECONDS = 2.0
+#: After a start, a connection's status keeps the counts it showed this long unless they settle elsewhere
+#: first: the start lists the objects one by one, and a connection's may be spread over the whole listing.
+SHOWN_GRACE_SECONDS = 60.0
 #: Writes (status, finalizer) to different connections at a time: one after another, 1,000 took 30 s.
 WRITES_IN_FLIGHT = 32
 #: Which status count each access kind adds to; kinds not listed (none yet) are not counted.
@@ -49,8 +53,10 @@ class DependantCounter:
         self._dirty: set[str] = set()
         self._flushing: asyncio.Task[None] | None = None
         self._unwritten: dict[str, float] = {}  # connection -> when its counts last changed (loop time)
+        self._held_until: dict[str, float] = {}  # connection -> loop time before which its shown counts stay
         self._writing: asyncio.Task[None] | None = None
         self._told: dict[str, bool] = {}  # "has dependants", as last told to on_change
+        self._shown: dict[str, DependantsStatus] = {}  # status.dependants of each connection as last seen
         #: Called when a connection gets its first dependant or loses its last (dependants_gate.py: the finalizer).
         self.on_change: Callable[[str, bool], Awaitable[None]] | None = None
         self._unsubscribe = connections.subscribe(lambda change: self._reapply(change.name))
@@ -90,13 +96,9 @@ class DependantCounter:
                 slot = self.connections.slot(name)
                 held = slot.obs.dependants if slot is not None else None
                 counted = self.of(name).model_copy(update={"message": held.message if held else None})
-                if slot is not None and held != counted:
-                    if slot.runtime is None or not slot.runtime.reporter.has_written:
-                        slot.obs.dependants = counted  # its first status write is still to come and carries it
-                    else:
-                        self._unwritten[name] = loop.time()
-                        if self._writing is None or self._writing.done():
-                            self._writing = loop.create_task(self._write_quietly(), name="dependants-status")
+                if slot is not None and held != counted:  # shown once it settles (an operator start lists one by one)
+                    self._unwritten[name] = loop.time()
+                    self._start_writing(loop)
                 wanted = counted.total > 0
                 if self.on_change is not None and self._told.get(name, False) != wanted:  # at once: a delete waits
                     self._told[name] = wanted
@@ -105,18 +107,26 @@ class DependantCounter:
                 if self.on_change is not None:
                     await asyncio.gather(*(self.on_change(*change) for change in told[start:start + WRITES_IN_FLIGHT]))
 
+    def _start_writing(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._writing is None or self._writing.done():
+            self._writing = loop.create_task(self._write_quietly(), name="dependants-status")
+
+    def _due(self, name: str, changed: float) -> float:
+        return max(changed + self.quiet, self._held_until.get(name, 0.0))
+
     async def _write_quietly(self) -> None:
         """Put each connection's counts on its status once they stayed unchanged for ``quiet`` seconds (its
         health checks meanwhile write nothing: its observation changes only here)."""
         loop = asyncio.get_running_loop()
         while self._unwritten:
             now = loop.time()
-            due = [name for name, at in self._unwritten.items() if now - at >= self.quiet]
+            due = [name for name, at in self._unwritten.items() if self._due(name, at) <= now]
             if not due:
-                await asyncio.sleep(self.quiet - (now - min(self._unwritten.values())) + 0.01)
+                await asyncio.sleep(min(self._due(n, at) for n, at in self._unwritten.items()) - now + 0.01)
                 continue
             for name in due:
                 del self._unwritten[name]
+                self._held_until.pop(name, None)
             for start in range(0, len(due), WRITES_IN_FLIGHT):  # after a restart, 1,000 connections at once
                 await asyncio.gather(*(self._write(name) for name in due[start:start + WRITES_IN_FLIGHT]))
 
@@ -128,22 +138,38 @@ class DependantCounter:
             slot.obs.dependants = counted
             await publish(self.connections, name)
 
-    def finalizer_seen(self, name: str, present: bool) -> None:
-        """The connection's body, as a watch event showed it, holds our finalizer (or not): what on_change would
-        make it. An operator start sees every body first, so it reads no connection back to find out."""
-        self._told[name] = present
+    def seen(self, name: str, finalizer: bool, shown: dict[str, Any] | None) -> None:
+        """A watch event showed the connection's body: whether it holds our finalizer (what on_change would make
+        it) and its status.dependants. An operator start sees every body first: it reads no connection back, and
+        a new runtime starts from the counts its status shows, so its first write leaves them as they were."""
+        self._told[name] = finalizer
+        if shown is not None:
+            try:
+                self._shown[name] = DependantsStatus.model_validate(shown)
+            except ValueError:  # written by something else: count afresh
+                self._shown.pop(name, None)
         counts = self._counts.get(name)
-        if counts is not None and present != (sum(counts.values()) > 0):  # not as wanted: the flush puts it right
+        if counts is not None and finalizer != (sum(counts.values()) > 0):  # not as wanted: the flush puts it right
             self._dirty.add(name)
             self._schedule()
 
     def _reapply(self, name: str) -> None:
-        # A new runtime (a spec edit, a connection created after its dependants) starts from an empty
-        # observation: give it the counts again (the finalizer follows the body: finalizer_seen).
+        # A new runtime (an operator start, a spec edit, a connection created after its dependants) starts from
+        # an empty observation: give it the counts its status shows, else those known (the finalizer follows
+        # the body: seen).
         slot = self.connections.slot(name)
-        if slot is not None and slot.obs.dependants is None and name in self._counts:
+        if slot is None or slot.obs.dependants is not None:
+            return
+        if name in self._shown:  # what its status shows already; the counts replace it once they settle
+            slot.obs.dependants = self._shown[name].model_copy(update={"message": None})
+            loop = asyncio.get_running_loop()
+            self._held_until[name] = loop.time() + SHOWN_GRACE_SECONDS
+            self._unwritten[name] = loop.time()  # compared at the end of the grace even if nothing is counted
+            self._start_writing(loop)
+        elif name in self._counts:
             slot.obs.dependants = self.of(name)
-            self._dirty.add(name)
+        if name in self._counts:
+            self._dirty.add(name)  # the finalizer, and counts that differ from those shown
             self._schedule()
 
     def close(self) -> None:

@@ -155,14 +155,50 @@ async def test_the_finalizer_follows_the_body_seen_and_a_start_reads_nothing_bac
         told.append((name, has))
 
     counter.on_change = on_change
-    counter.finalizer_seen("vault", True)  # the start's listing: the finalizer is there
-    counter.finalizer_seen("plain", False)
+    counter.seen("vault", True, None)  # the start's listing: the finalizer is there
+    counter.seen("plain", False, None)
     counter.set(("VaultPolicy", "a", "p"), "vault")
     await asyncio.sleep(0.01)
     assert told == []
 
-    counter.finalizer_seen("vault", False)  # a body without it while a dependant exists: added again
+    counter.seen("vault", False, None)  # a body without it while a dependant exists: added again
     counter.set(("VaultPolicy", "a", "q"), "plain")  # a first dependant: added
     await asyncio.sleep(0.01)
     assert sorted(told) == [("plain", True), ("vault", True)]
+    counter.close()
+
+
+@pytest.mark.asyncio
+async def test_a_start_keeps_the_counts_its_status_shows_and_writes_once_for_the_login() -> None:
+    """An operator start sees each connection's status (10 policies), then lists the policies one by one
+    around the login: the login's write shows the 10 it showed, and the listing writes nothing more."""
+    registry = ConnectionRegistry()
+    counter = DependantCounter(registry, quiet=0.05)
+    counter.seen("vault", True, {"policies": 10})
+    reporter, sink = _attached(registry)
+    await asyncio.sleep(0.01)  # the registry tells of the attached connection
+    for i in range(3):  # some listed before the login, the rest after
+        counter.set(("VaultPolicy", "a", f"p{i}"), "vault")
+    await asyncio.sleep(0.1)
+    await reporter.publish()
+    for i in range(3, 10):
+        counter.set(("VaultPolicy", "a", f"p{i}"), "vault")
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.2)
+    assert [w["dependants"]["policies"] for w in sink.written] == [10]
+    counter.close()
+
+
+@pytest.mark.asyncio
+async def test_counts_shown_but_gone_while_the_operator_was_down_are_corrected_after_the_grace(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("vault_access_operator.access.dependants.SHOWN_GRACE_SECONDS", 0.2)
+    registry = ConnectionRegistry()
+    counter = DependantCounter(registry, quiet=0.05)
+    counter.seen("vault", False, {"policies": 4})
+    reporter, sink = _attached(registry)
+    await asyncio.sleep(0.01)
+    await reporter.publish()
+    await asyncio.sleep(0.4)
+    assert [w["dependants"]["policies"] for w in sink.written] == [4, 0]
     counter.close()
