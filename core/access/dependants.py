@@ -100,7 +100,9 @@ class DependantCounter:
                     self._unwritten[name] = loop.time()
                     self._start_writing(loop)
                 wanted = counted.total > 0
-                if self.on_change is not None and self._told.get(name, False) != wanted:  # at once: a delete waits
+                # At once (a delete waits), once the connection's body was seen: at a start its watch event may come
+                # after the counts, and seen() then puts the finalizer right without reading the connection back.
+                if self.on_change is not None and name in self._told and self._told[name] != wanted:
                     self._told[name] = wanted
                     told.append((name, wanted))
             for start in range(0, len(told), WRITES_IN_FLIGHT):

@@ -27,6 +27,8 @@ async def test_counts_follow_the_objects_and_the_finalizer_is_told_only_on_the_e
         told.append((name, has))
 
     counter.on_change = on_change
+    counter.seen("vault", False, None)  # the watch showed both connections, without our finalizer
+    counter.seen("other", False, None)
     counter.set(("VaultPolicy", "a", "p"), "vault")
     counter.set(("VaultKVSecret", "a", "s"), "vault")
     counter.set(("VaultClusterPolicy", None, "c"), "other")
@@ -155,9 +157,10 @@ async def test_the_finalizer_follows_the_body_seen_and_a_start_reads_nothing_bac
         told.append((name, has))
 
     counter.on_change = on_change
+    counter.set(("VaultPolicy", "a", "p"), "vault")  # counted before the connection's watch event came
+    await asyncio.sleep(0.01)
     counter.seen("vault", True, None)  # the start's listing: the finalizer is there
     counter.seen("plain", False, None)
-    counter.set(("VaultPolicy", "a", "p"), "vault")
     await asyncio.sleep(0.01)
     assert told == []
 
