@@ -142,6 +142,7 @@ class Window:
     status_writes: int
     start: Snapshot
     end: Snapshot
+    marks: tuple[int, int] = (0, 0)  # the audit log's, at the start and the end
 
 
 def steady_window(stack: Stack, operator: OperatorProcess, watcher: StatusWatcher, seconds: float) -> Window:
@@ -149,7 +150,7 @@ def steady_window(stack: Stack, operator: OperatorProcess, watcher: StatusWatche
     time.sleep(seconds)
     end_mark, end = stack.bao.audit.mark(), Snapshot.take(stack, operator)
     return Window(end.at - start.at, stack.bao.audit.requests_since(mark, end_mark), watcher.counters()[1] - writes,
-                  start, end)
+                  start, end, (mark, end_mark))
 
 
 def direct_logins(stack: Stack, logins: int, concurrency: int) -> dict[str, float]:

@@ -22,13 +22,16 @@ from .procstat import ProcSample, sample
 OPERATOR_NS = "vault-access-operator-system"
 OPERATOR_SA = "vault-access-operator-controller-manager"
 ROLE = "operator"
+#: The Vault policy the operator's role gets when access objects are benchmarked (VaultPolicies).
+ACCESS_POLICY = 'path "sys/policies/acl/*" { capabilities = ["create", "read", "update", "delete", "list"] }'
 
 
 class Stack:
-    """FakeKube + OpenBao with kubernetes auth trusting it (role ``operator``, token TTL ``ttl``)."""
+    """FakeKube + OpenBao with kubernetes auth trusting it (role ``operator``, token TTL ``ttl``); with
+    ``access``, the role's tokens may also manage Vault policies (``ACCESS_POLICY``)."""
 
-    def __init__(self, ttl: str = "1h", max_ttl: str = "768h") -> None:
-        self.ttl, self.max_ttl = ttl, max_ttl
+    def __init__(self, ttl: str = "1h", max_ttl: str = "768h", access: bool = False) -> None:
+        self.ttl, self.max_ttl, self.access = ttl, max_ttl, access
         self.kube = FakeKube()
         self.bao = AuditedOpenBao()
 
@@ -38,8 +41,12 @@ class Stack:
         self.bao.start()
         client = self.bao.client()
         vault_setup.enable_kubernetes_auth(client, self.kube.url)
+        policies: tuple[str, ...] = ("default",)
+        if self.access:
+            vault_setup.write_policy(client, "operator-access", ACCESS_POLICY)
+            policies = ("default", "operator-access")
         vault_setup.create_kubernetes_role(client, ROLE, [OPERATOR_SA], [OPERATOR_NS], ttl=self.ttl,
-                                           max_ttl=self.max_ttl)
+                                           max_ttl=self.max_ttl, policies=policies)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

@@ -304,6 +304,10 @@ class OperatorApp:
 
     def connection_seen(self, name: str, body: dict[str, Any]) -> None:
         """A watch event of a VaultConnection: one being deleted may have to wait for its dependants."""
+        finalizers = (body.get("metadata") or {}).get("finalizers") or []
+        shown = (body.get("status") or {}).get("dependants")
+        self.access.dependants.seen(name, DEPENDANTS_FINALIZER in finalizers,
+                                    shown if isinstance(shown, dict) else None)
         if (body.get("metadata") or {}).get("deletionTimestamp"):
             self.access_gate.deleted(name, body)
 

@@ -68,6 +68,11 @@ class Reporter:
         self._writing = asyncio.Lock()  # one write at a time, each built from the newest observation
         self._last_phase: str | None = None
 
+    @property
+    def has_written(self) -> bool:
+        """A status was written (or found written) by this reporter: its first write is still to come if not."""
+        return self._published is not None
+
     async def publish(self) -> bool:
         """Write the status if it changed; False when the write failed (the next publish retries)."""
         async with self._writing:

@@ -116,6 +116,9 @@ class AccessController:
         self._post = post
         self._rng = rng or random.Random()
         self._objects: dict[Key, Tracked] = {}
+        #: Each connection's objects: a connection's change wakes its own, not a scan of every object (at a
+        #: restart, 1,000 connections changing thrice each over 10,000 objects made 30 million checks).
+        self._by_connection: dict[str, set[Key]] = {}
         self._dependants: dict[Key, set[Key]] = {}  # an object -> the objects whose last pass read it (roles)
         self._depends_on: dict[Key, tuple[Key, ...]] = {}  # the reverse, to update the above
         self._unsubscribe = connections.subscribe(self._connection_changed)
@@ -135,14 +138,15 @@ class AccessController:
         key = self.key(adapter.kind, raw)
         if (raw.get("metadata") or {}).get("deletionTimestamp"):
             if key in self._objects and not (self._objects[key].raw.get("metadata") or {}).get("deletionTimestamp"):
-                self._objects[key].raw = raw
+                self._follow(key, self._objects[key], raw)
                 self._wake_dependants(key)  # a role granting it says so
             return  # the delete handler owns it now
         ref = (raw.get("spec") or {}).get("connectionRef")
         self.dependants.set(key, ref if isinstance(ref, str) else None)
         tracked = self._objects.get(key)
         if tracked is None:
-            tracked = self._objects[key] = Tracked(adapter, raw)
+            tracked = self._objects[key] = Tracked(adapter, {})
+            self._follow(key, tracked, raw)
             # In a context of its own: the worker lives as long as the object, and a copy of the kopf handler's
             # context would keep that handler's cause (the event's body, patch and logger) alive as long.
             tracked.task = asyncio.create_task(self._work(key, tracked), name=f"sync {key}",
@@ -151,7 +155,7 @@ class AccessController:
             return
         if tracked.status is not None and raw.get("status") == tracked.status:
             raw = {**raw, "status": tracked.status}  # the watch shows the status we wrote: keep one copy of it
-        tracked.raw = raw
+        self._follow(key, tracked, raw)
         if _essence(raw) != tracked.seen:
             tracked.wake.set()
 
@@ -160,6 +164,8 @@ class AccessController:
         self.dependants.set(key, None)
         self.metrics.forget(key)
         tracked = self._objects.pop(key, None)
+        if tracked is not None:
+            self._index(key, tracked.connection, None)
         self._depend(key, ())
         self._wake_dependants(key)
         if tracked is not None and tracked.task is not None:
@@ -174,6 +180,22 @@ class AccessController:
                 tracked.task.cancel()
         await asyncio.gather(*(t.task for t in self._objects.values() if t.task), return_exceptions=True)
         self._objects.clear()
+        self._by_connection.clear()
+
+    def _follow(self, key: Key, tracked: Tracked, raw: dict[str, Any]) -> None:
+        """``tracked`` is ``raw`` now (its connectionRef may have changed: the index follows)."""
+        old, tracked.raw = tracked.connection, raw
+        self._index(key, old, tracked.connection)
+
+    def _index(self, key: Key, old: str | None, new: str | None) -> None:
+        if old == new:
+            return
+        if old is not None and (keys := self._by_connection.get(old)) is not None:
+            keys.discard(key)
+            if not keys:
+                del self._by_connection[old]
+        if new is not None:
+            self._by_connection.setdefault(new, set()).add(key)
 
     def view(self, key: Key) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """An object as this controller knows it: (its last body, the status last written), None if unknown."""
@@ -200,8 +222,9 @@ class AccessController:
         # Active: the dependants' passes say so at once and, once Active, sync (those waiting in a backoff too).
         if change.active or change.removed or change.phase != "Active":
             state = (change.phase, change.active, change.reason, change.generation)
-            for tracked in self._objects.values():
-                if tracked.connection == change.name and (change.removed or tracked.saw != state):
+            for key in self._by_connection.get(change.name, ()):
+                tracked = self._objects.get(key)
+                if tracked is not None and (change.removed or tracked.saw != state):
                     tracked.wake.set()
 
     async def _work(self, key: Key, tracked: Tracked) -> None:

@@ -14,10 +14,10 @@ finalizer, leaving its Vault object in place (controller.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ..connections import ConnectionRegistry
 from ..errors import VaultAccessError
@@ -29,8 +29,14 @@ from .outcome import ANNOTATION_PREFIX
 
 ORPHAN_DEPENDANTS = ANNOTATION_PREFIX + "orphan-dependants"
 Key = tuple[str, str | None, str]  # kind, namespace, name
-#: A burst of counted objects costs the connection one status write per this interval, not one per object.
-PUBLISH_INTERVAL_SECONDS = 1.0
+#: Seconds a connection's counts must stay unchanged before they are written to its status: objects listed or
+#: applied together (an operator restart lists them one by one) make one status write, not one each.
+QUIET_SECONDS = 2.0
+#: After a start, a connection's status keeps the counts it showed this long unless they settle elsewhere
+#: first: the start lists the objects one by one, and a connection's may be spread over the whole listing.
+SHOWN_GRACE_SECONDS = 60.0
+#: Writes (status, finalizer) to different connections at a time: one after another, 1,000 took 30 s.
+WRITES_IN_FLIGHT = 32
 #: Which status count each access kind adds to; kinds not listed (none yet) are not counted.
 CATEGORY = {"VaultPolicy": "policies", "VaultClusterPolicy": "policies", "VaultRole": "roles",
             "VaultClusterRole": "roles", "VaultKVSecret": "kv_secrets"}
@@ -41,19 +47,17 @@ def _status(counts: Counter[str]) -> DependantsStatus:
 
 
 class DependantCounter:
-    def __init__(self, connections: ConnectionRegistry) -> None:
-        self.connections = connections
+    def __init__(self, connections: ConnectionRegistry, quiet: float = QUIET_SECONDS) -> None:
+        self.connections, self.quiet = connections, quiet
         self._users: dict[Key, str] = {}
         self._counts: dict[str, Counter[str]] = {}
-        self._dirty: set[str] = set()  # counts changed: the finalizer keeper may need telling
-        self._unpublished: set[str] = set()  # counts changed: the connection's status may need writing
-        self._published_at = float("-inf")
-        self._changed = asyncio.Event()  # wakes a flush waiting for the next write: the keeper is told at once
+        self._dirty: set[str] = set()
         self._flushing: asyncio.Task[None] | None = None
-        #: At most one status write per this many seconds while counts keep changing (a start-up or a burst of
-        #: creations); the finalizer keeper is told at once.
-        self.publish_interval = PUBLISH_INTERVAL_SECONDS
+        self._unwritten: dict[str, float] = {}  # connection -> when its counts last changed (loop time)
+        self._held_until: dict[str, float] = {}  # connection -> loop time before which its shown counts stay
+        self._writing: asyncio.Task[None] | None = None
         self._told: dict[str, bool] = {}  # "has dependants", as last told to on_change
+        self._shown: dict[str, DependantsStatus] = {}  # status.dependants of each connection as last seen
         #: Called when a connection gets its first dependant or loses its last (dependants_gate.py: the finalizer).
         self.on_change: Callable[[str, bool], Awaitable[None]] | None = None
         self._unsubscribe = connections.subscribe(lambda change: self._reapply(change.name))
@@ -67,18 +71,14 @@ class DependantCounter:
         if old is not None:
             self._counts[old][category] -= 1
             self._dirty.add(old)
-            self._unpublished.add(old)
         if connection is not None:
             self._users[key] = connection
             self._counts.setdefault(connection, Counter())[category] += 1
             self._dirty.add(connection)
-            self._unpublished.add(connection)
-        self._changed.set()
         self._schedule()
 
     def _schedule(self) -> None:
         if self._flushing is None or self._flushing.done():
-            # Kept once done, so not in the context of the kopf handler that called: that would keep its cause.
             self._flushing = asyncio.get_running_loop().create_task(self._flush(), name="dependants",
                                                                     context=contextvars.Context())
 
@@ -89,30 +89,54 @@ class DependantCounter:
         return {name: _status(counts) for name, counts in dict(self._counts).items()}  # metrics: another thread
 
     async def _flush(self) -> None:
+        await asyncio.sleep(0)  # one pass for a burst of changes (the operator's start-up sees many)
         loop = asyncio.get_running_loop()
-        await asyncio.sleep(0)  # the changes of this tick together
-        while self._dirty or self._unpublished:
-            while self._dirty:
-                await self._tell(self._dirty.pop())
-            wait = self._published_at + self.publish_interval - loop.time()
-            if wait > 0:  # a start-up feeds thousands of objects over many ticks: one write per interval
-                self._changed.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), wait)
-                continue
-            self._published_at = loop.time()
-            names = list(self._unpublished)  # what changes during these writes waits for the next interval
-            self._unpublished.clear()
+        while self._dirty:
+            names, told = list(self._dirty), []
+            self._dirty.clear()
             for name in names:
-                await self._publish(name)
+                slot = self.connections.slot(name)
+                held = slot.obs.dependants if slot is not None else None
+                counted = self.of(name).model_copy(update={"message": held.message if held else None})
+                if slot is not None and held != counted:  # shown once it settles (an operator start lists one by one)
+                    self._unwritten[name] = loop.time()
+                    self._start_writing(loop)
+                wanted = counted.total > 0
+                # At once (a delete waits), once the connection's body was seen: at a start its watch event may come
+                # after the counts, and seen() then puts the finalizer right without reading the connection back.
+                if self.on_change is not None and name in self._told and self._told[name] != wanted:
+                    self._told[name] = wanted
+                    told.append((name, wanted))
+            for start in range(0, len(told), WRITES_IN_FLIGHT):
+                if self.on_change is not None:
+                    await asyncio.gather(*(self.on_change(*change) for change in told[start:start + WRITES_IN_FLIGHT]))
 
-    async def _tell(self, name: str) -> None:
-        wanted = self.of(name).total > 0
-        if self.on_change is not None and self._told.get(name, False) != wanted:
-            self._told[name] = wanted
-            await self.on_change(name, wanted)
+    def _start_writing(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._writing is None or self._writing.done():
+            # Kept once done, so not in the context of the kopf handler that called: that would keep its cause.
+            self._writing = loop.create_task(self._write_quietly(), name="dependants-status",
+                                             context=contextvars.Context())
 
-    async def _publish(self, name: str) -> None:
+    def _due(self, name: str, changed: float) -> float:
+        return max(changed + self.quiet, self._held_until.get(name, 0.0))
+
+    async def _write_quietly(self) -> None:
+        """Put each connection's counts on its status once they stayed unchanged for ``quiet`` seconds (its
+        health checks meanwhile write nothing: its observation changes only here)."""
+        loop = asyncio.get_running_loop()
+        while self._unwritten:
+            now = loop.time()
+            due = [name for name, at in self._unwritten.items() if self._due(name, at) <= now]
+            if not due:
+                await asyncio.sleep(min(self._due(n, at) for n, at in self._unwritten.items()) - now + 0.01)
+                continue
+            for name in due:
+                del self._unwritten[name]
+                self._held_until.pop(name, None)
+            for start in range(0, len(due), WRITES_IN_FLIGHT):  # after a restart, 1,000 connections at once
+                await asyncio.gather(*(self._write(name) for name in due[start:start + WRITES_IN_FLIGHT]))
+
+    async def _write(self, name: str) -> None:
         slot = self.connections.slot(name)
         held = slot.obs.dependants if slot is not None else None
         counted = self.of(name).model_copy(update={"message": held.message if held else None})
@@ -120,22 +144,45 @@ class DependantCounter:
             slot.obs.dependants = counted
             await publish(self.connections, name)
 
-    def _reapply(self, name: str) -> None:
-        # A new runtime (a spec edit, a connection created after its dependants) starts from an empty
-        # observation: give it the counts again, and check the finalizer once more.
-        slot = self.connections.slot(name)
-        if slot is not None and slot.obs.dependants is None and name in self._counts:
-            slot.obs.dependants = self.of(name)
-            self._told.pop(name, None)
+    def seen(self, name: str, finalizer: bool, shown: dict[str, Any] | None) -> None:
+        """A watch event showed the connection's body: whether it holds our finalizer (what on_change would make
+        it) and its status.dependants. An operator start sees every body first: it reads no connection back, and
+        a new runtime starts from the counts its status shows, so its first write leaves them as they were."""
+        self._told[name] = finalizer
+        if shown is not None:
+            try:
+                self._shown[name] = DependantsStatus.model_validate(shown)
+            except ValueError:  # written by something else: count afresh
+                self._shown.pop(name, None)
+        counts = self._counts.get(name)
+        if counts is not None and finalizer != (sum(counts.values()) > 0):  # not as wanted: the flush puts it right
             self._dirty.add(name)
-            self._unpublished.add(name)
-            self._changed.set()
+            self._schedule()
+
+    def _reapply(self, name: str) -> None:
+        # A new runtime (an operator start, a spec edit, a connection created after its dependants) starts from
+        # an empty observation: give it the counts its status shows, else those known (the finalizer follows
+        # the body: seen).
+        slot = self.connections.slot(name)
+        if slot is None or slot.obs.dependants is not None:
+            return
+        if name in self._shown:  # what its status shows already; the counts replace it once they settle
+            slot.obs.dependants = self._shown[name].model_copy(update={"message": None})
+            loop = asyncio.get_running_loop()
+            self._held_until[name] = loop.time() + SHOWN_GRACE_SECONDS
+            self._unwritten[name] = loop.time()  # compared at the end of the grace even if nothing is counted
+            self._start_writing(loop)
+        elif name in self._counts:
+            slot.obs.dependants = self.of(name)
+        if name in self._counts:
+            self._dirty.add(name)  # the finalizer, and counts that differ from those shown
             self._schedule()
 
     def close(self) -> None:
         self._unsubscribe()
-        if self._flushing is not None:
-            self._flushing.cancel()
+        for task in (self._flushing, self._writing):
+            if task is not None:
+                task.cancel()
 
 
 def _access_kinds() -> list[KindDefinition]:
