@@ -49,10 +49,10 @@ def may_stand_in(applied: bool, phase: str | None) -> bool:
 
 @dataclasses.dataclass
 class _Folder:
-    names: frozenset[str] | None = None  # casefolded: Vault folds the case of policy names
+    names: set[str] | None = None  # casefolded: Vault folds the case of policy names
     sent_at: float = -math.inf  # when the LIST that found ``names`` was sent
     generation: int = -1  # the connection's token generation then (a re-login may be another Vault's)
-    listing: asyncio.Task[frozenset[str] | None] | None = None
+    listing: asyncio.Task[set[str] | None] | None = None
     last_ask: float = -math.inf
     last_name: str = ""  # asked for at ``last_ask``: one object retrying is no burst
     denied_until: float = -math.inf
@@ -70,28 +70,44 @@ class NameSnapshots:
     async def absent(self, client: BorrowedClient, folder: str, name: str) -> bool:
         """True when a fresh LIST of ``folder`` says nothing is at ``folder/name`` (its read may be skipped);
         False when it must be read: present, or not known (no burst, LIST denied or failed)."""
+        names = await self._names(client, folder, name)
+        return names is not None and name.casefold() not in names
+
+    async def present(self, client: BorrowedClient, folder: str, name: str) -> bool:
+        """True when a fresh LIST of ``folder`` shows ``folder/name`` (a read asking only whether it exists may
+        be skipped); False when it must be read: absent, or not known."""
+        names = await self._names(client, folder, name)
+        return names is not None and name.casefold() in names
+
+    def written(self, client: BorrowedClient, folder: str, name: str) -> None:
+        """This operator just wrote ``folder/name`` (and read it back): a fresh snapshot now shows it, so the roles
+        synced right after their policies find them there without a read each."""
+        state = self._folders.get((client.connection, client.namespace, folder))
+        if state is not None and state.names is not None and state.generation == client.handle.token_generation:
+            state.names.add(name.casefold())
+
+    async def _names(self, client: BorrowedClient, folder: str, name: str) -> set[str] | None:
+        """The casefolded names of a fresh LIST of ``folder`` (sent now when a burst asks), None if not known."""
         loop = asyncio.get_running_loop()
         now, key = loop.time(), (client.connection, client.namespace, folder)
         state = self._folders.setdefault(key, _Folder())
         generation = client.handle.token_generation
         if now < state.denied_until and generation == state.generation:  # a new token may be allowed to
-            return False
+            return None
         fresh = state.names is not None and now - state.sent_at < self.window and state.generation == generation
         folded = name.casefold()
         burst = now - state.last_ask < self.window and folded != state.last_name
         state.last_ask, state.last_name = now, folded
         if fresh:
-            names = state.names
-        else:
-            if state.listing is None:
-                if not burst:
-                    return False  # a lone ask: its own read is cheaper than a LIST of everything
-                state.listing = asyncio.create_task(self._list(key, state, client, generation))
-            names = await asyncio.shield(state.listing)
-        return names is not None and folded not in names
+            return state.names
+        if state.listing is None:
+            if not burst:
+                return None  # a lone ask: its own read is cheaper than a LIST of everything
+            state.listing = asyncio.create_task(self._list(key, state, client, generation))
+        return await asyncio.shield(state.listing)
 
     async def _list(self, key: FolderKey, state: _Folder, client: BorrowedClient,
-                    generation: int) -> frozenset[str] | None:
+                    generation: int) -> set[str] | None:
         loop = asyncio.get_running_loop()
         sent_at = loop.time()
         self.lists += 1
@@ -110,7 +126,7 @@ class NameSnapshots:
             return None
         finally:
             state.listing = None
-        state.names = frozenset(k.casefold() for k in keys)
+        state.names = {k.casefold() for k in keys}
         state.sent_at, state.generation, state.denial_logged = sent_at, generation, False
         loop.call_at(sent_at + self.window, self._expire, key, state, sent_at)
         return state.names

@@ -153,6 +153,8 @@ async def _sync(obj: PolicyObject, client: BorrowedClient, identity: str, drift_
         back = await client.read(path)
         if back is None or not same_rules(document, str(back.get("policy") or back.get("rules") or "")):
             return _error(f"Vault policy {vault_name} read back different from what was written", "ReadbackMismatch")
+        if names is not None:
+            names.written(client, ACL_FOLDER, vault_name)
     except VaultAccessError as error:
         return _error(error)
     outcome = _active({**fields, "last_applied_hash": digest})

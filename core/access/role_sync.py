@@ -18,6 +18,7 @@ from ..role_writer import RoleBinding
 from .hcl import Ownership
 from .name_snapshot import NameSnapshots, may_stand_in
 from .outcome import ADOPT, ALLOW_DESTRUCTIVE, DRY_RUN, ConditionValue, Outcome, flag
+from .policy_object import ACL_FOLDER
 from .policy_sync import MESSAGE_LIMIT, ownership_verdict
 from .role_object import RoleObject
 from .role_refs import Resolution
@@ -53,8 +54,17 @@ def _ownership(record: Any) -> Ownership:
                      get("k8s-kind"))
 
 
-async def _missing_policies(client: BorrowedClient, names: tuple[str, ...]) -> list[str]:
-    return [name for name in names if await client.read(f"sys/policies/acl/{name}") is None]
+async def _missing_policies(client: BorrowedClient, policies: tuple[str, ...], stand_in: bool,
+                            names: NameSnapshots | None) -> list[str]:
+    """The granted policies Vault does not hold; on a role's first write a fresh LIST of the policies may say
+    they are there (a burst of roles synced with their policies reads none of them)."""
+    missing = []
+    for policy in policies:
+        if stand_in and names is not None and await names.present(client, ACL_FOLDER, policy):
+            continue
+        if await client.read(f"{ACL_FOLDER}/{policy}") is None:
+            missing.append(policy)
+    return missing
 
 
 async def _live_role(client: BorrowedClient, path: str, binding: RoleBinding, stand_in: bool,
@@ -89,7 +99,8 @@ async def sync_role(obj: RoleObject, client: BorrowedClient, binding: RoleBindin
         return _active(fields)
     name = binding.vault_name
     try:
-        if missing := await _missing_policies(client, binding.policies):
+        stand_in = may_stand_in(applied, status.phase)
+        if missing := await _missing_policies(client, binding.policies, stand_in, names):
             gone = ", ".join(missing)
             text = (f"policies not in Vault: {gone} (their objects say synced: deleted in Vault by hand?); the role "
                     "is written once they are back")
@@ -98,7 +109,7 @@ async def sync_role(obj: RoleObject, client: BorrowedClient, binding: RoleBindin
             outcome.fields = fields
             outcome.then = "resync"  # the policy objects may not change when their policy comes back: look again
             return outcome
-        live = await _live_role(client, path, binding, may_stand_in(applied, status.phase), names)
+        live = await _live_role(client, path, binding, stand_in, names)
         if unchanged and not dry_run:
             differences = [] if live is None else writer.differences(payload, live)
             if drift_mode == "ignore" or (live is not None and not differences):

@@ -145,3 +145,21 @@ def test_new_roles_share_a_list_and_a_foreign_role_still_conflicts(
     assert _puts(proxy, ROLES, names) == N - 1
     assert reads <= len(fresh) + max(lists, 1), (reads, lists)  # without the LIST: two reads each
     assert 1 <= lists <= 3, lists
+
+
+def test_new_roles_ask_a_list_whether_their_new_policies_exist(
+        fake_kube: FakeKube, vault: OpenBaoServer, quiet_operator: RunningOperator, proxy: CountingProxy) -> None:
+    """Policies and roles applied together: whether each granted policy is in Vault (before a role's first write)
+    is answered by the burst's LIST of policy names, not by a read of each policy per role."""
+    for i in range(N):
+        create(fake_kube, "VaultPolicy", f"p{i}", {"connectionRef": "vault", "rules": RULES}, NS)
+        create(fake_kube, "VaultRole", f"r{i}", {"connectionRef": "vault", "serviceAccounts": ["app"],
+                                                 "policies": [{"kind": "VaultPolicy", "name": f"p{i}"}]}, NS)
+    fake_kube.create_vaultconnection("vault", k8s_spec(proxy.url, interval="30s"))
+    for i in range(N):
+        _phase(fake_kube, "VaultRole", f"r{i}", "Active")
+    policies = [f"vao.e2e.{NS}.p{i}" for i in range(N)]
+    reads, lists = _name_reads(proxy, ACL, policies), vault_calls(proxy, ACL)["GET"]
+    # Each policy read back once after its write, plus at most one lone read per LIST window. Without the LIST
+    # standing in for the roles' checks: each role reads its policy too (about 2N).
+    assert reads <= N + max(lists, 1) + 1, (reads, lists)

@@ -146,3 +146,22 @@ def test_a_waiter_cancelled_does_not_cancel_the_list_the_others_wait_for() -> No
         assert (await asyncio.gather(first, return_exceptions=True))[0].__class__ is asyncio.CancelledError
 
     asyncio.run(scenario())
+
+
+def test_a_name_written_since_the_list_is_present_and_an_unknown_one_is_read() -> None:
+    async def scenario() -> None:
+        names, client = NameSnapshots(), Lister(keys=["vao.e2e.a.old"])
+        cli: object = client
+        assert await names.present(cli, FOLDER, "vao.e2e.a.old") is False  # type: ignore[arg-type]  # alone: read
+        assert await names.present(cli, FOLDER, "vao.e2e.a.new") is False  # type: ignore[arg-type]  # burst: LIST
+        assert client.calls == 1
+        assert await names.present(cli, FOLDER, "VAO.e2e.a.OLD") is True  # type: ignore[arg-type]
+        names.written(cli, FOLDER, "vao.e2e.a.new")  # type: ignore[arg-type]  # ours, written after the LIST
+        assert await names.present(cli, FOLDER, "vao.e2e.a.new") is True  # type: ignore[arg-type]
+        assert await names.absent(cli, FOLDER, "vao.e2e.a.new") is False  # type: ignore[arg-type]
+        client.handle.token_generation = 2  # another token (maybe another Vault): nothing known, LIST again
+        names.written(cli, FOLDER, "vao.e2e.a.other")  # type: ignore[arg-type]
+        assert await names.present(cli, FOLDER, "vao.e2e.a.other") is False  # type: ignore[arg-type]
+        assert client.calls == 2
+
+    asyncio.run(scenario())
