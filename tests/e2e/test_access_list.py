@@ -98,7 +98,8 @@ def test_new_policies_share_a_list_and_a_foreign_policy_still_conflicts(
     # Each new name read back once, plus at most one lone read per LIST window (the first ask of a burst reads
     # rather than LISTs). Without the LIST: two reads each. The foreign names were read (their verdicts above).
     assert reads <= len(fresh) + max(lists, 1), (reads, lists)
-    assert 1 <= lists <= 3, lists
+    # One LIST per 3 s window of the sync: a loaded machine stretches the sync over more windows, never one each.
+    assert 1 <= lists <= len(fresh) // 2, lists
 
 
 def test_a_denied_list_falls_back_to_reads_and_says_so_once(
@@ -144,7 +145,8 @@ def test_new_roles_share_a_list_and_a_foreign_role_still_conflicts(
     lists, reads = vault_calls(proxy, ROLES)["GET"], _name_reads(proxy, ROLES, fresh)
     assert _puts(proxy, ROLES, names) == N - 1
     assert reads <= len(fresh) + max(lists, 1), (reads, lists)  # without the LIST: two reads each
-    assert 1 <= lists <= 3, lists
+    # One LIST per 3 s window of the sync: a loaded machine stretches the sync over more windows, never one each.
+    assert 1 <= lists <= len(fresh) // 2, lists
 
 
 def test_new_roles_ask_a_list_whether_their_new_policies_exist(
