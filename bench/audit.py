@@ -12,6 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +37,12 @@ class AuditLog:
 
     def entries(self, start: int, end: int | None = None) -> Iterator[Entry]:
         """Request entries between two marks."""
+        for entry in self.raw_requests(start, end):
+            yield Entry(_time(entry["time"]), entry.get("request", {}).get("path", "?"),
+                        (entry.get("auth") or {}).get("accessor", ""))
+
+    def raw_requests(self, start: int, end: int | None = None) -> Iterator[dict[str, Any]]:
+        """The audit device's request records between two marks, as written."""
         with self.path.open("rb") as handle:
             handle.seek(start)
             data = handle.read() if end is None else handle.read(end - start)
@@ -45,8 +52,7 @@ class AuditLog:
             except ValueError:  # an empty line, or one cut by the end mark
                 continue
             if entry.get("type") == "request":
-                yield Entry(_time(entry["time"]), entry.get("request", {}).get("path", "?"),
-                            (entry.get("auth") or {}).get("accessor", ""))
+                yield entry
 
     def requests_since(self, start: int, end: int | None = None) -> Counter[str]:
         """Request entries between two marks, by path (e.g. ``auth/token/lookup-self``)."""

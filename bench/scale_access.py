@@ -147,17 +147,8 @@ def writes_quiet(count: Callable[[], int], timeout: float, quiet: float = 5.0) -
 def vault_kinds(audit: AuditLog, start: int, end: int | None = None) -> dict[str, int]:
     """Audited requests after ``start``: token lookups, logins, policy writes and reads, everything else."""
     counts = {"lookups": 0, "logins": 0, "policy writes": 0, "policy reads": 0, "other": 0}
-    with audit.path.open("rb") as handle:
-        handle.seek(start)
-        data = handle.read() if end is None else handle.read(end - start)
-    for line in data.splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:  # an empty line, or one cut by the end mark
-            continue
+    for entry in audit.raw_requests(start, end):
         request = entry.get("request") or {}
-        if entry.get("type") != "request":
-            continue
         path, operation = str(request.get("path", "")), request.get("operation")
         if path == "auth/token/lookup-self":
             counts["lookups"] += 1
