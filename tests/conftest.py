@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 
@@ -94,3 +95,27 @@ def vault_k8s(openbao: OpenBaoServer, fake_kube: FakeKube, operator_identity: Op
     """OpenBao whose kubernetes auth trusts the fake API, with role "operator" for the operator's account."""
     trust_the_operator(openbao, fake_kube)
     return openbao
+
+
+class LogLines(logging.Handler):
+    """Every log record of the process, formatted: what a secret must never reach."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def logs() -> Iterator[LogLines]:
+    """Every log line at DEBUG (taken before the operator starts, so its redaction filter is attached here too)."""
+    handler = LogLines()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(level)

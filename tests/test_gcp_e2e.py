@@ -5,13 +5,9 @@ OpenBao (real tokens, renewal by the core)."""
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from tests.conftest import OPERATOR_NS
+from tests.conftest import OPERATOR_NS, LogLines
 from tests.e2e.helpers import wait_status
 from tests.support.gcp_google import GoogleDouble, Instance
 from tests.support.gcp_vault_double import GcpVaultDouble
@@ -25,33 +21,15 @@ EMAIL = "vault-access-operator@vao-project.iam.gserviceaccount.com"
 KEY_REF = {"name": "gcp-credentials", "namespace": OPERATOR_NS, "key": "credentials.json"}
 
 
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
 
 
-@pytest.fixture
-def logs() -> Iterator[Lines]:
-    """Every log line (before the operator starts, so its redaction filter is attached here too)."""
-    handler = Lines()
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    yield handler
-    root.removeHandler(handler)
-    root.setLevel(level)
 
 
 def gcp_spec(vault: GcpVaultDouble, **gcp: Any) -> dict[str, Any]:
     return {"address": vault.url, "auth": {"gcp": {"role": ROLE, **gcp}}, "healthCheckInterval": "30s"}
 
 
-def test_iam_with_a_key_json_becomes_active(logs: Lines, fake_kube: FakeKube, google: GoogleDouble,
+def test_iam_with_a_key_json_becomes_active(logs: LogLines, fake_kube: FakeKube, google: GoogleDouble,
                                             gcp_vault: GcpVaultDouble, openbao: OpenBaoServer,
                                             operator: RunningOperator) -> None:
     key_json = google.key_json(google.accounts[EMAIL])

@@ -10,10 +10,13 @@ import pytest
 
 from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.policy_helpers import OPERATOR_POLICY
+from vault_access_operator.access.settings import AccessSettings
 from vault_access_operator.context import OperatorIdentity
+from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator_devkit import vault_setup
 from vault_access_operator_devkit.kube import FakeKube
+from vault_access_operator_devkit.operator import RunningOperator, run_operator
 from vault_access_operator_devkit.proxy import CountingProxy
 
 
@@ -33,3 +36,13 @@ def proxy(vault_acl: OpenBaoServer) -> Iterator[CountingProxy]:
     """Vault behind a proxy that records every request: the operator's Vault calls, counted."""
     with CountingProxy(urllib.parse.urlsplit(vault_acl.url).port or 0) as counting:
         yield counting
+
+
+@pytest.fixture
+def discovery_operator(fake_kube: FakeKube, operator_identity: OperatorIdentity) -> Iterator[RunningOperator]:
+    """The operator with discovery's minimum interval at 0.5 s (scans within a test) and quick retries."""
+    access = AccessSettings(cluster_name="e2e", retry_base_seconds=0.2, retry_cap_seconds=1.0,
+                            discovery_min_seconds=0.5)
+    with run_operator(fake_kube.connection_info(), identity=operator_identity, access=access,
+                      backoff=Backoff(base=0.2, cap=2.0, login_floor=0.5)) as running:
+        yield running

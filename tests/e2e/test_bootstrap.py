@@ -6,7 +6,6 @@ OpenBao starts bare (no kubernetes auth, no operator policy, no role): the boots
 
 from __future__ import annotations
 
-import logging
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from typing import Any
 import hvac
 import pytest
 
-from tests.conftest import OPERATOR_NS, OPERATOR_SA
+from tests.conftest import OPERATOR_NS, OPERATOR_SA, LogLines
 from tests.e2e.helpers import status_of, wait_phase, wait_status
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
@@ -46,21 +45,8 @@ path "auth/*" { capabilities = ["create", "read", "update", "delete", "list"] }
 """
 
 
-class Logs(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.text: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.text.append(self.format(record))
 
 
-@pytest.fixture
-def logs() -> Iterator[Logs]:
-    handler = Logs()
-    logging.getLogger().addHandler(handler)
-    yield handler
-    logging.getLogger().removeHandler(handler)
 
 
 @pytest.fixture
@@ -117,15 +103,15 @@ def writes(proxy: CountingProxy) -> Counter[str]:
     return Counter(line for line in lines if not line.startswith("GET"))
 
 
-def assert_never_shown(secret: str, kube: FakeKube, name: str, logs: Logs) -> None:
+def assert_never_shown(secret: str, kube: FakeKube, name: str, logs: LogLines) -> None:
     assert secret not in str(status_of(kube, name))
     assert secret not in str(kube.list_events(involved_name=name))
-    assert not [line for line in logs.text if secret in line]
+    assert not [line for line in logs.lines if secret in line]
 
 
 def test_a_root_token_in_a_secret_becomes_an_active_kubernetes_connection(
     fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity: OperatorIdentity, kube_ca: str,
-    proxy: CountingProxy, logs: Logs,
+    proxy: CountingProxy, logs: LogLines,
 ) -> None:
     token = token_with(openbao, None, "")
     fake_kube.create_secret(OPERATOR_NS, SECRET, {"token": token})
@@ -186,7 +172,7 @@ def test_a_restart_does_not_bootstrap_again(
 
 def test_a_partial_failure_finishes_with_a_good_token_without_doing_a_step_twice(
     fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity: OperatorIdentity, kube_ca: str,
-    proxy: CountingProxy, logs: Logs,
+    proxy: CountingProxy, logs: LogLines,
 ) -> None:
     limited = token_with(openbao, NO_POLICY_RIGHTS, "bootstrap-limited")
     fake_kube.create_secret(OPERATOR_NS, SECRET, {"token": limited})

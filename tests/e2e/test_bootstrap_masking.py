@@ -7,14 +7,12 @@ then answers every call made with the bootstrap token by quoting that token in i
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.conftest import OPERATOR_NS
+from tests.conftest import OPERATOR_NS, LogLines
 from tests.e2e.helpers import status_of, wait_status
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
@@ -24,21 +22,8 @@ from vault_access_operator_devkit.operator import run_operator
 TOKEN = "dev-root-token-for-the-bootstrap-42"  # no secret shape: only its registration masks it
 
 
-class Logs(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
 
 
-@pytest.fixture
-def logs() -> Iterator[Logs]:
-    handler = Logs()
-    logging.getLogger().addHandler(handler)
-    yield handler
-    logging.getLogger().removeHandler(handler)
 
 
 def quoting_vault(request: Request) -> Response:
@@ -55,7 +40,7 @@ def quoting_vault(request: Request) -> Response:
 
 @pytest.mark.parametrize("written", [TOKEN, TOKEN + "\n"])
 def test_a_vault_quoting_the_bootstrap_token_back_shows_it_nowhere(
-    fake_kube: FakeKube, operator_identity: OperatorIdentity, httpserver: HTTPServer, logs: Logs, written: str,
+    fake_kube: FakeKube, operator_identity: OperatorIdentity, httpserver: HTTPServer, logs: LogLines, written: str,
 ) -> None:
     httpserver.expect_request("").respond_with_handler(quoting_vault)  # every path
     fake_kube.create_secret(OPERATOR_NS, "boot", {"token": written})

@@ -4,22 +4,17 @@ service account and policy and removes discovery-pending, the role is adopted un
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import hvac
-import pytest
 
 from tests.e2e.helpers import k8s_spec
 from tests.e2e.policy_helpers import vault_calls
 from tests.e2e.role_helpers import OPERATOR_ROLE_POLICY, create, get, patch, ready, wait_object
-from vault_access_operator.access.settings import AccessSettings
-from vault_access_operator.context import OperatorIdentity
-from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator_devkit import vault_setup
 from vault_access_operator_devkit.kube import FakeKube
-from vault_access_operator_devkit.operator import RunningOperator, run_operator
+from vault_access_operator_devkit.operator import RunningOperator
 from vault_access_operator_devkit.proxy import CountingProxy
 from vault_access_operator_devkit.waiting import wait_for
 
@@ -27,14 +22,6 @@ TARGET = "vault-adopt"
 ROLE_PATH = "auth/kubernetes/role/hand-role"
 HAND_MADE = 'path "secret/data/team/*" {\n  capabilities = ["read", "list"]\n}\n'
 
-
-@pytest.fixture
-def discovery_operator(fake_kube: FakeKube, operator_identity: OperatorIdentity) -> Iterator[RunningOperator]:
-    access = AccessSettings(cluster_name="e2e", retry_base_seconds=0.2, retry_cap_seconds=1.0,
-                            discovery_min_seconds=0.5)
-    with run_operator(fake_kube.connection_info(), identity=operator_identity, access=access,
-                      backoff=Backoff(base=0.2, cap=2.0, login_floor=0.5)) as running:
-        yield running
 
 
 def _discovered(kube: FakeKube) -> dict[tuple[str, str], dict[str, Any]]:
