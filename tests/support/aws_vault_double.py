@@ -15,15 +15,13 @@ import secrets
 import threading
 from typing import Any
 
-import requests
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from tests.support.aws_vault_ec2 import Ec2Verifier
 from tests.support.aws_vault_login import ClientConfig, LoginRejected, Role, verify_iam
+from tests.support.vault_double_upstream import mint_token, pass_through
 from vault_access_operator.testing.openbao import OpenBaoServer
-
-_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host"}
 
 
 def _json(payload: Any, status: int = 200) -> Response:
@@ -161,21 +159,9 @@ class AwsVaultDouble:
                     "policies": ["default", *role.policies], "token_policies": ["default", *role.policies],
                     "metadata": meta, "lease_duration": role.ttl, "renewable": True, "token_type": "service",
                     "orphan": True, "entity_id": ""}
-        request: dict[str, Any] = {"policies": role.policies, "ttl": f"{role.ttl}s", "renewable": True,
-                                   "no_parent": True, "display_name": f"aws-{role.name}", "meta": meta}
-        if role.max_ttl:
-            request["explicit_max_ttl"] = f"{role.max_ttl}s"
-        answer = requests.post(f"{self.upstream.url}/v1/auth/token/create", json=request, timeout=10,
-                               headers={"X-Vault-Token": self.upstream.root_token or ""})
-        answer.raise_for_status()
-        auth: dict[str, Any] = answer.json()["auth"]
-        return auth
+        return mint_token(self.upstream, role.policies, role.ttl, role.max_ttl, f"aws-{role.name}", meta)
 
     def _proxy(self, request: Request) -> Response:
         if self.upstream is None:
             return _json({"errors": [f"no handler for route '{request.path}'"]}, 404)
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
-        answer = requests.request(request.method, f"{self.upstream.url}{request.full_path.rstrip('?')}",
-                                  headers=headers, data=request.get_data(), timeout=30, allow_redirects=False)
-        kept = [(k, v) for k, v in answer.headers.items() if k.lower() not in _HOP]
-        return Response(answer.content, status=answer.status_code, headers=kept)
+        return pass_through(self.upstream, request)

@@ -13,15 +13,13 @@ import secrets
 import threading
 from typing import Any
 
-import requests
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from tests.support.gcp_google import GoogleDouble
 from tests.support.gcp_vault_login import GcpRole, LoginRejected, verify_login
+from tests.support.vault_double_upstream import mint_token, pass_through
 from vault_access_operator.testing.openbao import OpenBaoServer
-
-_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host"}
 
 
 def _json(payload: Any, status: int = 200) -> Response:
@@ -82,20 +80,8 @@ class GcpVaultDouble:
                       "data": None, "warnings": None, "auth": self._mint(role, meta)})
 
     def _mint(self, role: GcpRole, meta: dict[str, str]) -> dict[str, Any]:
-        request: dict[str, Any] = {"policies": role.policies, "ttl": f"{role.ttl}s", "renewable": True,
-                                   "no_parent": True, "display_name": f"gcp-{meta['service_account_email']}",
-                                   "meta": meta}
-        if role.max_ttl:
-            request["explicit_max_ttl"] = f"{role.max_ttl}s"
-        answer = requests.post(f"{self.upstream.url}/v1/auth/token/create", json=request, timeout=10,
-                               headers={"X-Vault-Token": self.upstream.root_token or ""})
-        answer.raise_for_status()
-        auth: dict[str, Any] = answer.json()["auth"]
-        return auth
+        return mint_token(self.upstream, role.policies, role.ttl, role.max_ttl,
+                          f"gcp-{meta['service_account_email']}", meta)
 
     def _proxy(self, request: Request) -> Response:
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
-        answer = requests.request(request.method, f"{self.upstream.url}{request.full_path.rstrip('?')}",
-                                  headers=headers, data=request.get_data(), timeout=30, allow_redirects=False)
-        kept = [(k, v) for k, v in answer.headers.items() if k.lower() not in _HOP]
-        return Response(answer.content, status=answer.status_code, headers=kept)
+        return pass_through(self.upstream, request)
