@@ -1,0 +1,84 @@
+"""What registering a secret costs, and that the cheaper hash still finds every registered value."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vault_access_operator import secret_index
+from vault_access_operator.redact import MASK, Redactor
+from vault_access_operator.secret_shapes import Work
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _jwt() -> str:
+    """A service-account token's shape: every one from the same issuer shares its header."""
+    header = _b64(json.dumps({"alg": "RS256", "kid": "0f3c9a6b2e114d0c9f7a5b8e3d2c1a09"}).encode())
+    claims = {"aud": ["vault"], "sub": "system:serviceaccount:ops:vault-access-operator", "jti": secrets.token_hex(16)}
+    return f"{header}.{_b64(json.dumps(claims).encode())}.{_b64(secrets.token_bytes(256))}"
+
+
+@pytest.fixture
+def ord_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """Counts the module's ``ord`` calls: one per character walked in Python."""
+    calls = [0]
+
+    def counting_ord(char: str) -> int:
+        calls[0] += 1
+        return ord(char)
+
+    monkeypatch.setattr(secret_index, "ord", counting_ord, raising=False)
+    yield calls
+
+
+def test_registering_a_jwt_walks_none_of_its_characters_in_python(ord_calls: list[int]) -> None:
+    # Each login registers its service-account JWT; hashing its ~6 forms a character at a time cost
+    # ~0.6 ms, a tenth of the operator's CPU per login (bench/README.md, session 8).
+    redact = Redactor()
+    tokens = [_jwt() for _ in range(20)]
+    for token in tokens:
+        redact.remember(token)
+    assert ord_calls[0] == 0
+    text = f"login with {tokens[3]} and {_b64(tokens[11].encode())}"
+    assert redact(text) == f"login with {MASK} and {MASK}"
+    assert ord_calls[0] > 0  # the scan still hashes the text it looks at: the counter counts
+
+
+def test_jwts_sharing_a_header_are_masked_each_and_forgotten_each() -> None:
+    redact = Redactor()
+    tokens = [_jwt() for _ in range(200)]
+    for token in tokens:
+        redact.remember(token)
+    other = _jwt()  # same header and length, never registered
+    text = f"{tokens[0]} {tokens[199]} {other}"
+    # The exact-value layer alone (the shapes layer masks anything JWT-shaped anyway): each registered
+    # token found by its hash, the unregistered one not.
+    first, second = len(tokens[0]), len(tokens[0]) + 1 + len(tokens[199])
+    assert redact._index.find(text, Work()) == [(0, first), (first + 1, second)]
+    assert redact(text) == f"{MASK} {MASK} {MASK}"
+    for token in tokens:
+        redact.forget(token)
+    assert redact.indexed == 0 and redact._index.find(text, Work()) == []
+
+
+_ANY_CHARACTER = st.characters(codec=None, exclude_characters="\r\n")  # line breaks are skipped while matching
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_ANY_CHARACTER, min_size=8, max_size=40), st.text(_ANY_CHARACTER, max_size=20))
+def test_values_of_any_code_points_are_masked(value: str, around: str) -> None:
+    # Surrogates, astral characters and NUL included: the registration hash (C) and the scan's prefix
+    # hashes (Python) must agree on every code point, or a value would slip through.
+    redact = Redactor()
+    redact.remember(value)
+    masked = redact(f"{around}{value}{around}")
+    assert value not in masked and MASK in masked
