@@ -6,9 +6,11 @@ import asyncio
 import logging
 from typing import Any
 
+import kopf
 import pytest
 
-from vault_access_operator.follow import SpecFollower
+from vault_access_operator import follow
+from vault_access_operator.follow import SpecFollower, generation_of
 
 
 def body(generation: int, role: str = "r", deleting: bool = False) -> dict[str, Any]:
@@ -141,5 +143,43 @@ def test_run_checks_every_interval_until_cancelled() -> None:
         running.cancel()
         await follower.close()
         assert [call[1] for call in apply.calls] == [2]
+
+    asyncio.run(scenario())
+
+
+def test_a_check_reads_no_generation_of_a_live_body_without_a_new_watch_event(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # kopf swaps a new raw dict into the daemon's live body on each watch event (as _replace_with does
+    # here). Reading every generation through kopf's mapping views once a second was 7% of a steady
+    # operator's busy samples at 1,000 connections.
+    reads: list[str] = []
+
+    def counted(body: Any) -> int | None:
+        reads.append(body["metadata"]["name"])
+        return generation_of(body)
+
+    monkeypatch.setattr(follow, "generation_of", counted)
+
+    async def scenario() -> None:
+        apply = Recorder()
+        follower = SpecFollower(apply)
+        names = [f"vc-{i}" for i in range(100)]
+        bodies = {name: kopf.Body({"metadata": {"name": name, "generation": 1}}) for name in names}
+        for name, live in bodies.items():
+            follower.follow(name, live, 1)
+        follower.check()
+        assert len(reads) == 100  # each looked at once
+        for _ in range(10):
+            follower.check()
+        assert len(reads) == 100  # nothing happened: nothing read
+        bodies["vc-7"]._replace_with({"metadata": {"name": "vc-7", "generation": 1}, "status": {"phase": "Active"}})
+        follower.check()
+        follower.check()
+        assert reads[100:] == ["vc-7"] and apply.calls == []  # a status event: read once, nothing applied
+        bodies["vc-7"]._replace_with({"metadata": {"name": "vc-7", "generation": 2}, "spec": {"new": True}})
+        follower.check()
+        await asyncio.sleep(0)
+        assert reads[101:] == ["vc-7"] and apply.calls == [("vc-7", 2, {"new": True})]
 
     asyncio.run(scenario())
