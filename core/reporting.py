@@ -65,6 +65,7 @@ class Reporter:
         self._sink, self._clock, self._redact = sink, clock, redactor
         self._on_phase = on_phase
         self._published: VaultConnectionStatus | None = None
+        self._published_from: tuple[object, ...] | None = None  # the observation's snapshot it was built from
         self._writing = asyncio.Lock()  # one write at a time, each built from the newest observation
         self._last_phase: str | None = None
 
@@ -76,15 +77,20 @@ class Reporter:
     async def publish(self) -> bool:
         """Write the status if it changed; False when the write failed (the next publish retries)."""
         async with self._writing:
-            status = build_status(self.obs, self._clock(), self._published)
-            written = status == self._published
-            if not written:
-                try:
-                    # A vanished object (False) counts as written: there is nothing left to update.
-                    await self._sink.patch_status(self.name, status_body(status))
-                    self._published, written = status, True
-                except Exception as error:  # the API server may be down
-                    log.warning("VaultConnection %s: status not written: %s", self.name, self._redact(str(error)))
+            seen = self.obs.snapshot()
+            written = self._published is not None and seen == self._published_from
+            if not written:  # something changed since the last write: build the status and compare
+                status = build_status(self.obs, self._clock(), self._published)
+                written = status == self._published
+                if not written:
+                    try:
+                        # A vanished object (False) counts as written: there is nothing left to update.
+                        await self._sink.patch_status(self.name, status_body(status))
+                        self._published, written = status, True
+                    except Exception as error:  # the API server may be down
+                        log.warning("VaultConnection %s: status not written: %s", self.name, self._redact(str(error)))
+                if written:
+                    self._published_from = seen
         if self.obs.phase != self._last_phase:
             old, self._last_phase = self._last_phase, self.obs.phase
             if self._on_phase is not None:

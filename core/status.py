@@ -109,6 +109,26 @@ class Observation:
     discovery: DiscoveryStatus | None = None  # the last discovery scan (core/access/discovery.py)
     dependants: DependantsStatus | None = None  # counted by the access controller (core/access/dependants.py)
 
+    def snapshot(self) -> tuple[object, ...]:
+        """Everything the status is built from, copied where it changes in place (the set-up state, dicts).
+
+        Equal snapshots build equal statuses (given the status last written): a health check that changed
+        nothing compares this instead of building the status (bench/README.md, session 8). ``discovery`` and
+        ``dependants`` are replaced, never changed in place, as the status written holds them as they are.
+        """
+        return tuple(_frozen(getattr(self, name)) for name in _OBSERVED)
+
+
+_OBSERVED = tuple(field.name for field in dataclasses.fields(Observation))
+
+
+def _frozen(value: object) -> object:
+    if isinstance(value, dict):
+        return tuple(value.items())
+    if isinstance(value, SetupState):
+        return (*(getattr(value, field.name) for field in dataclasses.fields(value)), tuple(value.steps.items()))
+    return value
+
 
 def _authenticated_message(obs: Observation) -> str:
     return "holds the supplied Vault token (no login)" if obs.supplied else f"logged in at auth/{obs.mount}"
