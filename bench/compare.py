@@ -1,6 +1,6 @@
 """Restarts of two builds of the operator, alternated in one run: what a change costs per connection.
 
-    python -m bench.compare --old 4e001e0 --connections 1000 --rounds 3 [--policies K]
+    python -m bench.compare --old 4e001e0 --connections 1000 --rounds 3 [--policies K] [--steady SECONDS]
 
 On a shared machine the CPU a login costs drifts by tens of percent within minutes, so two builds are only
 comparable in the same run. One stack (API emulator, OpenBao, N connections, optionally K VaultPolicies per
@@ -10,6 +10,8 @@ child's PYTHONPATH; the plugins its entry points name must exist there). Each re
 stops, OpenBao settles, the other build starts; counted until its last connection is Active (and, with
 policies, until its CPU settled): operator CPU per connection (its own start-up, measured once per build with
 no connection at all, taken off), connection status writes, Kubernetes API requests and Vault requests.
+With ``--steady SECONDS``: then, one health interval (10 s) later, the build's steady state for that long:
+its CPU per health check (all of its CPU in the window over its token lookups in the audit log).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .scale_access import PolicyStatuses, settle_cpu, sync, vault_kinds
 from .stack import OperatorProcess, Stack
 
 NEW = "working tree"
+INTERVAL_SECONDS = 10
 
 
 def extract(commit: str, into: Path) -> Path:
@@ -71,12 +74,23 @@ def _start(kube: FakeKube, code: str | None) -> OperatorProcess:
         os.environ.pop("PYTHONPATH", None)
 
 
+def steady(stack: Stack, operator: OperatorProcess, seconds: float) -> dict[str, float]:
+    """The operator's CPU per health check and share of a core over ``seconds``, one interval after it settled."""
+    time.sleep(INTERVAL_SECONDS)  # every connection on its steady schedule
+    mark, cpu, began = stack.bao.audit.mark(), operator.sample().cpu_seconds, time.monotonic()
+    time.sleep(seconds)
+    cpu, took = operator.sample().cpu_seconds - cpu, time.monotonic() - began
+    lookups = stack.bao.audit.requests_since(mark, stack.bao.audit.mark())["auth/token/lookup-self"]
+    return {"steady_ms_per_check": 1000 * cpu / max(lookups, 1), "steady_core_percent": 100 * cpu / took}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--old", required=True, help="the commit to compare the working tree with")
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3, help="restarts of each build")
     parser.add_argument("--policies", type=int, default=0, help="VaultPolicies per connection")
+    parser.add_argument("--steady", type=float, default=0.0, help="seconds of steady state after each restart")
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args()
     began = time.monotonic()
@@ -87,9 +101,10 @@ def main() -> None:
         with Stack(access=args.policies > 0) as stack:
             watcher = StatusWatcher(stack.kube).start()
             statuses = PolicyStatuses(stack.kube).start() if args.policies else None
-            operator = start_operator(stack, watcher, "10s")
+            operator = start_operator(stack, watcher, f"{INTERVAL_SECONDS}s")
             try:
-                wait_active(watcher, set(create(stack, names(args.connections), "10s")), operator, args.timeout)
+                created = create(stack, names(args.connections), f"{INTERVAL_SECONDS}s")
+                wait_active(watcher, set(created), operator, args.timeout)
                 if statuses is not None:
                     sync(stack, operator, statuses, lambda: watcher.counters()[1], names(args.connections),
                          args.policies, args.timeout)
@@ -116,13 +131,16 @@ def main() -> None:
                         "vault_requests": sum(vault_kinds(stack.bao.audit, mark).values()) / n,
                         **{f"api {k}": v / n for k, v in api.items()},
                     })
+                    if args.steady:
+                        results[label][-1].update(steady(stack, operator, args.steady))
             finally:
                 watcher.stop()
                 if statuses is not None:
                     statuses.stop()
                 operator.stop()
     print(table(f"python -m bench.compare --old {args.old} --connections {args.connections} --rounds {args.rounds}"
-                + (f" --policies {args.policies}" if args.policies else ""), _rows(results, startup)))
+                + (f" --policies {args.policies}" if args.policies else "")
+                + (f" --steady {args.steady:g}" if args.steady else ""), _rows(results, startup)))
     print(f"took {time.monotonic() - began:.0f}s")
 
 
