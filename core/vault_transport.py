@@ -64,9 +64,13 @@ class VaultHTTP:
             connector = aiohttp.TCPConnector(
                 limit=0, limit_per_host=self._per_host, keepalive_timeout=KEEPALIVE_SECONDS
             )
-            # trust_env would re-read the proxy variables and ~/.netrc on every request: see proxy_for.
+            # trust_env would re-read the proxy variables and ~/.netrc on every request: see proxy_for. Vault
+            # sets no cookies (nor does its Go client keep any): no jar to store them and filter it per request.
             self._session = aiohttp.ClientSession(
-                connector=connector, timeout=aiohttp.ClientTimeout(total=self.timeout), trust_env=False
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                trust_env=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
         return self._session
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import aiohttp
+import aiohttp.web
 import pytest
 
 from vault_access_operator.errors import Reason, VaultUnavailableError
@@ -80,3 +81,33 @@ def test_the_running_operator_does_not_need_the_demo_extras() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_cookies_set_in_front_of_vault_are_neither_kept_nor_sent_back() -> None:
+    # A load balancer may set cookies; Vault needs none, and a jar was filtered on every health check.
+    async def scenario() -> list[str | None]:
+        seen: list[str | None] = []
+
+        async def lookup(request: aiohttp.web.Request) -> aiohttp.web.Response:
+            seen.append(request.headers.get("Cookie"))
+            response = aiohttp.web.json_response({"data": {}})
+            response.set_cookie("AWSALB", "sticky")
+            return response
+
+        app = aiohttp.web.Application()
+        app.router.add_get("/v1/auth/token/lookup-self", lookup)
+        runner = aiohttp.web.AppRunner(app)
+        await runner.setup()
+        site = aiohttp.web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        try:
+            async with VaultHTTP() as http:
+                client = VaultClient(f"http://127.0.0.1:{port}", True, http)
+                for _ in range(3):
+                    await client.lookup_self("token")
+        finally:
+            await runner.cleanup()
+        return seen
+
+    assert asyncio.run(scenario()) == [None, None, None]
