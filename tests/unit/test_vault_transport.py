@@ -103,7 +103,7 @@ def test_cookies_set_in_front_of_vault_are_neither_kept_nor_sent_back() -> None:
         port = runner.addresses[0][1]
         try:
             async with VaultHTTP() as http:
-                client = VaultClient(f"http://127.0.0.1:{port}", True, http)
+                client = VaultClient(f"http://localhost:{port}", True, http)  # a jar keeps no cookie of an IP
                 for _ in range(3):
                     await client.lookup_self("token")
         finally:
