@@ -11,8 +11,8 @@ uses yet, where possible), with its offset and length. The scan looks up the win
 position (one dict lookup) and, on a hit, compares a polynomial hash of the candidate span with the
 form's hash (O(1) from the text's prefix hashes). The hash is the text read as one big number, a
 character per 32 bits, modulo a prime drawn at random per process (Rabin's fingerprint): a value is
-hashed in C (``int.from_bytes``), where a character-by-character loop cost 0.6 ms per JWT, a tenth of a
-login's CPU (bench/README.md). A window holds at most ``GROUPS_PER_WINDOW``
+hashed in C (``int.from_bytes``), where a character-by-character loop cost 0.4 ms per JWT, about a tenth of
+the operator's CPU per login (bench/README.md, session 8). A window holds at most ``GROUPS_PER_WINDOW``
 (offset, length) groups; a form that finds every one of its windows full (only near-duplicate,
 low-entropy values do) goes to the window's overflow, which masks the widest span any of its forms
 could cover around each occurrence of the window, unchecked. So the work per position is at most

@@ -42,7 +42,7 @@ def ord_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 
 def test_registering_a_jwt_walks_none_of_its_characters_in_python(ord_calls: list[int]) -> None:
     # Each login registers its service-account JWT; hashing its ~6 forms a character at a time cost
-    # ~0.6 ms, a tenth of the operator's CPU per login (bench/README.md, session 8).
+    # 0.4 ms, about a tenth of the operator's CPU per login (bench/README.md, session 8).
     redact = Redactor()
     tokens = [_jwt() for _ in range(20)]
     for token in tokens:
