@@ -103,10 +103,11 @@ async def _woken(wake: asyncio.Event, seconds: float | None) -> bool:
 
 
 #: A drift check falling due within this share of the drift interval after the object's last write is skipped
-#: (it counts as done): the write was read back moments ago. An object's first check falls at a random point of
-#: the first interval, so without this about a tenth of the objects of an initial sync read Vault again within
-#: its first 30 s (0.2 reads per object at 10,000 objects).
-RECENT_WRITE_SHARE = 0.1
+#: (it counts as done, the next one is an interval on): the write was read back then. An object's first check
+#: falls at a random point of the first interval, so without this the objects of an initial sync that lasts a
+#: minute read Vault again within it by the thousand (0.2 reads per object at 10,000 objects); with it, a hand
+#: change in Vault right after a write is seen within 1.5 intervals instead of one.
+RECENT_WRITE_SHARE = 0.5
 
 
 #: The outcome of a pass not run: wait for a change, report nothing.

@@ -1,7 +1,7 @@
 """A drift check falling due right after the object's write is skipped: the write was read back moments ago.
 
 An object's first drift check falls at a random point of the first interval (core/access/settings.py), so during
-an initial sync of 10,000 objects about a tenth of them read Vault again within seconds of writing it (0.2 extra
+an initial sync of 10,000 objects thousands of them read Vault again within a minute of writing it (0.2 extra
 reads per object in bench.access). Counted here: the passes that compare Vault's copy (one Vault read each).
 """
 
@@ -95,7 +95,7 @@ async def test_a_drift_check_right_after_the_write_reads_nothing() -> None:
 
 def test_written_within() -> None:
     status = {"lastSyncedAt": "2026-11-30T12:00:00Z"}
-    assert written_within(status, T0 + datetime.timedelta(seconds=29), 300 * RECENT_WRITE_SHARE)
-    assert not written_within(status, T0 + datetime.timedelta(seconds=31), 300 * RECENT_WRITE_SHARE)
+    assert written_within(status, T0 + datetime.timedelta(seconds=149), 300 * RECENT_WRITE_SHARE)
+    assert not written_within(status, T0 + datetime.timedelta(seconds=151), 300 * RECENT_WRITE_SHARE)
     assert not written_within({}, T0, 30) and not written_within({"lastSyncedAt": "yesterday"}, T0, 30)
     assert not written_within(None, T0, 30)
