@@ -28,6 +28,8 @@ def test_a_burst_of_unseen_policies_costs_one_get_and_one_list(fake_kube: FakeKu
     fake_kube.create_namespace("team")
     for i in range(ROLES):
         fake_kube.create(VAULTPOLICIES, _policy(f"p{i}"), "team")
+    synced = {"phase": "Active", "vaultName": "vao.default.team.p1", "rulesCount": 1}
+    fake_kube.patch(VAULTPOLICIES, "p1", {"status": synced}, "team", subresource="status")
     sent: Counter[str] = Counter()
     plain = KubeClient.request
 
@@ -42,7 +44,8 @@ def test_a_burst_of_unseen_policies_costs_one_get_and_one_list(fake_kube: FakeKu
         try:
             # A burst: every role of the namespace resolves its policy at once, none seen by the watch yet.
             views = await asyncio.gather(*(app._policy_view(("VaultPolicy", "team", f"p{i}")) for i in range(ROLES)))
-            assert all(v is not None and v.phase is None and not v.deleting for v in views)
+            assert [(v.vault_name, v.phase, v.deleting) if v else None for v in views] == [
+                (None, None, False) if i != 1 else ("vao.default.team.p1", "Active", False) for i in range(ROLES)]
             assert sent == {"GET": 1, "LIST": 1}, sent  # the first ask alone, then one LIST for the rest
             # Within the window the LIST answers for a name it showed; a name it did not show is read.
             assert await app._policy_view(("VaultPolicy", "team", "p3")) is not None

@@ -35,6 +35,14 @@ class _Namespace:
     last_name: str = ""
 
 
+def _essentials(item: dict[str, Any]) -> Seen:
+    """What a role reads of a policy object (policy_view): its deletion mark and its status's name and phase. Kept
+    instead of the whole object, so that a LIST of 500 holds no 500 bodies for its window."""
+    meta, status = item.get("metadata") or {}, item.get("status") or {}
+    kept = {key: status[key] for key in ("vaultName", "phase") if key in status}
+    return {"metadata": {"deletionTimestamp": meta.get("deletionTimestamp")}}, kept
+
+
 class PolicyReads:
     """Reads for one operator; ``lists`` and ``gets`` count the requests sent (tests and benchmarks)."""
 
@@ -92,7 +100,7 @@ class PolicyReads:
         listed: dict[str, Seen] = {}
         for item in body.get("items") or []:
             if isinstance(item, dict) and isinstance(name := (item.get("metadata") or {}).get("name"), str):
-                listed[name] = (item, item.get("status") or {})
+                listed[name] = _essentials(item)
         state.listed, state.listed_at = listed, sent_at
         loop.call_later(self.window, self._forget_if_idle, (kind.kind, namespace), state)
         return listed
