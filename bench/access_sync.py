@@ -11,6 +11,8 @@ phase (its figures, same keys). Added here:
   system time means the socket writes a wall-clock profile shows are time waiting for the cores, not CPU).
 - ``vault_sequences``: for each Vault path the operator touched, its operations in order ("update read" is a
   write and its read-back), counted by path class: every read beyond the read-back shows as a longer sequence.
+- ``active_after_s``: when the objects turned Active, from the connection's Active (median, p99, last), and the
+  last five objects to.
 - ``kube_requests``: every request the API emulator answered during the run, by method and resource (names and
   namespaces folded), watches apart.
 - ``--profile``: py-spy (``py-spy record -f raw --nonblocking``, 100 Hz) on the operator for the run; py-spy
@@ -130,6 +132,12 @@ def one_run(count: int, timeout: float, profile: Path | None, quiet: float = 5.0
             watcher.stop()
         figures.update({f"{name}_ms_per_object": round(1000 * figures[f"{name}_cpu_s"] / count, 2)
                         for name in ("operator", "openbao", "emulator")})
+        start = watcher.connection_active or 0.0
+        late = sorted(at - start for at in watcher.active.values())
+        last = sorted(watcher.active, key=watcher.active.__getitem__)[-5:]
+        figures["active_after_s"] = {"p50": round(late[len(late) // 2], 2),
+                                     "p99": round(late[len(late) * 99 // 100], 2), "last": round(late[-1], 2),
+                                     "last_5": last}
         figures.update(objects=count, operator_user_s=user, operator_system_s=system,
                        vault_sequences=vault_sequences(requests_after(stack.bao.audit, mark)),
                        kube_requests=dict((Counter(kube_requests) - before).most_common()))

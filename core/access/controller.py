@@ -286,7 +286,7 @@ class AccessController:
         if drift_check and written_within(raw.get("status"), self.status.clock(),
                                           self.settings.resync_seconds * RECENT_WRITE_SHARE):
             drift_check = False  # just written and read back: the check is done (the next one an interval on)
-        started = time.perf_counter()
+        started, since = time.perf_counter(), time.monotonic()
         try:
             outcome = await adapter.run_pass(raw, handle, drift_check)
         except Exception as error:  # a bug: keep the worker alive, say so on the object
@@ -297,6 +297,10 @@ class AccessController:
         self.metrics.pass_done(key, outcome, time.perf_counter() - started)
         if outcome.depends_on or key in self._depends_on:
             self._depend(key, outcome.depends_on)
+            if any((seen := self._objects.get(d)) is not None and seen.since >= since for d in outcome.depends_on):
+                # One it read from the API server (not seen by the watch yet) was seen while the pass ran: that
+                # wake-up came before this object depended on it. Without this, a held role waited its whole grace.
+                tracked.wake.set()
         tracked.held = self._holding(tracked, raw, outcome)
         if tracked.held is not None:
             return outcome
