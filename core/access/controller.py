@@ -297,9 +297,9 @@ class AccessController:
         self.metrics.pass_done(key, outcome, time.perf_counter() - started)
         if outcome.depends_on or key in self._depends_on:
             self._depend(key, outcome.depends_on)
-            if any((seen := self._objects.get(d)) is not None and seen.since >= since for d in outcome.depends_on):
-                # One it read from the API server (not seen by the watch yet) was seen while the pass ran: that
-                # wake-up came before this object depended on it. Without this, a held role waited its whole grace.
+            if any(self._reported_since(d, since) for d in outcome.depends_on):
+                # One it read from the API server (not seen by the watch yet) was seen, and reported, while the pass
+                # ran: those wake-ups came before this object depended on it. A held role waited its whole grace.
                 tracked.wake.set()
         tracked.held = self._holding(tracked, raw, outcome)
         if tracked.held is not None:
@@ -309,6 +309,14 @@ class AccessController:
         except Exception as error:  # the API server may be down: the next pass reports again
             log.warning("%s %s: not reported: %s", key[0], key[2], REDACTOR(str(error)))
         return outcome
+
+    def _reported_since(self, key: Key, since: float) -> bool:
+        """Whether ``key`` was first seen after ``since`` (time.monotonic) and shows a status already; one without a
+        status yet wakes its dependants when it reports, so a pass that read it meanwhile needs no second look."""
+        seen = self._objects.get(key)
+        if seen is None or seen.since < since:
+            return False
+        return bool((seen.status if seen.status is not None else seen.raw.get("status") or {}).get("phase"))
 
     def _holding(self, tracked: Tracked, raw: dict[str, Any], outcome: Outcome) -> float | None:
         """Seconds an outcome may stay unreported: one the pass marked ``hold`` on an object that shows no status
