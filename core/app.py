@@ -23,6 +23,7 @@ from .access.kv_adapter import KVSecretAdapter
 from .access.name_snapshot import NameSnapshots
 from .access.naming import cluster_name_from_env
 from .access.policy_adapter import PolicyAdapter
+from .access.policy_reads import PolicyReads
 from .access.role_adapter import RoleAdapter
 from .access.role_refs import Key, PolicyView, policy_view
 from .access.settings import AccessSettings
@@ -42,7 +43,6 @@ from .kinds import (
     KindDefinition,
 )
 from .kube import KubeClient, ObjectStatus
-from .kube_errors import raise_for
 from .lifecycle import Backoff
 from .manager import ConnectionManager
 from .metrics import Metrics
@@ -166,6 +166,7 @@ class OperatorApp:
             config.access, lambda namespace, name, key: self.kube.read_secret(namespace, name, key), clock,
             config.tenancy_confinement)
         self._access: AccessController | None = None
+        self._policy_reads: PolicyReads | None = None  # made on first use, on the operator's event loop
         #: The operator is exiting (kopf stopped a connection daemon for it): no connection is served again.
         self.exiting = False
         self.discovery: DiscoveryRunner | None = None
@@ -185,16 +186,11 @@ class OperatorApp:
         """A referenced policy as the controller knows it; one the watch has not shown yet (the operator just
         started) is read from the API server, so a role does not flap to not-Ready at every start."""
         seen = self.access.view(key)
-        if seen is None:
+        if seen is None:  # a burst of them shares a LIST of the namespace (policy_reads.py)
+            if self._policy_reads is None:
+                self._policy_reads = PolicyReads(self.kube)
             kind = VAULT_POLICY if key[0] == VAULT_POLICY.kind else VAULT_CLUSTER_POLICY
-            code, body = await self.kube.request("GET", kind.path(key[2], key[1]),
-                                                 what=f"reading {key[0]} {'/'.join(p for p in key[1:] if p)}")
-            if code == 404:
-                return None
-            raise_for(code, body, f"reading {key[0]} {key[2]}", rbac="get on vaultpolicies and vaultclusterpolicies")
-            if not isinstance(body, dict):
-                return None
-            seen = (body, body.get("status") or {})
+            seen = await self._policy_reads.read(kind, key[1], key[2])
         return policy_view(seen)
 
     def serve_metrics(self) -> None:

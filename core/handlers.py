@@ -148,10 +148,12 @@ def _access_handlers(registry: kopf.OperatorRegistry, app: OperatorApp, kind: Ki
     resource = (kind.group, kind.version, kind.plural)
 
     shard = app.config.shard
-    namespaced = kind.scope == "Namespaced"
+    # Whether every event must be checked against the shard: kopf builds its whole set of handler arguments for a
+    # ``when`` filter, twice per event (the deletion cause and the finalizer check), so none when it owns all.
+    filtered = kind.scope == "Namespaced" and not shard.owns_every_object
 
     def ours(body: kopf.Body, **_: Any) -> bool:
-        return not namespaced or shard.owns(body)
+        return shard.owns(body)
 
     # Unfiltered, so that an object relabelled out of this shard is let go of (a kopf label filter would
     # hide that event): the worker stops, nothing is written, and the shard it moved to takes it from there.
@@ -162,13 +164,13 @@ def _access_handlers(registry: kopf.OperatorRegistry, app: OperatorApp, kind: Ki
             progress.forget(event["object"].get("metadata", {}).get("uid"))  # a retried deletion ended some other way
             await app.forget_access(kind, body)
         elif event.get("type") in (None, "ADDED", "MODIFIED"):
-            if not namespaced or shard.owns(body):
+            if not filtered or shard.owns(body):
                 app.observe_access(kind, body)
             else:
                 await app.forget_access(kind, body)
 
     # The filter keeps the finalizer off other shards' objects (kopf adds it only where a handler matches).
-    @kopf.on.delete(*resource, registry=registry, retries=None, when=ours)
+    @kopf.on.delete(*resource, registry=registry, retries=None, when=ours if filtered else None)
     async def deleted(body: kopf.Body, retry: int, **_: Any) -> None:
         delay = await app.delete_access(kind, _plain(body), retry)
         if delay is not None:

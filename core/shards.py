@@ -29,6 +29,11 @@ class ShardSettings:
     selector: tuple[tuple[str, str], ...] = ()  # label key, value; all must match; empty: every object
     cluster_scoped: bool = True  # VaultConnection status and the cluster-scoped kinds are ours
 
+    @property
+    def owns_every_object(self) -> bool:
+        """No namespace globs and no selector: every namespaced access object is this deployment's."""
+        return not self.namespaces and not self.selector
+
     def owns(self, raw: Mapping[str, Any]) -> bool:
         """Whether a namespaced access object belongs to this shard (its namespace and labels as they are now)."""
         meta = raw.get("metadata") or {}

@@ -49,6 +49,18 @@ def next_status(kind: KindDefinition, previous: StatusModel, outcome: Outcome, g
     return kind.status_model.model_validate(values)
 
 
+def written_within(status: dict[str, Any] | None, now: datetime.datetime, seconds: float) -> bool:
+    """Whether a status body says Vault was written (``lastSyncedAt``) less than ``seconds`` before ``now``."""
+    stamp = (status or {}).get("lastSyncedAt")
+    if not isinstance(stamp, str):
+        return False
+    try:
+        written = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return written.tzinfo is not None and (now - written).total_seconds() < seconds
+
+
 class StatusWriter:
     def __init__(self, kube: KubeClient, clock: Clock) -> None:
         self.kube, self.clock = kube, clock

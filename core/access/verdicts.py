@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..connection_handle import ConnectionHandle
+from ..errors import Reason
 from .outcome import ALLOW_DESTRUCTIVE, ConditionValue, Outcome, flag
 
 
@@ -16,8 +17,13 @@ def waiting_for_connection(phase: str | None, handle: ConnectionHandle | None, r
     else:
         reason, text = "ConnectionNotReady", handle.not_ready().message
     text += f"; {then} as soon as it is Active"
-    return Outcome(phase or "Pending", (False, reason, text), "wait",
-                   conditions={"ConnectionReady": (False, reason, text)}, event=("Warning", reason, text))
+    outcome = Outcome(phase or "Pending", (False, reason, text), "wait",
+                      conditions={"ConnectionReady": (False, reason, text)}, event=("Warning", reason, text))
+    # A connection still at its first login (a start, or objects applied with their connection): a new object
+    # waits for it silently (the controller holds it, within its grace) instead of reporting this and "synced" a
+    # moment later; a failed login, a missing connection or an object already showing a status reports at once.
+    outcome.hold = handle is not None and handle.phase == "Pending" and handle.reason == Reason.PENDING
+    return outcome
 
 
 def drift_outcome(text: str, drift_mode: str, deleted: bool, annotations: dict[str, str],

@@ -24,7 +24,8 @@ class _App:
     def __init__(self) -> None:
         self.exiting = False
         self.calls: list[str] = []
-        self.config = types.SimpleNamespace(shard=types.SimpleNamespace(cluster_scoped=True, owns=lambda body: True))
+        self.config = types.SimpleNamespace(shard=types.SimpleNamespace(cluster_scoped=True, owns=lambda body: True,
+                                                                    owns_every_object=True))
         self.specs = types.SimpleNamespace(follow=lambda *a: self.calls.append("follow"), unfollow=self._unfollow)
 
     async def _unfollow(self, *_: Any) -> None:
