@@ -85,6 +85,7 @@ def propagation(stack: Stack, watcher: AccessWatcher, workload: Workload, kind: 
     resource: ResourceSpec = VAULTPOLICIES if kind == "policy" else VAULTROLES
     keys = workload.policies() if kind == "policy" else workload.roles()
     latencies, rng = [], random.Random(7)
+    slowest: list[tuple[float, float]] = []  # (latency, when edited): to set against a GC log (bench.whatif)
     mark, writes = stack.bao.audit.mark(), watcher.mark()
     for n in range(edits):
         namespace, name = rng.choice(keys)
@@ -101,6 +102,7 @@ def propagation(stack: Stack, watcher: AccessWatcher, workload: Workload, kind: 
         while time.monotonic() < deadline:
             if (seen := _write_seen(stack, start, target)) is not None:
                 latencies.append(seen - edited)
+                slowest.append((round(seen - edited, 3), round(edited, 3)))
                 break
             time.sleep(0.01)
     time.sleep(1.0)  # the last edit's status write and event
@@ -110,7 +112,8 @@ def propagation(stack: Stack, watcher: AccessWatcher, workload: Workload, kind: 
     kube["kube_writes"] -= edits  # the edits themselves: the rest is the operator's
     kube["kube_writes_by"][resource.plural] = kube["kube_writes_by"].get(resource.plural, 0) - edits
     return {"edits": edits, "seen": len(latencies), "p50_s": _percentile(latencies, 0.5),
-            "p99_s": _percentile(latencies, 0.99), "vault_writes": counts["writes"], "vault_reads": counts["reads"],
+            "p99_s": _percentile(latencies, 0.99), "slowest": sorted(slowest, reverse=True)[:3],
+            "vault_writes": counts["writes"], "vault_reads": counts["reads"],
             "written": counts["written"], **kube}
 
 

@@ -69,7 +69,8 @@ def drift_round(stack: Stack, count: int, interval: float, window: float, code: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--old", required=True, help="the commit to compare the working tree with")
+    parser.add_argument("--old", required=True, help="the commit to compare the working tree with ('-': none, "
+                        "only the working tree)")
     parser.add_argument("--objects", type=int, default=3000)
     parser.add_argument("--interval", type=float, default=40.0, help="drift interval of the measured processes")
     parser.add_argument("--window", type=float, default=0.0, help="seconds measured (default: one interval)")
@@ -77,7 +78,7 @@ def main() -> None:
     args = parser.parse_args()
     workload = Workload(args.objects)
     with Stack() as stack, tempfile.TemporaryDirectory(prefix="bench-drift-") as scratch:
-        old = extract(args.old, Path(scratch))
+        old = None if args.old == "-" else extract(args.old, Path(scratch))
         client = stack.bao.client()
         vault_setup.write_policy(client, OPERATOR_VAULT_POLICIES[1], OPERATOR_POLICY)
         vault_setup.create_kubernetes_role(client, ROLE, [OPERATOR_SA], [OPERATOR_NS],
@@ -88,7 +89,8 @@ def main() -> None:
             operator, _ = sync(stack, watcher, args.objects, 900.0, 5.0)
             operator.stop()
             for round_number in range(args.rounds):
-                for name, code in ((args.old, old), ("working tree", None)):
+                builds = ((args.old, old),) if old is not None else ()
+                for name, code in (*builds, ("working tree", None)):
                     figures = drift_round(stack, args.objects, args.interval, args.window or args.interval, code)
                     print(json.dumps({"round": round_number, "build": name, "objects": args.objects,
                                       "interval_s": args.interval, **figures}), flush=True)

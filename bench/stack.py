@@ -63,7 +63,8 @@ class OperatorProcess:
         self.kube = kube
         self.metrics_port = metrics_port  # 0: no /metrics (bench.access_confirmed reads it)
         self.profile = profile  # a directory: run under bench.profiled (CPU profile of every thread)
-        self.what_if = what_if  # run under bench.whatif with this change
+        # Run under bench.whatif with this change (and the one BENCH_WHAT_IF names for every process, if any).
+        self.what_if = ",".join(w for w in (what_if, os.environ.get("BENCH_WHAT_IF")) if w) or None
         self.memtrace = memtrace  # a directory: run under bench.memtrace (memory reports on SIGUSR1)
         self.code_first: Path | None = None  # another build's package folder, first on the child's PYTHONPATH
         self.workdir = Path(tempfile.mkdtemp(prefix="bench-operator-"))
