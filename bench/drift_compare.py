@@ -31,13 +31,14 @@ from .compare import extract
 from .stack import OPERATOR_NS, OPERATOR_SA, ROLE, OperatorProcess, Stack
 
 
-def drift_round(stack: Stack, count: int, interval: float, window: float, code: Path | None) -> dict[str, Any]:
+def drift_round(stack: Stack, count: int, interval: float, window: float, code: Path | None,
+                what_if: str = "") -> dict[str, Any]:
     """One drift phase of one build: CPU and Vault requests over ``window`` s of checks (an interval by default),
     from half an interval (30 s at most: the first checks are spread evenly from the first passes on) after its
     login. CPU per check: the process's CPU over the checks due in the window (count x window / interval), its
     idle cost (health checks, kopf) included."""
     mark = stack.bao.audit.mark()
-    operator = OperatorProcess(stack.kube, what_if=f"resync={interval:g}")
+    operator = OperatorProcess(stack.kube, what_if=",".join(w for w in (f"resync={interval:g}", what_if) if w))
     operator.code_first = code
     operator.start()
     try:
@@ -75,6 +76,8 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=40.0, help="drift interval of the measured processes")
     parser.add_argument("--window", type=float, default=0.0, help="seconds measured (default: one interval)")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--also", action="append", default=[], help="a bench.whatif change: the working tree under "
+                        "it runs too, each round (repeatable)")
     args = parser.parse_args()
     workload = Workload(args.objects)
     with Stack() as stack, tempfile.TemporaryDirectory(prefix="bench-drift-") as scratch:
@@ -89,9 +92,11 @@ def main() -> None:
             operator, _ = sync(stack, watcher, args.objects, 900.0, 5.0)
             operator.stop()
             for round_number in range(args.rounds):
-                builds = ((args.old, old),) if old is not None else ()
-                for name, code in (*builds, ("working tree", None)):
-                    figures = drift_round(stack, args.objects, args.interval, args.window or args.interval, code)
+                builds = ((args.old, old, ""),) if old is not None else ()
+                also = tuple((f"working tree, {w}", None, w) for w in args.also)
+                for name, code, what_if in (*builds, ("working tree", None, ""), *also):
+                    figures = drift_round(stack, args.objects, args.interval, args.window or args.interval, code,
+                                          what_if)
                     print(json.dumps({"round": round_number, "build": name, "objects": args.objects,
                                       "interval_s": args.interval, **figures}), flush=True)
         finally:

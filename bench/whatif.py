@@ -22,6 +22,9 @@ gc-log=PATH: appends each garbage collection of 20 ms or more to PATH (wall time
 Several, comma-separated: ``resync=40,gc-log=/tmp/gc.txt``. ``BENCH_WHAT_IF`` in the environment of a benchmark
 applies one to every operator process it starts (bench.stack.OperatorProcess).
 
+drift-slots=N: the drift checks' grid (core/access/settings.py DRIFT_SLOTS, 150 slots per interval); 100000
+    is about none (every check its own instant, as before the grid).
+
 resync=SECONDS: the access kinds' drift-check interval (AccessSettings.resync_seconds, 300 s by default; the
     operator has no flag for it). bench.access uses it to see how drift checks spread over one interval.
 """
@@ -116,6 +119,10 @@ def main() -> None:
             resync(value)
         elif name == "gc-log":
             gc_log(value)
+        elif name == "drift-slots":
+            from vault_access_operator.access import settings
+
+            settings.DRIFT_SLOTS = int(value)
         else:
             WHAT_IFS[name]()
     from vault_access_operator.cli import main as cli
