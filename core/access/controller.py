@@ -59,9 +59,6 @@ class Tracked:
     #: The connection as the last pass found it (phase, active, reason, token generation), None before one:
     #: a change it already saw (a pass that ran between the change and the telling of it) wakes no pass.
     saw: tuple[Any, ...] | None = None
-    #: (the status shown, generation, outcome) of the last report that changed nothing: the same outcome on the same
-    #: status (the same object: nothing wrote it since) changes nothing again, so it is not built and compared.
-    reported: tuple[Any, Any, Outcome] | None = None
 
     @property
     def connection(self) -> str | None:
@@ -340,15 +337,9 @@ class AccessController:
 
     async def _report(self, tracked: Tracked, raw: dict[str, Any], outcome: Outcome) -> None:
         kind = tracked.adapter.kind
-        shown, generation = raw.get("status"), (raw.get("metadata") or {}).get("generation")
-        last = tracked.reported
-        if last is not None and last[0] is shown and last[1] == generation and last[2] == outcome:
-            return  # a drift check that found all well, again: nothing to write, post or wake
-        tracked.reported = None
-        previous = previous_status(kind, shown)
+        previous = previous_status(kind, raw.get("status"))
+        generation = (raw.get("metadata") or {}).get("generation")
         status = next_status(kind, previous, outcome, generation, self.status.clock())
-        if status == previous and not outcome.wrote and outcome.drop_annotation is None:
-            tracked.reported = (shown, generation, outcome)
         changed = await self.status.write(kind, raw, status, previous)
         if changed:
             tracked.status = status_body(status)
