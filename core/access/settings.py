@@ -14,10 +14,9 @@ DEFAULT_RESYNC_SECONDS = 300.0  # the replaced operator's OPERATOR_REQUEUE_SUCCE
 #: them from lining up again.
 RESYNC_JITTER = 0.05
 #: Drift checks fall due on a grid of this many slots per interval (2 s at the default 300 s): the checks of one
-#: slot run together, on one wake-up of the process. Each wake-up of an idle process costs about as much CPU as
-#: the check itself (0.5 - 0.7 ms on this project's 2-core VM; 0.2 - 0.3 ms per Vault read in batches of 20 or
-#: more), so checks at 10,000 distinct random instants cost three times what the same checks cost in batches.
-#: 150 slots keep the checks spread over the interval (15 in each tenth).
+#: slot run together, on one wake-up of the process. A wake-up of an idle process costs about as much CPU as the
+#: check itself, so checks at thousands of distinct random instants cost far more than the same checks in batches
+#: (bench/README.md, "Figures formerly in code comments"). 150 slots keep the checks spread over the interval.
 DRIFT_SLOTS = 150
 
 
