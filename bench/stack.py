@@ -63,8 +63,10 @@ class OperatorProcess:
         self.kube = kube
         self.metrics_port = metrics_port  # 0: no /metrics (bench.access_confirmed reads it)
         self.profile = profile  # a directory: run under bench.profiled (CPU profile of every thread)
-        self.what_if = what_if  # run under bench.whatif with this change
+        # Run under bench.whatif with this change (and the one BENCH_WHAT_IF names for every process, if any).
+        self.what_if = ",".join(w for w in (what_if, os.environ.get("BENCH_WHAT_IF")) if w) or None
         self.memtrace = memtrace  # a directory: run under bench.memtrace (memory reports on SIGUSR1)
+        self.code_first: Path | None = None  # another build's package folder, first on the child's PYTHONPATH
         self.workdir = Path(tempfile.mkdtemp(prefix="bench-operator-"))
         self.log_path = self.workdir / "operator.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -85,6 +87,9 @@ class OperatorProcess:
                         ["bench.memtrace", str(self.memtrace)] if self.memtrace else
                         ["bench.whatif", str(self.what_if)])
             command = [sys.executable, "-m", *launcher, *command[1:]]
+        if self.code_first is not None:
+            env["PYTHONPATH"] = os.pathsep.join(
+                p for p in (str(self.code_first), env.get("PYTHONPATH")) if p)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
                                          start_new_session=True)

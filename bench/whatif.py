@@ -16,6 +16,15 @@ asyncio-loop: asyncio's own event loop instead of uvloop (core/tuning.py). Measu
 default-gc: CPython's garbage collector settings (no gc.freeze after start-up, young threshold 700).
     Measures what the collector tuning in core/tuning.py buys.
 
+gc-log=PATH: appends each garbage collection of 20 ms or more to PATH (wall time, generation, milliseconds,
+    objects collected), to tell a collector pause from other stalls (bench.access's edit outliers).
+
+Several, comma-separated: ``resync=40,gc-log=/tmp/gc.txt``. ``BENCH_WHAT_IF`` in the environment of a benchmark
+applies one to every operator process it starts (bench.stack.OperatorProcess).
+
+drift-slots=N: the drift checks' grid (core/access/settings.py DRIFT_SLOTS, 150 slots per interval); 100000
+    is about none (every check its own instant, as before the grid).
+
 resync=SECONDS: the access kinds' drift-check interval (AccessSettings.resync_seconds, 300 s by default; the
     operator has no flag for it). bench.access uses it to see how drift checks spread over one interval.
 """
@@ -80,16 +89,42 @@ def resync(seconds: str) -> None:
     OperatorConfig.from_env = classmethod(from_env)  # type: ignore[method-assign, assignment]
 
 
+def gc_log(path: str) -> None:
+    import gc
+    import time
+
+    started: list[float] = []
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started:
+            took = time.perf_counter() - started[0]
+            if took >= 0.02:
+                with open(path, "a") as out:
+                    out.write(f"{time.time():.3f} gen{info['generation']} {1000 * took:.0f} ms "
+                              f"collected {info['collected']}\n")
+
+    gc.callbacks.append(record)
+
+
 WHAT_IFS: dict[str, Callable[[], None]] = {"no-env-proxy": no_env_proxy, "no-loggedin-event": no_loggedin_event,
                                            "asyncio-loop": asyncio_loop, "default-gc": default_gc}
 
 
 def main() -> None:
-    name, _, value = sys.argv[1].partition("=")
-    if name == "resync":
-        resync(value)
-    else:
-        WHAT_IFS[name]()
+    for change in sys.argv[1].split(","):
+        name, _, value = change.partition("=")
+        if name == "resync":
+            resync(value)
+        elif name == "gc-log":
+            gc_log(value)
+        elif name == "drift-slots":
+            from vault_access_operator.access import settings
+
+            settings.DRIFT_SLOTS = int(value)
+        else:
+            WHAT_IFS[name]()
     from vault_access_operator.cli import main as cli
 
     sys.argv = ["vault-access-operator", *sys.argv[2:]]

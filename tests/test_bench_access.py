@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bench import access, access_report
+from bench import access, access_phases, access_report
 from bench.access_objects import CLUSTER, Workload, policy_document, role_payload, vault_name
 from vault_access_operator.access.hcl import owner_record, render_policy
 from vault_access_operator.access.policy_models import VaultPolicySpec
@@ -50,3 +50,11 @@ def test_a_tiny_run_reports_every_figure() -> None:
     assert figures["drift"]["reads"] > 0 and len(figures["drift"]["buckets"]) == 10
     table = access_report.tables([json.loads(json.dumps(figures))])
     assert "| 40 (2) |" in table and "| 40 |" in table
+
+
+def test_the_drift_window_counts_no_read_from_before_it() -> None:
+    """Reads spread evenly over two intervals, the window the second half of the first and half of the next: each
+    tenth holds the same count. Rounding toward zero put the tenth before the window into its first bucket (2x)."""
+    times = [i * 0.01 for i in range(2_000)]  # 100 per second over 20 s
+    counts = access_phases.per_bucket(times, 5.0, 10.0, 10)
+    assert counts == [100] * 10

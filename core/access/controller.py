@@ -88,14 +88,15 @@ def _identity(status: Any) -> tuple[Any, ...]:
     return getattr(status, "phase", None), getattr(status, "vault_name", None)
 
 
-async def _woken(wake: asyncio.Event, seconds: float | None) -> bool:
-    """Wait for ``wake`` at most ``seconds`` (None: no limit); False when the time ran out.
+async def _woken(wake: asyncio.Event, until: float | None) -> bool:
+    """Wait for ``wake`` until the loop's time ``until`` (None: no limit); False when the time ran out.
 
-    ``asyncio.timeout`` rather than ``wait_for``: on Python 3.11 wait_for runs a task of its own for every
-    waiting object, and nearly every object waits all the time.
+    ``asyncio.timeout_at`` rather than ``wait_for``: on Python 3.11 wait_for runs a task of its own for every
+    waiting object, and nearly every object waits all the time. An absolute time, so that the objects whose drift
+    checks fall due in one slot (AccessSettings.on_grid) time out on one tick of the loop.
     """
     try:
-        async with asyncio.timeout(seconds):
+        async with asyncio.timeout_at(until):
             await wake.wait()
     except TimeoutError:
         return False
@@ -244,19 +245,17 @@ class AccessController:
             tracked.wake.clear()
             tracked.seen = _essence(tracked.raw)
             outcome = await self._pass(key, tracked, drift_check)
+            until: float | None = None
             if outcome.then == "retry":
                 tracked.failures += 1
-                delay: float | None = self.settings.retry_delay(tracked.failures, self._rng)
+                until = loop.time() + self.settings.retry_delay(tracked.failures, self._rng)
             else:
                 tracked.failures = 0
-                delay = None
                 if outcome.then == "resync":
-                    now = loop.time()
-                    due = self.settings.drift_check_due(due, now, drift_check, self._rng)
-                    delay = due - now
+                    until = due = self.settings.drift_check_due(due, loop.time(), drift_check, self._rng)
             if tracked.held is not None:  # woken when what it waits for reports, else it reports after all
-                delay = tracked.held
-            drift_check = not await _woken(tracked.wake, delay)
+                until = loop.time() + tracked.held
+            drift_check = not await _woken(tracked.wake, until)
 
     async def _settle(self, tracked: Tracked) -> None:
         """After a start or a takeover, an object that was synced waits for its connection to log in first,
@@ -272,7 +271,7 @@ class AccessController:
             if (handle is not None and handle.active) or _essence(tracked.raw) != seen or left <= 0:
                 return  # ready, or edited, or still not there after the grace: the pass says so
             tracked.wake.clear()
-            if not await _woken(tracked.wake, left):
+            if not await _woken(tracked.wake, deadline):
                 return
 
     async def _pass(self, key: Key, tracked: Tracked, drift_check: bool) -> Outcome:

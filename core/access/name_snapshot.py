@@ -8,6 +8,9 @@ fresh LIST is not read; a name present is read as before (ownership, adoption an
 - **Coalesced**: the workers asking while a LIST is on its way wait for it; one request, not one each.
 - **Bounded**: a LIST stands in for reads for :data:`SNAPSHOT_SECONDS` after it was sent, then it is dropped
   (memory: the names are not kept between bursts).
+- **Drift checks of roles**: whether a role's granted policies exist is all its check asks of them, so a fresh
+  LIST shown a policy stands in for that read too (thousands of roles check a steady few a second: one LIST per
+  window instead of a read per check); a policy absent from it is read, and its own drift check reads its content.
 - **Only for bursts**: a lone new object (no ask for another name of that folder within the window) reads its
   name as before, however often it retries; a LIST of 10,000 names would cost more than its one read.
 - **Denied LIST** (403: the operator's Vault policy may lack ``list``, as the guides' policy does): reads for

@@ -23,6 +23,7 @@ from vault_access_operator_devkit import vault_setup
 from vault_access_operator_devkit.kube import FakeKube
 from vault_access_operator_devkit.operator import RunningOperator, run_operator
 from vault_access_operator_devkit.proxy import CountingProxy
+from vault_access_operator_devkit.waiting import wait_for
 
 N = 12
 NS = "team-a"
@@ -165,3 +166,37 @@ def test_new_roles_ask_a_list_whether_their_new_policies_exist(
     # Each policy read back once after its write, plus at most one lone read per LIST window. Without the LIST
     # standing in for the roles' checks: each role reads its policy too (about 2N).
     assert reads <= N + max(lists, 1) + 1, (reads, lists)
+
+
+@pytest.fixture
+def resyncing_operator(fake_kube: FakeKube, operator_identity: OperatorIdentity) -> Iterator[RunningOperator]:
+    """Drift checks every 3 s: N roles make a steady stream of them, as 5,000 roles at 300 s do."""
+    access = AccessSettings(cluster_name="e2e", resync_seconds=3, retry_base_seconds=0.2, retry_cap_seconds=1.0)
+    with run_operator(fake_kube.connection_info(), identity=operator_identity, access=access,
+                      backoff=Backoff(base=0.2, cap=2.0, login_floor=0.5)) as running:
+        yield running
+
+
+def test_drift_checks_of_many_roles_ask_a_list_whether_their_policies_exist(
+        fake_kube: FakeKube, vault: OpenBaoServer, resyncing_operator: RunningOperator, proxy: CountingProxy) -> None:
+    """Issue 18: a role's drift check asks whether its policies exist; among a stream of checks a fresh LIST of
+    the policy names answers that, so a drift round costs one read per policy and per role, not two per role."""
+    for i in range(N):
+        create(fake_kube, "VaultPolicy", f"p{i}", {"connectionRef": "vault", "rules": RULES}, NS)
+        create(fake_kube, "VaultRole", f"r{i}", {"connectionRef": "vault", "serviceAccounts": ["app"],
+                                                 "policies": [{"kind": "VaultPolicy", "name": f"p{i}"}]}, NS)
+    fake_kube.create_vaultconnection("vault", k8s_spec(proxy.url, interval="30s"))
+    for i in range(N):
+        _phase(fake_kube, "VaultRole", f"r{i}", "Active")
+    policies, roles = [f"vao.e2e.{NS}.p{i}" for i in range(N)], [f"vao.e2e.{NS}.r{i}" for i in range(N)]
+    role_reads, policy_reads = _name_reads(proxy, ROLES, roles), _name_reads(proxy, ACL, policies)
+    lists = vault_calls(proxy, ACL)["GET"]
+    wait_for(lambda: _name_reads(proxy, ROLES, roles) >= role_reads + 4 * N, timeout=60, message="no drift checks")
+    checks = _name_reads(proxy, ROLES, roles) - role_reads  # one read per role check
+    reads = _name_reads(proxy, ACL, policies) - policy_reads  # the policies' own checks, and any role's read
+    lists = vault_calls(proxy, ACL)["GET"] - lists
+    # The policies check as often as the roles (about ``checks`` reads); each role reading its policy too would
+    # double that. A lone ask reads (at most one per LIST window).
+    assert reads <= checks * 1.4 + lists, (reads, checks, lists)
+    assert lists >= 1
+    assert _puts(proxy, ACL, policies) == N and _puts(proxy, ROLES, roles) == N  # nothing written in steady state

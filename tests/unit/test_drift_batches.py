@@ -1,0 +1,77 @@
+"""Objects whose drift checks fall due in one slot wait for the same instant of the loop's clock, so one timer
+tick of the loop runs all of them (core/access/controller.py with AccessSettings.on_grid; issue 18: each wake-up
+of an idle process costs about as much CPU as a check). Counted: the distinct instants the workers wait for."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from vault_access_operator.access import controller as controller_module
+from vault_access_operator.access.controller import AccessController
+from vault_access_operator.access.outcome import Outcome
+from vault_access_operator.access.policy_delete import Deletion
+from vault_access_operator.access.settings import DRIFT_SLOTS, AccessSettings
+from vault_access_operator.connection_handle import ConnectionHandle
+from vault_access_operator.connections import ConnectionRegistry
+from vault_access_operator.kinds import VAULT_POLICY
+
+OBJECTS = 2_000
+
+
+class SyncedAdapter:
+    """Every pass ends well and asks for the next drift check, as a synced object's does."""
+
+    kind = VAULT_POLICY
+
+    def __init__(self) -> None:
+        self.passes = 0
+
+    async def run_pass(self, raw: dict[str, Any], handle: ConnectionHandle | None, drift_check: bool) -> Outcome:
+        self.passes += 1
+        return Outcome("Active", (True, "Succeeded", "synced"), "resync")
+
+    async def run_delete(self, raw: dict[str, Any], handle: ConnectionHandle | None) -> Deletion:
+        return Deletion(True, "Deleted", "")
+
+
+class StatusSink:
+    async def patch_status(self, name: str, status: dict[str, Any], uid: str | None = None, **_: Any) -> bool:
+        return True
+
+
+async def _no_event(involved: dict[str, str], kind: str, reason: str, message: str) -> None:
+    pass
+
+
+@pytest.mark.asyncio
+async def test_objects_synced_together_wait_for_at_most_one_instant_per_slot(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: Counter[float | None] = Counter()
+    timeout_at = asyncio.timeout_at
+
+    def counted(when: float | None) -> asyncio.Timeout:
+        waits[when] += 1
+        return timeout_at(when)
+
+    monkeypatch.setattr(controller_module.asyncio, "timeout_at", counted)
+    controller = AccessController(ConnectionRegistry(), StatusSink(), _no_event,  # type: ignore[arg-type]
+                                  AccessSettings(resync_seconds=300), lambda: datetime.datetime.now(datetime.UTC))
+    adapter = SyncedAdapter()
+    try:
+        for i in range(OBJECTS):
+            controller.observe(adapter, {"metadata": {"name": f"p{i}", "namespace": "team", "uid": f"u{i}",
+                                                      "generation": 1}, "spec": {"connectionRef": "vault"}})
+        for _ in range(400):
+            await asyncio.sleep(0.01)
+            if adapter.passes >= OBJECTS and waits.total() >= OBJECTS:
+                break
+        assert adapter.passes == OBJECTS and waits.total() == OBJECTS
+        # Spread over the interval, and on at most one instant per slot: about 13 objects per wake-up here.
+        assert None not in waits and len(waits) <= DRIFT_SLOTS + 1, len(waits)
+    finally:
+        await controller.close()
