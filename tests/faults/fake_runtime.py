@@ -104,17 +104,18 @@ class Run:
 
 def run_runtime(registry: ProviderRegistry, interval: str, *, ttl: float = 3600.0, seconds: float = 1e9,
                 steps: int = 1000, max_calls: int = 5000, session_class: type[FakeSession] = FakeSession,
-                backoff: Backoff | None = None) -> Run:
-    """Drive one runtime until ``seconds`` of fake time, ``steps`` sleeps or ``max_calls`` Vault calls."""
+                backoff: Backoff | None = None, start: datetime.datetime = T0) -> Run:
+    """Drive one runtime from ``start`` until ``seconds`` of fake time, ``steps`` sleeps or ``max_calls`` Vault
+    calls."""
     spec = {"address": "https://vault:8200", "auth": {"kubernetes": {"role": "r"}}, "healthCheckInterval": interval}
     validated = validate_spec(spec, registry)
-    now, sleeps = [T0], [0]
+    now, sleeps = [start], [0]
     recorder = Recorder(clock=now)  # status is stamped by the clock the runtime sleeps on
 
     async def sleep(delay: float) -> None:
         sleeps[0] += 1
         now[0] += datetime.timedelta(seconds=min(delay, 86400.0))
-        if sleeps[0] > steps or (now[0] - T0).total_seconds() > seconds:
+        if sleeps[0] > steps or (now[0] - start).total_seconds() > seconds:
             raise Stop
 
     session = session_class(now, ttl, max_calls)
