@@ -71,8 +71,10 @@ def _status() -> str:
 
 
 def report() -> str:
-    gc.collect()
-    lines = [_status(), _malloc_line(), *_pymalloc_lines(), f"python blocks allocated: {sys.getallocatedblocks()}",
+    before = _status()
+    collected = gc.collect()  # cyclic garbage the collector had not reached yet
+    lines = [f"before gc.collect(): {before}; it found {collected} unreachable objects", _status(),
+             _malloc_line(), *_pymalloc_lines(), f"python blocks allocated: {sys.getallocatedblocks()}",
              f"gc: counts {gc.get_count()}, frozen {gc.get_freeze_count()}"]
     by_type = collections.Counter(type(o).__qualname__ + " (" + type(o).__module__ + ")" for o in gc.get_objects())
     lines.append(f"\nlive container objects by type (top {_TOP}, total {sum(by_type.values())}):")

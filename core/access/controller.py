@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import dataclasses
 import logging
 import random
 import time
@@ -26,12 +25,12 @@ from ..events import EventEmitter, EventPoster
 from ..kinds import KindDefinition
 from ..kube import KubeClient
 from ..redact import REDACTOR
-from .compact import compact
 from .dependants import DependantCounter, connection_gone
 from .outcome import ANNOTATION_PREFIX, Outcome
 from .policy_delete import Deletion
 from .settings import AccessSettings
 from .status_writer import StatusWriter, next_status, previous_status
+from .tracked import Tracked
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str | None, str]  # kind, namespace, name
@@ -43,27 +42,6 @@ class KindAdapter(Protocol):
     async def run_pass(self, raw: dict[str, Any], handle: ConnectionHandle | None, drift_check: bool) -> Outcome: ...
 
     async def run_delete(self, raw: dict[str, Any], handle: ConnectionHandle | None) -> Deletion: ...
-
-
-@dataclasses.dataclass
-class Tracked:
-    adapter: KindAdapter
-    raw: dict[str, Any]
-    wake: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-    status: dict[str, Any] | None = None  # the status this operator last wrote (it is the only writer)
-    failures: int = 0
-    seen: tuple[Any, ...] = ()  # generation and annotations: what a pass depends on besides status
-    since: float = dataclasses.field(default_factory=time.monotonic)  # when this controller first saw it
-    held: float | None = None  # the last pass was held back (Outcome.hold): seconds it may stay unreported
-    #: The connection as the last pass found it (phase, active, reason, token generation), None before one:
-    #: a change it already saw (a pass that ran between the change and the telling of it) wakes no pass.
-    saw: tuple[Any, ...] | None = None
-
-    @property
-    def connection(self) -> str | None:
-        ref = (self.raw.get("spec") or {}).get("connectionRef")
-        return ref if isinstance(ref, str) else None
 
 
 #: What kopf keeps under our annotation prefix (its diff-base, its marker, its progress and wake-up records; the
@@ -134,7 +112,6 @@ class AccessController:
 
     def observe(self, adapter: KindAdapter, raw: dict[str, Any]) -> None:
         """The object as last seen (an add or a change); a pass follows if what it depends on changed."""
-        raw = compact(raw)  # kept until the next change: one string per distinct key across all objects
         key = self.key(adapter.kind, raw)
         if (raw.get("metadata") or {}).get("deletionTimestamp"):
             if key in self._objects and not (self._objects[key].raw.get("metadata") or {}).get("deletionTimestamp"):
@@ -153,8 +130,6 @@ class AccessController:
                                                context=contextvars.Context())
             self._wake_dependants(key)
             return
-        if tracked.status is not None and raw.get("status") == tracked.status:
-            raw = {**raw, "status": tracked.status}  # the watch shows the status we wrote: keep one copy of it
         self._follow(key, tracked, raw)
         if _essence(raw) != tracked.seen:
             tracked.wake.set()
