@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 
 from vault_access_operator.access.controller import AccessController
+from vault_access_operator.access.outcome import Outcome
 from vault_access_operator.access.policy_adapter import PolicyAdapter
+from vault_access_operator.access.policy_delete import Deletion
 from vault_access_operator.access.settings import AccessSettings
 from vault_access_operator.clock import utc_now
 from vault_access_operator.connections import ConnectionRegistry
@@ -137,5 +139,37 @@ def test_the_controller_keeps_each_body_as_a_few_allocations(kube: FakeKube) -> 
         assert kept == bodies
         # The record, its worker (task, coroutines, wait), its index entries: 33; with the body parsed it was 53.
         assert per_object <= 40, f"{per_object:.1f} allocations per object"
+
+    _run(kube, scenario)
+
+
+class _RememberingAdapter:
+    """A pass that ends well; it remembers its outcomes weakly, to see whether anything else keeps them."""
+
+    kind = VAULT_POLICY
+
+    def __init__(self) -> None:
+        self.outcomes: list[weakref.ref[Outcome]] = []
+
+    async def run_pass(self, raw: dict[str, Any], handle: object, drift_check: bool) -> Outcome:
+        outcome = Outcome("Active", (True, "Succeeded", "Policy synced to Vault"), "resync",
+                          fields={"vault_name": "vao.default.team.p"})
+        self.outcomes.append(weakref.ref(outcome))
+        return outcome
+
+    async def run_delete(self, raw: dict[str, Any], handle: object) -> Deletion:
+        return Deletion(True, "Deleted", "")
+
+
+def test_a_waiting_worker_keeps_no_outcome_of_its_last_pass(kube: FakeKube) -> None:
+    body = _as_watched(_create(kube, "p"))
+
+    async def scenario(controller: AccessController, _: PolicyAdapter) -> None:
+        adapter = _RememberingAdapter()
+        controller.observe(adapter, body)  # type: ignore[arg-type]
+        await _until(lambda: (controller.view(("VaultPolicy", "team", "p")) or ({}, {}))[1].get("phase") == "Active")
+        await asyncio.sleep(0.05)  # the worker waits for its next drift check
+        gc.collect()
+        assert len(adapter.outcomes) == 1 and adapter.outcomes[0]() is None
 
     _run(kube, scenario)
