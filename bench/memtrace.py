@@ -7,7 +7,8 @@ against bytes held), the live objects by type (``gc.get_objects``, frozen ones i
 ``MEMTRACE_FRAMES`` > 0, tracemalloc's top allocation sites by line and by file (``MEMTRACE_FRAMES`` frames
 each; tracemalloc costs CPU and memory of its own, so RSS figures are taken from runs without it).
 A full ``gc.collect()`` runs first, so the report shows what is alive, not what waits for the collector.
-With ``MEMTRACE_TRIM=1`` the report ends with the RSS after glibc's ``malloc_trim(0)`` (which it then keeps).
+``MEMTRACE_WHAT_IF=NAME`` applies a what-if of bench/whatif.py first. With ``MEMTRACE_TRIM=1`` the report
+ends with the RSS after glibc's ``malloc_trim(0)`` (which it then keeps).
 """
 
 from __future__ import annotations
@@ -117,6 +118,10 @@ def main() -> None:
     if frames > 0:
         tracemalloc.start(frames)
     signal.signal(signal.SIGUSR1, _dump)
+    if os.environ.get("MEMTRACE_WHAT_IF"):  # an experimental change as well (bench/whatif.py)
+        from .whatif import apply
+
+        apply(os.environ["MEMTRACE_WHAT_IF"])
     from vault_access_operator.cli import main as cli
 
     sys.argv = ["vault-access-operator", *sys.argv[2:]]

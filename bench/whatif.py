@@ -16,6 +16,9 @@ asyncio-loop: asyncio's own event loop instead of uvloop (core/tuning.py). Measu
 default-gc: CPython's garbage collector settings (no gc.freeze after start-up, young threshold 700).
     Measures what the collector tuning in core/tuning.py buys.
 
+no-name-snapshot: no LIST stands in for the reads of new objects' names (core/access/name_snapshot.py): each
+    reads its name. Measures what the LISTs' answers cost in memory with many connections to one Vault.
+
 resync=SECONDS: the access kinds' drift-check interval (AccessSettings.resync_seconds, 300 s by default; the
     operator has no flag for it). bench.access uses it to see how drift checks spread over one interval.
 """
@@ -80,16 +83,31 @@ def resync(seconds: str) -> None:
     OperatorConfig.from_env = classmethod(from_env)  # type: ignore[method-assign, assignment]
 
 
+def no_name_snapshot() -> None:
+    from vault_access_operator.access.name_snapshot import NameSnapshots
+
+    async def names(self: NameSnapshots, *args: Any) -> None:
+        return None
+
+    NameSnapshots._names = names  # type: ignore[method-assign, assignment]
+
+
 WHAT_IFS: dict[str, Callable[[], None]] = {"no-env-proxy": no_env_proxy, "no-loggedin-event": no_loggedin_event,
-                                           "asyncio-loop": asyncio_loop, "default-gc": default_gc}
+                                           "asyncio-loop": asyncio_loop, "default-gc": default_gc,
+                                           "no-name-snapshot": no_name_snapshot}
 
 
-def main() -> None:
-    name, _, value = sys.argv[1].partition("=")
+def apply(what_if: str) -> None:
+    """Apply the what-if ``NAME`` or ``resync=SECONDS`` in this process."""
+    name, _, value = what_if.partition("=")
     if name == "resync":
         resync(value)
     else:
         WHAT_IFS[name]()
+
+
+def main() -> None:
+    apply(sys.argv[1])
     from vault_access_operator.cli import main as cli
 
     sys.argv = ["vault-access-operator", *sys.argv[2:]]
