@@ -177,7 +177,8 @@ class AccessController:
         tracked = self._objects.get(key)
         if tracked is None:
             return None
-        return tracked.raw, tracked.status if tracked.status is not None else (tracked.raw.get("status") or {})
+        raw = tracked.raw
+        return raw, tracked.status if tracked.wrote_status else (raw.get("status") or {})
 
     def _depend(self, key: Key, on: tuple[Key, ...]) -> None:
         for old in self._depends_on.pop(key, ()):
@@ -245,7 +246,7 @@ class AccessController:
 
     async def _pass(self, key: Key, tracked: Tracked, drift_check: bool) -> Outcome:
         adapter = tracked.adapter
-        raw = {**tracked.raw, "status": tracked.status if tracked.status is not None else tracked.raw.get("status")}
+        raw = tracked.for_pass()
         ref = tracked.connection
         if ref in self.released:
             return _HELD
@@ -275,7 +276,7 @@ class AccessController:
         """Seconds an outcome may stay unreported: one the pass marked ``hold`` on an object that shows no status
         yet (a role created with its policies, whose first passes are about to come), within the grace; None to
         report it now. A role would otherwise show "not resolved" and post a warning, then "synced" a moment later."""
-        if not outcome.hold or tracked.status is not None or (raw.get("status") or {}).get("phase"):
+        if not outcome.hold or tracked.wrote_status or (raw.get("status") or {}).get("phase"):
             return None
         left = tracked.since + self.settings.connection_grace_seconds - time.monotonic()
         return left if left > 0 else None

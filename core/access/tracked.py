@@ -116,6 +116,19 @@ class Tracked:
             self._body_status = True
 
     @property
+    def wrote_status(self) -> bool:
+        """This operator wrote the object's status (``status`` is not None), known without decoding it."""
+        return self._status is not None
+
+    def for_pass(self) -> dict[str, Any]:
+        """The body with the status a pass starts from: the one last written, else the one the body shows (the
+        watch may still show an older one; this operator is its only writer)."""
+        raw: dict[str, Any] = json.loads(self._body)
+        shown = self._status if self._status is not None else self._body_status
+        raw["status"] = json.loads(shown) if isinstance(shown, bytes) else None
+        return raw
+
+    @property
     def connection(self) -> str | None:
         return self._connection
 

@@ -94,3 +94,12 @@ def test_a_record_keeps_what_passes_read_and_not_managed_fields() -> None:
     assert tracked.connection == "other" and "status" in tracked.raw
     tracked.raw = {"metadata": {"name": "policy-5"}, "spec": {}}
     assert tracked.connection is None and "status" not in tracked.raw
+
+
+def test_a_pass_starts_from_the_status_last_written() -> None:
+    tracked = Tracked(adapter=None, raw=_body(4))  # type: ignore[arg-type]
+    assert tracked.for_pass()["status"] is None and not tracked.wrote_status
+    tracked.raw = _body(4, _status(4, reason="Shown"))
+    assert tracked.for_pass()["status"] == _status(4, reason="Shown") and not tracked.wrote_status
+    tracked.status = _status(4)  # written; the watch still shows the older one
+    assert tracked.for_pass() == {**tracked.raw, "status": _status(4)} and tracked.wrote_status
