@@ -27,7 +27,7 @@ KOPF_PREFIX = "vault.platform.io"  # what kopf writes into annotations goes unde
 ACCESS_KINDS = (VAULT_POLICY, VAULT_CLUSTER_POLICY, VAULT_ROLE, VAULT_CLUSTER_ROLE, VAULT_KV_SECRET)
 LIST_CHUNK_SIZE = 500
 #: kopf keeps a worker per object (a task, a queue, the last parsed event) this long after the object's last event
-#: (kopf's default is 5 s). During a sync of thousands of objects those idle workers were a third of the memory
+#: (kopf's default is 5 s). During a sync of thousands of objects those idle workers held about half of the memory
 #: peak, and the peak stays as the process's size; an object's events (add, finalizer, status) come well within it.
 WORKER_IDLE_SECONDS = 0.5  # objects per page of kopf's initial lists (kubectl's default)
 
