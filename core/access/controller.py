@@ -177,8 +177,8 @@ class AccessController:
         tracked = self._objects.get(key)
         if tracked is None:
             return None
-        raw = tracked.raw
-        return raw, tracked.status if tracked.wrote_status else (raw.get("status") or {})
+        raw, written = tracked.raw, tracked.status
+        return raw, written if written is not None else (raw.get("status") or {})
 
     def _depend(self, key: Key, on: tuple[Key, ...]) -> None:
         for old in self._depends_on.pop(key, ()):
