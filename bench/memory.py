@@ -23,7 +23,7 @@ from vault_access_operator_devkit import vault_setup
 from vault_access_operator_devkit.kube_resources import VAULTPOLICIES
 
 from .access_objects import OPERATOR_POLICY, policy_rules
-from .access_watch import AccessWatcher, wait_quiet
+from .access_watch import AccessWatcher
 from .scale_access import settle_cpu
 from .stack import OPERATOR_NS, OPERATOR_SA, ROLE, OperatorProcess, Stack
 
@@ -62,9 +62,9 @@ def one_size(count: int, duration: float, out: Path, timeout: float) -> dict[str
             _phase(operator, "sync", figures)
 
             operator.stop()
-            mark = stack.bao.audit.mark()
             operator = OperatorProcess(stack.kube, memtrace=out).start()
-            wait_quiet(stack.bao.audit, mark, quiet=5.0, timeout=timeout)
+            # Settled by its CPU: Vault never goes quiet now, the drift checks being spread over their interval.
+            time.sleep(5.0)
             settle_cpu(operator, timeout)
             _phase(operator, "restart", figures)
             time.sleep(duration)
