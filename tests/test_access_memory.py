@@ -197,5 +197,5 @@ def test_kopf_lets_go_of_an_idle_object_within_a_second(fake_kube: FakeKube, ope
     assert _kopf_workers(operator) > 0  # the objects' last events were just processed
     # Idle workers exit after WORKER_IDLE_SECONDS (0.5 s; kopf's default 5 s kept every object's worker, its
     # queue and its last parsed event that long: a third of the memory peak of a sync).
-    wait_for(lambda: _kopf_workers(operator) == 0, timeout=2.5,
+    wait_for(lambda: _kopf_workers(operator) == 0, timeout=3.5,
              message=f"kopf still runs {_kopf_workers(operator)} workers for idle objects")
