@@ -22,8 +22,9 @@ from typing import Any
 from vault_access_operator_devkit import vault_setup
 from vault_access_operator_devkit.kube_resources import VAULTPOLICIES
 
-from .access import OPERATOR_POLICY, _spec, _wait_cpu_settled
-from .access_watch import PolicyWatcher, wait_quiet
+from .access_objects import OPERATOR_POLICY, policy_rules
+from .access_watch import AccessWatcher
+from .scale_access import settle_cpu
 from .stack import OPERATOR_NS, OPERATOR_SA, ROLE, OperatorProcess, Stack
 
 
@@ -49,8 +50,9 @@ def one_size(count: int, duration: float, out: Path, timeout: float) -> dict[str
             namespace = namespaces[i % len(namespaces)]
             stack.kube.call("POST", VAULTPOLICIES.url(namespace), json={
                 "apiVersion": VAULTPOLICIES.api_version, "kind": "VaultPolicy",
-                "metadata": {"name": f"p{i}", "namespace": namespace}, "spec": _spec(i)})
-        watcher = PolicyWatcher(stack.kube).start()
+                "metadata": {"name": f"p{i}", "namespace": namespace},
+                "spec": {"connectionRef": "vault", "rules": policy_rules(i)}})
+        watcher = AccessWatcher(stack.kube).start()
         operator = OperatorProcess(stack.kube, memtrace=out).start()
         try:
             stack.kube.create_vaultconnection("vault", {"address": stack.bao.url, "healthCheckInterval": "30s",
@@ -60,10 +62,10 @@ def one_size(count: int, duration: float, out: Path, timeout: float) -> dict[str
             _phase(operator, "sync", figures)
 
             operator.stop()
-            mark = stack.bao.audit.mark()
             operator = OperatorProcess(stack.kube, memtrace=out).start()
-            wait_quiet(stack.bao.audit, mark, quiet=5.0, timeout=timeout)
-            _wait_cpu_settled(operator, timeout)
+            # Settled by its CPU: Vault never goes quiet now, the drift checks being spread over their interval.
+            time.sleep(5.0)
+            settle_cpu(operator, timeout)
             _phase(operator, "restart", figures)
             time.sleep(duration)
             _phase(operator, "steady", figures)

@@ -7,7 +7,9 @@ against bytes held), the live objects by type (``gc.get_objects``, frozen ones i
 ``MEMTRACE_FRAMES`` > 0, tracemalloc's top allocation sites by line and by file (``MEMTRACE_FRAMES`` frames
 each; tracemalloc costs CPU and memory of its own, so RSS figures are taken from runs without it).
 A full ``gc.collect()`` runs first, so the report shows what is alive, not what waits for the collector.
-With ``MEMTRACE_TRIM=1`` the report ends with the RSS after glibc's ``malloc_trim(0)`` (which it then keeps).
+``MEMTRACE_PEAK=1`` (with frames) keeps OUT/peak-<pid>.txt: the allocation sites at the highest traced memory.
+``MEMTRACE_WHAT_IF=NAME`` applies a what-if of bench/whatif.py first. With ``MEMTRACE_TRIM=1`` the report
+ends with the RSS after glibc's ``malloc_trim(0)`` (which it then keeps).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import os
 import signal
 import sys
 import tempfile
+import threading
+import time
 import tracemalloc
+import types
 from pathlib import Path
 from types import FrameType
 
@@ -70,13 +75,37 @@ def _status() -> str:
     return ", ".join(line.replace("\t", " ") for line in lines if line.split(":")[0] in wanted)
 
 
+def _kinds_of(objects: list[object]) -> list[str]:
+    """Which code the live frames, coroutines, generators and tracebacks belong to (the top ones)."""
+    where: collections.Counter[str] = collections.Counter()
+    for obj in objects:
+        code: object = None
+        if isinstance(obj, types.CoroutineType):
+            code = obj.cr_code
+        elif isinstance(obj, types.GeneratorType):
+            code = obj.gi_code
+        elif isinstance(obj, types.AsyncGeneratorType):
+            code = obj.ag_code
+        elif isinstance(obj, types.FrameType):
+            code = obj.f_code
+        elif isinstance(obj, types.TracebackType):
+            code = obj.tb_frame.f_code
+        if isinstance(code, types.CodeType):
+            where[f"{type(obj).__name__} {code.co_qualname} ({Path(code.co_filename).name}:{code.co_firstlineno})"] += 1
+    return [f"\nlive frames, coroutines, generators, tracebacks by code (top {_TOP}):",
+            *(f"{count:>9}  {name}" for name, count in where.most_common(_TOP))]
+
+
 def report() -> str:
-    gc.collect()
-    lines = [_status(), _malloc_line(), *_pymalloc_lines(), f"python blocks allocated: {sys.getallocatedblocks()}",
+    before = _status()
+    collected = gc.collect()  # cyclic garbage the collector had not reached yet
+    lines = [f"before gc.collect(): {before}; it found {collected} unreachable objects", _status(),
+             _malloc_line(), *_pymalloc_lines(), f"python blocks allocated: {sys.getallocatedblocks()}",
              f"gc: counts {gc.get_count()}, frozen {gc.get_freeze_count()}"]
     by_type = collections.Counter(type(o).__qualname__ + " (" + type(o).__module__ + ")" for o in gc.get_objects())
     lines.append(f"\nlive container objects by type (top {_TOP}, total {sum(by_type.values())}):")
     lines += [f"{count:>9}  {name}" for name, count in by_type.most_common(_TOP)]
+    lines += _kinds_of(gc.get_objects())
     if tracemalloc.is_tracing():
         current, peak = tracemalloc.get_traced_memory()
         lines.append(f"\ntracemalloc: current {current / 2**20:.1f} MB, peak {peak / 2**20:.1f} MB")
@@ -107,6 +136,24 @@ def _dump(signum: int, frame: FrameType | None) -> None:
         print(f"bench.memtrace: could not write the report: {error!r}", file=sys.stderr)
 
 
+def _watch_peak(step_mb: float = 2.0) -> None:
+    """With tracemalloc on: each time the traced memory exceeds its highest yet by ``step_mb``, write
+    OUT/peak-<pid>.txt with the top allocation sites at that moment (what the transient peak is made of)."""
+    highest = 0.0
+    while True:
+        time.sleep(0.5)
+        current = tracemalloc.get_traced_memory()[0] / 2**20
+        if current < highest + step_mb:
+            continue
+        highest = current
+        snapshot = tracemalloc.take_snapshot()
+        lines = [f"traced {current:.1f} MB at {time.strftime('%H:%M:%S')}: {_status()}"]
+        for stat in snapshot.statistics("lineno")[:_TOP]:
+            frame = stat.traceback[0]
+            lines.append(f"{stat.size / 1024:>10.0f} KB {stat.count:>9}  {frame.filename}:{frame.lineno}")
+        (OUT / f"peak-{os.getpid()}.txt").write_text("\n".join(lines) + "\n")
+
+
 def main() -> None:
     global OUT
     OUT = Path(sys.argv[1])
@@ -114,7 +161,13 @@ def main() -> None:
     frames = int(os.environ.get("MEMTRACE_FRAMES", "0"))
     if frames > 0:
         tracemalloc.start(frames)
+        if os.environ.get("MEMTRACE_PEAK") == "1":
+            threading.Thread(target=_watch_peak, daemon=True).start()
     signal.signal(signal.SIGUSR1, _dump)
+    if os.environ.get("MEMTRACE_WHAT_IF"):  # an experimental change as well (bench/whatif.py)
+        from .whatif import apply
+
+        apply(os.environ["MEMTRACE_WHAT_IF"])
     from vault_access_operator.cli import main as cli
 
     sys.argv = ["vault-access-operator", *sys.argv[2:]]

@@ -101,9 +101,9 @@ def wait_active(watcher: StatusWatcher, wanted: set[str], operator: OperatorProc
 
 
 def start_operator(stack: Stack, watcher: StatusWatcher, interval: str, profile: Path | None = None,
-                   what_if: str | None = None, timeout: float = 60.0) -> OperatorProcess:
+                   what_if: str | None = None, timeout: float = 60.0, memtrace: Path | None = None) -> OperatorProcess:
     """Start the operator process and wait until it serves (a warm-up connection turns Active)."""
-    operator = OperatorProcess(stack.kube, profile, what_if).start()
+    operator = OperatorProcess(stack.kube, profile, what_if, memtrace=memtrace).start()
     stack.kube.create_vaultconnection(WARMUP, spec(stack, interval))
     wait_active(watcher, {WARMUP}, operator, timeout)
     return operator

@@ -25,7 +25,7 @@ from .report import seconds, table
 from .restart import Direct
 from .runner import Window, add_run_arguments, exit_cleanly_on_sigterm, names, start_operator, steady_window
 from .scale_access import PolicyStatuses, vault_kinds
-from .stack import Stack
+from .stack import OperatorProcess, Stack
 from .whatif import WHAT_IFS
 
 
@@ -51,6 +51,15 @@ def steady_rows(args: argparse.Namespace, window: Window, run: Burst, policy_wri
     return rows
 
 
+def memory_report(operator: OperatorProcess, phase: str, rows: Rows) -> None:
+    """Under ``--memtrace``: the RSS now and a memory report (bench.memtrace) named after the phase."""
+    rss = operator.sample().rss_mb
+    report = operator.memory_report()
+    if report is not None:
+        named = report.rename(report.with_name(f"{phase}-{report.name}"))
+        rows.append((f"{phase}: operator RSS", f"{rss:.0f} MB", f"before the report {named}"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_run_arguments(parser, connections=1000, ttl="1h", interval="10s", duration=30.0, timeout=900.0)
@@ -64,6 +73,9 @@ def main() -> None:
     parser.add_argument("--skip-checks", action="store_true", help="no side-by-side health check phase")
     parser.add_argument("--profile", type=Path, default=None, help="directory: CPU-profile the first operator "
                         "(all threads, sampled; phase-1.txt = burst, phase-2.txt = steady state)")
+    parser.add_argument("--memtrace", type=Path, default=None, help="directory: run the first operator under "
+                        "bench.memtrace and write its memory reports there (after the burst, the sync and the "
+                        "steady window; MEMTRACE_FRAMES=1 adds allocation sites)")
     parser.add_argument("--what-if", choices=sorted(WHAT_IFS), default=None,
                         help="run both operators with an experimental change (bench/whatif.py)")
     args = parser.parse_args()
@@ -75,22 +87,25 @@ def main() -> None:
                  else tune_direct(stack, args.connections, args.concurrency, args.direct_runs))
         watcher = StatusWatcher(stack.kube).start()
         statuses = PolicyStatuses(stack.kube).start() if args.policies else None
-        operator = start_operator(stack, watcher, args.interval, args.profile, args.what_if)
+        operator = start_operator(stack, watcher, args.interval, args.profile, args.what_if, memtrace=args.memtrace)
         try:
             startup_cpu = operator.sample().cpu_seconds
             operator.profile_phase(start=True)
             run = burst(stack, args, watcher, operator)
             operator.profile_phase(start=False)  # phase-1.txt: the burst
+            memory_report(operator, "burst", rows)
             if statuses is not None:
                 synced = scale_access.sync(stack, operator, statuses, lambda: watcher.counters()[1],
                                            names(args.connections), args.policies, args.timeout)
                 rows += scale_access.sync_rows(synced, args.connections)
+                memory_report(operator, "sync", rows)
             time.sleep(max(seconds(args.interval), args.settle))  # every connection reaches its steady schedule
             operator.profile_phase(start=True)
             policy_writes = statuses.status_writes if statuses else 0
             window = steady_window(stack, operator, watcher, args.duration)
             operator.profile_phase(start=False)  # phase-2.txt: steady state
             rows += steady_rows(args, window, run, statuses.status_writes - policy_writes if statuses else None)
+            memory_report(operator, "steady", rows)
             if statuses is not None:
                 rows.append(("steady: Vault requests", ", ".join(f"{k} {v}" for k, v in vault_kinds(
                     stack.bao.audit, *window.marks).items()), "policy reads are drift checks (300 s +- 20% each)"))

@@ -25,6 +25,9 @@ applies one to every operator process it starts (bench.stack.OperatorProcess).
 drift-slots=N: the drift checks' grid (core/access/settings.py DRIFT_SLOTS, 150 slots per interval); 100000
     is about none (every check its own instant, as before the grid).
 
+no-name-snapshot: no LIST stands in for the reads of new objects' names (core/access/name_snapshot.py): each
+    reads its name. Measures what the LISTs' answers cost in memory with many connections to one Vault.
+
 resync=SECONDS: the access kinds' drift-check interval (AccessSettings.resync_seconds, 300 s by default; the
     operator has no flag for it). bench.access uses it to see how drift checks spread over one interval.
 """
@@ -108,12 +111,24 @@ def gc_log(path: str) -> None:
     gc.callbacks.append(record)
 
 
+def no_name_snapshot() -> None:
+    from vault_access_operator.access.name_snapshot import NameSnapshots
+
+    async def names(self: NameSnapshots, *args: Any) -> None:
+        return None
+
+    NameSnapshots._names = names  # type: ignore[method-assign, assignment]
+
+
 WHAT_IFS: dict[str, Callable[[], None]] = {"no-env-proxy": no_env_proxy, "no-loggedin-event": no_loggedin_event,
-                                           "asyncio-loop": asyncio_loop, "default-gc": default_gc}
+                                           "asyncio-loop": asyncio_loop, "default-gc": default_gc,
+                                           "no-name-snapshot": no_name_snapshot}
 
 
-def main() -> None:
-    for change in sys.argv[1].split(","):
+def apply(what_if: str) -> None:
+    """Apply the what-ifs ``NAME``, ``resync=SECONDS``, ``gc-log=PATH`` or ``drift-slots=N`` (comma-separated) in
+    this process."""
+    for change in what_if.split(","):
         name, _, value = change.partition("=")
         if name == "resync":
             resync(value)
@@ -125,6 +140,10 @@ def main() -> None:
             settings.DRIFT_SLOTS = int(value)
         else:
             WHAT_IFS[name]()
+
+
+def main() -> None:
+    apply(sys.argv[1])
     from vault_access_operator.cli import main as cli
 
     sys.argv = ["vault-access-operator", *sys.argv[2:]]

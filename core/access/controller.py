@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import dataclasses
 import logging
 import random
 import time
@@ -26,12 +25,12 @@ from ..events import EventEmitter, EventPoster
 from ..kinds import KindDefinition
 from ..kube import KubeClient
 from ..redact import REDACTOR
-from .compact import compact
 from .dependants import DependantCounter, connection_gone
 from .outcome import ANNOTATION_PREFIX, Outcome
 from .policy_delete import Deletion
 from .settings import AccessSettings
 from .status_writer import StatusWriter, next_status, previous_status, written_within
+from .tracked import Tracked
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str | None, str]  # kind, namespace, name
@@ -43,27 +42,6 @@ class KindAdapter(Protocol):
     async def run_pass(self, raw: dict[str, Any], handle: ConnectionHandle | None, drift_check: bool) -> Outcome: ...
 
     async def run_delete(self, raw: dict[str, Any], handle: ConnectionHandle | None) -> Deletion: ...
-
-
-@dataclasses.dataclass
-class Tracked:
-    adapter: KindAdapter
-    raw: dict[str, Any]
-    wake: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-    status: dict[str, Any] | None = None  # the status this operator last wrote (it is the only writer)
-    failures: int = 0
-    seen: tuple[Any, ...] = ()  # generation and annotations: what a pass depends on besides status
-    since: float = dataclasses.field(default_factory=time.monotonic)  # when this controller first saw it
-    held: float | None = None  # the last pass was held back (Outcome.hold): seconds it may stay unreported
-    #: The connection as the last pass found it (phase, active, reason, token generation), None before one:
-    #: a change it already saw (a pass that ran between the change and the telling of it) wakes no pass.
-    saw: tuple[Any, ...] | None = None
-
-    @property
-    def connection(self) -> str | None:
-        ref = (self.raw.get("spec") or {}).get("connectionRef")
-        return ref if isinstance(ref, str) else None
 
 
 #: What kopf keeps under our annotation prefix (its diff-base, its marker, its progress and wake-up records; the
@@ -143,7 +121,6 @@ class AccessController:
 
     def observe(self, adapter: KindAdapter, raw: dict[str, Any]) -> None:
         """The object as last seen (an add or a change); a pass follows if what it depends on changed."""
-        raw = compact(raw)  # kept until the next change: one string per distinct key across all objects
         key = self.key(adapter.kind, raw)
         if (raw.get("metadata") or {}).get("deletionTimestamp"):
             if key in self._objects and not (self._objects[key].raw.get("metadata") or {}).get("deletionTimestamp"):
@@ -162,8 +139,6 @@ class AccessController:
                                                context=contextvars.Context())
             self._wake_dependants(key)
             return
-        if tracked.status is not None and raw.get("status") == tracked.status:
-            raw = {**raw, "status": tracked.status}  # the watch shows the status we wrote: keep one copy of it
         self._follow(key, tracked, raw)
         if _essence(raw) != tracked.seen:
             tracked.wake.set()
@@ -211,7 +186,8 @@ class AccessController:
         tracked = self._objects.get(key)
         if tracked is None:
             return None
-        return tracked.raw, tracked.status if tracked.status is not None else (tracked.raw.get("status") or {})
+        raw, written = tracked.raw, tracked.status
+        return raw, written if written is not None else (raw.get("status") or {})
 
     def _depend(self, key: Key, on: tuple[Key, ...]) -> None:
         for old in self._depends_on.pop(key, ()):
@@ -255,6 +231,7 @@ class AccessController:
                     until = due = self.settings.drift_check_due(due, loop.time(), drift_check, self._rng)
             if tracked.held is not None:  # woken when what it waits for reports, else it reports after all
                 until = loop.time() + tracked.held
+            del outcome  # not kept while the worker waits (its fields and conditions: about 0.7 KB per object)
             drift_check = not await _woken(tracked.wake, until)
 
     async def _settle(self, tracked: Tracked) -> None:
@@ -276,7 +253,7 @@ class AccessController:
 
     async def _pass(self, key: Key, tracked: Tracked, drift_check: bool) -> Outcome:
         adapter = tracked.adapter
-        raw = {**tracked.raw, "status": tracked.status if tracked.status is not None else tracked.raw.get("status")}
+        raw = tracked.for_pass()
         ref = tracked.connection
         if ref in self.released:
             return _HELD
@@ -315,13 +292,14 @@ class AccessController:
         seen = self._objects.get(key)
         if seen is None or seen.since < since:
             return False
-        return bool((seen.status if seen.status is not None else seen.raw.get("status") or {}).get("phase"))
+        status = seen.status  # decoded on each access (Tracked keeps bytes): once here
+        return bool((status if status is not None else seen.raw.get("status") or {}).get("phase"))
 
     def _holding(self, tracked: Tracked, raw: dict[str, Any], outcome: Outcome) -> float | None:
         """Seconds an outcome may stay unreported: one the pass marked ``hold`` on an object that shows no status
         yet (a role created with its policies, whose first passes are about to come), within the grace; None to
         report it now. A role would otherwise show "not resolved" and post a warning, then "synced" a moment later."""
-        if not outcome.hold or tracked.status is not None or (raw.get("status") or {}).get("phase"):
+        if not outcome.hold or tracked.wrote_status or (raw.get("status") or {}).get("phase"):
             return None
         left = tracked.since + self.settings.connection_grace_seconds - time.monotonic()
         return left if left > 0 else None

@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from vault_access_operator.access.controller import AccessController, Tracked
+from vault_access_operator.access.controller import AccessController
 from vault_access_operator.access.outcome import Outcome
 from vault_access_operator.access.policy_delete import Deletion
 from vault_access_operator.access.settings import AccessSettings
+from vault_access_operator.access.tracked import Tracked
 from vault_access_operator.connection_handle import ConnectionHandle
 from vault_access_operator.connections import ConnectionRegistry
 from vault_access_operator.kinds import VAULT_POLICY

@@ -7,10 +7,11 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
-from vault_access_operator.access.controller import AccessController, Tracked
+from vault_access_operator.access.controller import AccessController
 from vault_access_operator.access.outcome import Outcome
 from vault_access_operator.access.role_refs import Key, PolicyView, resolve
 from vault_access_operator.access.settings import AccessSettings
+from vault_access_operator.access.tracked import Tracked
 
 UNPASSED = PolicyView(None, None)  # the object exists, its first pass has not reported yet
 FAILED = PolicyView(None, "Error")
