@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.access_fakes import StatusSink
+from tests.support.access_fakes import no_event as _no_event
 from vault_access_operator.access.controller import AccessController
 from vault_access_operator.access.outcome import Outcome
 from vault_access_operator.access.policy_delete import Deletion
@@ -49,15 +51,6 @@ class Counted:
 
     async def run_delete(self, raw: dict[str, Any], handle: ConnectionHandle | None) -> Deletion:
         return Deletion(True, "Deleted", "")
-
-
-class StatusSink:
-    async def patch_status(self, name: str, status: dict[str, Any], uid: str | None = None, **_: Any) -> bool:
-        return True
-
-
-async def _no_event(involved: dict[str, str], kind: str, reason: str, message: str) -> None:
-    pass
 
 
 def _object(name: str) -> dict[str, Any]:
