@@ -150,10 +150,8 @@ def test_new_roles_share_a_list_and_a_foreign_role_still_conflicts(
     assert 1 <= lists <= len(fresh) // 2, lists
 
 
-def test_new_roles_ask_a_list_whether_their_new_policies_exist(
-        fake_kube: FakeKube, vault: OpenBaoServer, quiet_operator: RunningOperator, proxy: CountingProxy) -> None:
-    """Policies and roles applied together: whether each granted policy is in Vault (before a role's first write)
-    is answered by the burst's LIST of policy names, not by a read of each policy per role."""
+def _apply_policies_and_roles(fake_kube: FakeKube, proxy: CountingProxy) -> None:
+    """N policies and N roles granting one each, applied before their connection; back when every role is Active."""
     for i in range(N):
         create(fake_kube, "VaultPolicy", f"p{i}", {"connectionRef": "vault", "rules": RULES}, NS)
         create(fake_kube, "VaultRole", f"r{i}", {"connectionRef": "vault", "serviceAccounts": ["app"],
@@ -161,6 +159,13 @@ def test_new_roles_ask_a_list_whether_their_new_policies_exist(
     fake_kube.create_vaultconnection("vault", k8s_spec(proxy.url, interval="30s"))
     for i in range(N):
         _phase(fake_kube, "VaultRole", f"r{i}", "Active")
+
+
+def test_new_roles_ask_a_list_whether_their_new_policies_exist(
+        fake_kube: FakeKube, vault: OpenBaoServer, quiet_operator: RunningOperator, proxy: CountingProxy) -> None:
+    """Policies and roles applied together: whether each granted policy is in Vault (before a role's first write)
+    is answered by the burst's LIST of policy names, not by a read of each policy per role."""
+    _apply_policies_and_roles(fake_kube, proxy)
     policies = [f"vao.e2e.{NS}.p{i}" for i in range(N)]
     reads, lists = _name_reads(proxy, ACL, policies), vault_calls(proxy, ACL)["GET"]
     # Each policy read back once after its write, plus at most one lone read per LIST window. Without the LIST
@@ -181,13 +186,7 @@ def test_drift_checks_of_many_roles_ask_a_list_whether_their_policies_exist(
         fake_kube: FakeKube, vault: OpenBaoServer, resyncing_operator: RunningOperator, proxy: CountingProxy) -> None:
     """Issue 18: a role's drift check asks whether its policies exist; among a stream of checks a fresh LIST of
     the policy names answers that, so a drift round costs one read per policy and per role, not two per role."""
-    for i in range(N):
-        create(fake_kube, "VaultPolicy", f"p{i}", {"connectionRef": "vault", "rules": RULES}, NS)
-        create(fake_kube, "VaultRole", f"r{i}", {"connectionRef": "vault", "serviceAccounts": ["app"],
-                                                 "policies": [{"kind": "VaultPolicy", "name": f"p{i}"}]}, NS)
-    fake_kube.create_vaultconnection("vault", k8s_spec(proxy.url, interval="30s"))
-    for i in range(N):
-        _phase(fake_kube, "VaultRole", f"r{i}", "Active")
+    _apply_policies_and_roles(fake_kube, proxy)
     policies, roles = [f"vao.e2e.{NS}.p{i}" for i in range(N)], [f"vao.e2e.{NS}.r{i}" for i in range(N)]
     role_reads, policy_reads = _name_reads(proxy, ROLES, roles), _name_reads(proxy, ACL, policies)
     lists = vault_calls(proxy, ACL)["GET"]
