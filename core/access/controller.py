@@ -25,6 +25,7 @@ from ..events import EventEmitter, EventPoster
 from ..kinds import KindDefinition
 from ..kube import KubeClient
 from ..redact import REDACTOR
+from .connection_lookup import ConnectionLookup
 from .dependants import DependantCounter, connection_gone
 from .outcome import ANNOTATION_PREFIX, Outcome
 from .policy_delete import Deletion
@@ -52,6 +53,11 @@ _KOPF_STATE = frozenset({"kopf-managed", "last-handled-configuration", "touch-du
 def _read_by_passes(key: str) -> bool:
     prefix, _, name = key.partition("/")
     return prefix + "/" == ANNOTATION_PREFIX and name not in _KOPF_STATE and "." not in name
+
+
+def _unreported(tracked: Tracked, raw: dict[str, Any]) -> bool:
+    """The object shows no status yet (nor did this replica write one): only then may a pass stay unreported."""
+    return not tracked.wrote_status and not (raw.get("status") or {}).get("phase")
 
 
 def _essence(raw: dict[str, Any]) -> tuple[Any, ...]:
@@ -113,6 +119,7 @@ class AccessController:
         #: writing nothing; the replica that serves the connection now writes their status.
         self.released: set[str] = set()
         self.dependants = DependantCounter(connections)  # each connection's dependants, on its status
+        self._lookup = ConnectionLookup(kube)
 
     @staticmethod
     def key(kind: KindDefinition, raw: dict[str, Any]) -> Key:
@@ -277,6 +284,10 @@ class AccessController:
                 # One it read from the API server (not seen by the watch yet) was seen, and reported, while the pass
                 # ran: those wake-ups came before this object depended on it. A held role waited its whole grace.
                 tracked.wake.set()
+        if handle is None and ref and outcome.then == "wait" and not outcome.hold and _unreported(tracked, raw):
+            # Not shown by the registry yet: the connection's watch event may trail this object's (a start, or
+            # both applied together). Hold it then, rather than say "does not exist"; a typo is reported at once.
+            outcome.hold = await self._lookup.exists(ref)
         tracked.held = self._holding(tracked, raw, outcome)
         if tracked.held is not None:
             return outcome
@@ -299,7 +310,7 @@ class AccessController:
         """Seconds an outcome may stay unreported: one the pass marked ``hold`` on an object that shows no status
         yet (a role created with its policies, whose first passes are about to come), within the grace; None to
         report it now. A role would otherwise show "not resolved" and post a warning, then "synced" a moment later."""
-        if not outcome.hold or tracked.wrote_status or (raw.get("status") or {}).get("phase"):
+        if not outcome.hold or not _unreported(tracked, raw):
             return None
         left = tracked.since + self.settings.connection_grace_seconds - time.monotonic()
         return left if left > 0 else None
