@@ -44,10 +44,14 @@ class EndlessBackoff:
 def build_registry(app: OperatorApp) -> kopf.OperatorRegistry:
     """kopf handlers bound to ``app``: a registry of its own, so tests can run several operators."""
     registry = kopf.OperatorRegistry()
-    # The access kinds keep no kopf state on their objects (core/kopf_state.py); VaultConnection keeps kopf's own.
+    # The access kinds keep no kopf state on their objects (core/kopf_state.py); VaultConnection keeps kopf's own
+    # progress records. No kind has a diff-base: only on.create/update/resume/field handlers compare one, and none
+    # is registered (on.delete needs none). For VaultConnection (a daemon and an on.event handler) kopf still copied
+    # and trimmed its whole body on every watch event to build one it never used (bench/README.md, session 9).
     access_kinds = [(kind.api_version, kind.kind) for kind in ACCESS_KINDS]
     progress = InMemoryProgress(kopf.AnnotationsProgressStorage(prefix=KOPF_PREFIX), access_kinds)
-    diffbase = StatelessDiffBase(kopf.AnnotationsDiffBaseStorage(prefix=KOPF_PREFIX), access_kinds)
+    diffbase = StatelessDiffBase(kopf.AnnotationsDiffBaseStorage(prefix=KOPF_PREFIX),
+                                 [*access_kinds, (VAULT_CONNECTION.api_version, VAULT_CONNECTION.kind)])
 
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
