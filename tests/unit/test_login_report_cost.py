@@ -1,4 +1,6 @@
-"""What reporting a login masks: the plugin's details (they come from outside), not the LoggedIn event's text.
+"""What a login costs beside its requests: what reporting it masks, and the auth contexts made for it.
+
+Reporting a login masks the plugin's details (they come from outside), not the LoggedIn event's text.
 
 The event says "logged in to Vault at auth/<mount> (token TTL <n>s)": our words, a number and the mount, which the
 status shows unmasked as ``authStatus.authPath``. Masking it cost every login a pass of the redactor (the index of
@@ -9,10 +11,12 @@ every registered JWT and token, and seven scans for secret shapes): 1.4% of a re
 from __future__ import annotations
 
 import datetime
+import logging
 from typing import Any
 
 import pytest
 
+from vault_access_operator.context import CoreAuthContext, OperatorIdentity
 from vault_access_operator.errors import Reason
 from vault_access_operator.events import EventEmitter
 from vault_access_operator.kinds import VAULT_CONNECTION
@@ -80,3 +84,19 @@ async def test_secrets_in_the_details_are_still_masked_and_none_reaches_the_even
     assert status["authStatus"]["details"] == {"echo": "token *** jwt ***", "shape": "***"}
     [(_, _, message)] = recorded.events
     assert TOKEN not in message and JWT not in message and "hvs." not in message
+
+
+def test_a_connections_auth_context_looks_no_logger_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two contexts per connection served (admission, the runtime): each looked its logger up under logging's lock.
+    looked_up: list[str | None] = []
+    real = logging.getLogger
+
+    def counted(name: str | None = None) -> logging.Logger:
+        looked_up.append(name)
+        return real(name)
+
+    monkeypatch.setattr(logging, "getLogger", counted)
+    contexts = [CoreAuthContext(f"vault-{i}", OperatorIdentity(), None, lambda: None)  # type: ignore[arg-type]
+                for i in range(100)]
+    assert looked_up.count("vault_access_operator.auth") == 0  # 100 before
+    assert {ctx.logger.name for ctx in contexts} == {"vault_access_operator.auth"}
