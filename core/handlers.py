@@ -146,8 +146,11 @@ def _deletion_gate(registry: kopf.OperatorRegistry, app: OperatorApp) -> None:
     @kopf.on.event(*resource, registry=registry)
     async def connection_seen(event: kopf.RawEvent, **_: Any) -> None:
         if event.get("type") in (None, "ADDED", "MODIFIED"):
-            body: dict[str, Any] = _plain(dict(event["object"]))
-            app.connection_seen(str((body.get("metadata") or {}).get("name")), body)
+            # The raw body (plain JSON, which kopf never changes) is read where it is: a deep copy of every event's
+            # body was most of this handler. One being deleted is copied, as the gate keeps it while it waits.
+            raw: dict[str, Any] = event["object"]
+            meta = raw.get("metadata") or {}
+            app.connection_seen(str(meta.get("name")), _plain(raw) if meta.get("deletionTimestamp") else raw)
 
 
 def _access_handlers(registry: kopf.OperatorRegistry, app: OperatorApp, kind: KindDefinition,
