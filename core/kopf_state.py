@@ -86,7 +86,8 @@ class InMemoryProgress(kopf.ProgressStorage):
             self.others.touch(body=body, patch=patch, value=value)
 
     def clear(self, *, essence: kopf.BodyEssence) -> kopf.BodyEssence:
-        return self.others.clear(essence=essence)
+        # kopf clears both diff-bases of every watch event; with none kept (StatelessDiffBase) both are empty.
+        return essence if not essence else self.others.clear(essence=essence)
 
     def forget(self, uid: str | None) -> None:
         """The object is gone (its progress was purged, or its finalizer went another way)."""

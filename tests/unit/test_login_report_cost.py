@@ -59,7 +59,7 @@ async def _logins(count: int, details: dict[str, str], mount: str = "kubernetes"
     redactor.remember(JWT)
     for i in range(count):
         obs = Observation(generation=1, method="kubernetes", mount=mount)
-        events = EventEmitter(lambda: VAULT_CONNECTION.ref(f"vault-{i}"), recorded.post, redactor)
+        events = EventEmitter(lambda name=f"vault-{i}": VAULT_CONNECTION.ref(name), recorded.post, redactor)
         reporter = Reporter(f"vault-{i}", obs, recorded, events, lambda: T0, redactor)
         grant = TokenGrant(token=TOKEN, accessor=f"acc-{i}", ttl=3600, renewable=True)
         await reporter.logged_in(grant, T0, T0 + datetime.timedelta(hours=1), details)
@@ -79,7 +79,7 @@ async def test_a_login_masks_its_details_and_not_its_own_event_text() -> None:
 
 @pytest.mark.asyncio
 async def test_secrets_in_the_details_are_still_masked_and_none_reaches_the_event() -> None:
-    redactor, recorded = await _logins(1, {"echo": f"token {TOKEN} jwt {JWT}", "shape": "hvs." + "x" * 24})
+    _, recorded = await _logins(1, {"echo": f"token {TOKEN} jwt {JWT}", "shape": "hvs." + "x" * 24})
     [status] = recorded.statuses
     assert status["authStatus"]["details"] == {"echo": "token *** jwt ***", "shape": "***"}
     [(_, _, message)] = recorded.events
