@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import kopf
 
@@ -148,7 +148,7 @@ def _deletion_gate(registry: kopf.OperatorRegistry, app: OperatorApp) -> None:
         if event.get("type") in (None, "ADDED", "MODIFIED"):
             # The raw body (plain JSON, which kopf never changes) is read where it is: a deep copy of every event's
             # body was most of this handler. One being deleted is copied, as the gate keeps it while it waits.
-            raw: dict[str, Any] = event["object"]
+            raw = cast("dict[str, Any]", event["object"])  # a TypedDict to kopf: not copied into a dict
             meta = raw.get("metadata") or {}
             app.connection_seen(str(meta.get("name")), _plain(raw) if meta.get("deletionTimestamp") else raw)
 
