@@ -18,6 +18,7 @@ from .redact import REDACTOR, Redactor
 from .trust import TrustPolicy, check_secret, check_token_request, mounted_token_refused
 
 DEFAULT_TOKEN_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+AUTH_LOG = logging.getLogger("vault_access_operator.auth")  # what plugins log through their context
 
 
 @dataclasses.dataclass
@@ -42,7 +43,7 @@ class CoreAuthContext:
     session_factory: Callable[[], aiohttp.ClientSession]
     clock: Clock = utc_now  # the app passes its own (core/clock.py)
     redactor: Redactor = REDACTOR
-    logger: logging.Logger = dataclasses.field(default_factory=lambda: logging.getLogger("vault_access_operator.auth"))
+    logger: logging.Logger = AUTH_LOG  # one logger, not a getLogger call (it takes logging's lock) per context
     trust: TrustPolicy = dataclasses.field(default_factory=TrustPolicy)
     _held: list[str] = dataclasses.field(default_factory=list)  # remembered for the current login attempt
 

@@ -46,8 +46,9 @@ class EventEmitter:
         self._post, self._redact = post, redactor
         self._warned: set[str] = set()  # reasons posted as a Warning in this episode
 
-    async def normal(self, reason: str, message: str) -> None:
-        await self.post("Normal", reason, message)
+    async def normal(self, reason: str, message: str, *, masked: bool = False) -> None:
+        """``masked``: the caller masked ``message``, or built it from nothing secret (it is not masked here)."""
+        await self.post("Normal", reason, message, masked=masked)
 
     async def warning_once(self, reason: str, message: str, *, masked: bool = False) -> bool:
         """Post a Warning unless one with ``reason`` was posted in this episode; True when posted."""

@@ -5,7 +5,8 @@ finalizer; their controller keeps what it needs in memory. kopf's diff-base (the
 annotation) would cost each object a second PATCH on its first sight, and another watch event for kopf, the
 controller and every other watcher to process; its progress records would cost a PATCH per retry of a deletion
 Vault refuses. For those kinds no diff-base is built or stored, and the progress lives in this process. Every
-other kind (VaultConnection) keeps the storages it had.
+other kind (VaultConnection) keeps kopf's progress annotations; core/handlers.py gives it no diff-base either
+(no handler of it compares one).
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ class InMemoryProgress(kopf.ProgressStorage):
             self.others.touch(body=body, patch=patch, value=value)
 
     def clear(self, *, essence: kopf.BodyEssence) -> kopf.BodyEssence:
-        return self.others.clear(essence=essence)
+        # kopf clears both diff-bases of every watch event; with none kept (StatelessDiffBase) both are empty.
+        return essence if not essence else self.others.clear(essence=essence)
 
     def forget(self, uid: str | None) -> None:
         """The object is gone (its progress was purged, or its finalizer went another way)."""

@@ -138,7 +138,8 @@ class Reporter:
         ttl = f"{int(grant.ttl)}s" if grant.ttl else "no expiry"
         obs.supplied = supplied
         how = "took the supplied Vault token (no login)" if supplied else f"logged in to Vault at auth/{obs.mount}"
-        await self.events.normal(Reason.LOGGED_IN, f"{how} (token TTL {ttl})")
+        # Not masked: our words, a number and the mount, which the status shows as it is (authStatus.authPath).
+        await self.events.normal(Reason.LOGGED_IN, f"{how} (token TTL {ttl})", masked=True)
         await self.publish()
 
     async def renewed(self, grant: TokenGrant, now: datetime.datetime, expires: datetime.datetime | None) -> None:

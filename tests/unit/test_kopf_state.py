@@ -29,7 +29,7 @@ def test_an_access_object_has_no_diff_base_and_every_event_looks_unchanged() -> 
         assert not patch
 
 
-def test_a_connection_keeps_kopfs_diff_base() -> None:
+def test_a_kind_not_listed_keeps_kopfs_diff_base() -> None:  # the operator lists VaultConnection too
     storage = StatelessDiffBase(kopf.AnnotationsDiffBaseStorage(prefix=KOPF_PREFIX), KINDS)
     body, patch = _body(VAULT_CONNECTION), kopf.Patch()
     essence = storage.build(body=body)
