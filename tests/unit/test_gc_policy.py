@@ -70,3 +70,11 @@ def test_the_summary_holds_counts_and_durations_only() -> None:
     assert {word for word in words if not word.replace(".", "").isdigit()} <= {
         "objects", "frozen", "at", "start-up", "thresholds", "generation", "0:", "1:", "2:", "collections", "ms",
         "of", "CPU", "longest", "pause", "freed"}
+
+
+def test_the_young_threshold_can_be_set_and_a_bad_value_is_named(caplog: pytest.LogCaptureFixture) -> None:
+    tune_garbage_collector({"VAO_GC_YOUNG_THRESHOLD": "50000"})
+    assert gc.get_threshold()[0] == 50_000
+    tune_garbage_collector({"VAO_GC_YOUNG_THRESHOLD": "-5"})
+    assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD
+    assert "VAO_GC_YOUNG_THRESHOLD='-5' is not a positive whole number" in caplog.text
