@@ -14,6 +14,7 @@ import kopf
 from .access.tenancy import confinement_override
 from .app import OperatorApp, OperatorConfig
 from .cli_extensions import ExtensibleGroup
+from .gc_policy import tune_garbage_collector
 from .handlers import build_registry
 from .kinds import KINDS
 from .peering import check_peering_lifetime
@@ -21,7 +22,7 @@ from .registry import load_providers
 from .shards import shard_from_flags
 from .startup import prepare
 from .trust_config import trust_from_flags
-from .tuning import event_loop_factory, tune_garbage_collector
+from .tuning import event_loop_factory
 
 
 @click.group(cls=ExtensibleGroup)  # `demo` comes from the devkit (cli_extensions.py)
@@ -156,7 +157,9 @@ def run(
         namespaces=namespaces,
     )
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-        tune_garbage_collector()  # after start-up: modules, settings and plugins are loaded
+        # After start-up (modules, settings and plugins are loaded): freeze them, fewer young collections;
+        # VAO_GC_TUNING=off keeps CPython's defaults, VAO_GC_STATS=PATH measures (core/gc_policy.py).
+        tune_garbage_collector()
         try:
             runner.run(operator)
         except asyncio.CancelledError:  # as kopf.run: a stop by signal is not an error

@@ -1,16 +1,14 @@
-"""Process-wide tuning of the `run` command: uvloop where installed, and the garbage collector's settings."""
+"""Process-wide tuning of the `run` command: uvloop where installed (the collector: test_gc_policy.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import sys
-from collections.abc import Iterator
 
 import pytest
 import uvloop
 
-from vault_access_operator.tuning import YOUNG_GENERATION_THRESHOLD, event_loop_factory, tune_garbage_collector
+from vault_access_operator.tuning import event_loop_factory
 
 
 def test_the_loop_is_uvloops_where_it_is_installed() -> None:
@@ -28,20 +26,3 @@ def test_without_uvloop_the_loop_is_asyncios(monkeypatch: pytest.MonkeyPatch) ->
         assert isinstance(loop, asyncio.BaseEventLoop) and not isinstance(loop, uvloop.Loop)
     finally:
         loop.close()
-
-
-@pytest.fixture
-def restored_gc() -> Iterator[None]:
-    threshold = gc.get_threshold()
-    yield
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
-
-
-@pytest.mark.usefixtures("restored_gc")
-def test_start_up_objects_leave_the_collectors_reach_and_young_collections_run_less_often() -> None:
-    gc.unfreeze()
-    _, middle, old = gc.get_threshold()
-    tune_garbage_collector()
-    assert gc.get_freeze_count() > 0
-    assert gc.get_threshold() == (YOUNG_GENERATION_THRESHOLD, middle, old)
