@@ -21,6 +21,7 @@ import kmock
 
 from . import kube_objects as ko
 from .kube_auth_api import AuthAPIMixin, json_response
+from .kube_index import LiveIndex, resource_key
 from .kube_kubectl import WATCH_HEADERS, KubectlMixin
 from .kube_patch import apply_patch
 from .kube_resources import CRDS, DEFAULT_RESOURCES, ResourceSpec, declare
@@ -57,6 +58,7 @@ class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmula
     _rv: int = attrs.field(default=0, init=False)
     _log: list[tuple[int, Any, Published]] = attrs.field(factory=list, init=False)
     _compacted: int = attrs.field(default=0, init=False)
+    _live: LiveIndex = attrs.field(factory=LiveIndex, init=False)  # what lists and GETs read (kube_index)
     expired_watches: int = attrs.field(default=0, init=False)
     observers: list[Observer] = attrs.field(factory=list, init=False)
     _faults: list[list[Any]] = attrs.field(factory=list, init=False)
@@ -139,8 +141,7 @@ class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmula
     # A committed object is never changed in place (each write commits a new dict), so readers
     # that only serialise it share it; `live` copies for callers that modify what they get.
     def stored(self, key: Key) -> dict[str, Any] | None:
-        obj = self._objects[key] if key in self._objects else None
-        return None if obj is None or obj.deleted else obj.raw
+        return self._live.get(resource_key(key[0]), key[1], key[2])
 
     def live(self, key: Key) -> dict[str, Any] | None:
         obj = self.stored(key)
@@ -155,10 +156,13 @@ class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmula
         obj["metadata"]["resourceVersion"] = self.next_rv()
         if kind == "DELETED":
             self._objects[key].delete()
-        elif key in self._objects:
-            self._objects[key].create(obj)  # appends a version to kmock's history
+            self._live.remove(resource_key(key[0]), key[1], key[2])
         else:
-            self._objects[key] = obj
+            if key in self._objects:
+                self._objects[key].create(obj)  # appends a version to kmock's history
+            else:
+                self._objects[key] = obj
+            self._live.put(resource_key(key[0]), key[1], key[2], obj)
         await self.publish(spec, {"type": kind, "object": obj})
 
     # -- writes -------------------------------------------------------------------------
@@ -231,9 +235,9 @@ class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmula
                 await self._commit(spec, key, "MODIFIED", obj)
             return obj
         if spec == _NS:  # simplified namespace cascade: delete (or soft-delete) everything inside
-            for (resource, namespace, name), stored in list(self._objects.items()):
-                inner = self.spec_of(resource)
-                if namespace == key[2] and inner is not None and not stored.deleted:
-                    await self._delete_locked(inner, (resource, namespace, name), copy.deepcopy(stored.raw))
+            for resource, name, stored in self._live.in_namespace(key[2]):
+                inner = self.specs.get(resource)
+                if inner is not None:
+                    await self._delete_locked(inner, (inner.resource, key[2], name), copy.deepcopy(stored))
         await self._commit(spec, key, "DELETED", obj)
         return obj
