@@ -20,7 +20,7 @@ import attrs
 import kmock
 
 from . import kube_objects as ko
-from .kube_auth_api import AuthAPIMixin, json_response
+from .kube_auth_api import AuthAPIMixin, encoded_response, json_response
 from .kube_index import LiveIndex, resource_key
 from .kube_kubectl import WATCH_HEADERS, KubectlMixin
 from .kube_patch import apply_patch
@@ -151,7 +151,7 @@ class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmula
         obj = self.stored((_SA.resource, namespace, name))
         return obj["metadata"]["uid"] if obj else None
 
-    async def _commit(self, spec: ResourceSpec, key: Key, kind: str, obj: dict[str, Any]) -> None:
+    async def _commit(self, spec: ResourceSpec, key: Key, kind: str, obj: dict[str, Any]) -> Published:
         """Store ``obj`` (the caller must not change it afterwards) and publish its watch event."""
         obj["metadata"]["resourceVersion"] = self.next_rv()
         if kind == "DELETED":
@@ -163,7 +163,7 @@ class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmula
             else:
                 self._objects[key] = obj
             self._live.put(resource_key(key[0]), key[1], key[2], obj)
-        await self.publish(spec, {"type": kind, "object": obj})
+        return await self.publish(spec, {"type": kind, "object": obj})
 
     # -- writes -------------------------------------------------------------------------
     async def _create(self, spec: ResourceSpec, request: kmock.Request) -> aiohttp.web.StreamResponse:
@@ -184,8 +184,8 @@ class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmula
             self.check_fields(spec, request, obj)
             if spec == CRDS:
                 self.serve_crd(obj)
-            await self._commit(spec, key, "ADDED", obj)
-        return json_response(obj, 201)
+            published = await self._commit(spec, key, "ADDED", obj)
+        return encoded_response(published.body, 201)
 
     async def _update(self, spec: ResourceSpec, request: kmock.Request, replace: bool) -> aiohttp.web.StreamResponse:
         sub = request.subresource
@@ -212,10 +212,10 @@ class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmula
                 self.serve_crd(new)
             if ko.same_content(current, new):
                 return json_response(current)  # a no-op write: no new resourceVersion, no watch event
-            await self._commit(spec, key, "MODIFIED", new)
+            published = await self._commit(spec, key, "MODIFIED", new)
             if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
                 await self._commit(spec, key, "DELETED", copy.deepcopy(new))
-        return json_response(new)
+        return encoded_response(published.body)
 
     async def _delete(self, spec: ResourceSpec, request: kmock.Request) -> aiohttp.web.StreamResponse:
         assert request.name is not None

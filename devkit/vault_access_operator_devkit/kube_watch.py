@@ -31,14 +31,23 @@ log = logging.getLogger(__name__)
 Observer = Callable[["ResourceSpec", dict[str, Any]], None]
 
 
-class Published:
-    """A watch event, serialised once for every watcher (as the API server's watch cache does)."""
+def encode(obj: Any) -> bytes:
+    """Compact JSON: what watch lines and write responses carry."""
+    return json.dumps(obj, separators=(",", ":")).encode()
 
-    __slots__ = ("event", "line")
+
+class Published:
+    """A watch event, serialised once for every watcher (as the API server's watch cache does).
+
+    ``body`` is the object's JSON, which the write's response carries too: one encoding of the object per write,
+    not one for the response and another for the watchers."""
+
+    __slots__ = ("body", "event", "line")
 
     def __init__(self, event: dict[str, Any]) -> None:
         self.event = event
-        self.line = json.dumps(event, separators=(",", ":")).encode() + b"\n"
+        self.body = encode(event["object"])
+        self.line = b'{"type":' + encode(event["type"]) + b',"object":' + self.body + b"}\n"
 
 
 class StreamsClosed(Exception):
@@ -65,7 +74,7 @@ class WatchMixin:
         self._rv += 1
         return str(self._rv)
 
-    async def publish(self, spec: ResourceSpec, event: dict[str, Any]) -> None:
+    async def publish(self, spec: ResourceSpec, event: dict[str, Any]) -> Published:
         """Log + broadcast an event. Call with self._lock held (keeps the log and buses in step)."""
         rv = int(event["object"]["metadata"]["resourceVersion"])
         published = Published(event)
@@ -79,6 +88,7 @@ class WatchMixin:
                 observer(spec, event)
             except Exception:  # an observer's bug must not fail the write that published the event
                 log.exception("watch observer %r failed", observer)
+        return published
 
     async def compact(self) -> None:
         """Forget every logged event, as etcd compaction does: watches resuming from any resourceVersion
