@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -49,12 +50,18 @@ def round_figures(count: int, wall: float, bench_cpu: float, restart: dict[str, 
             "kube_requests": {key: n for key, n in requests.most_common() if n >= count / 100}}
 
 
-def _recorder(path: str | None, round_no: int) -> subprocess.Popen[bytes] | None:
+def _recorder(path: str | None, phase: int | str) -> subprocess.Popen[bytes] | None:
     if path is None:
         return None
     command = [os.environ.get("PY_SPY", "py-spy"), "record", "-p", str(os.getpid()), "-r", "100", "-f", "raw",
-               "-o", f"{path}-{round_no}.txt", "--nonblocking"]
+               "-o", f"{path}-{phase}.txt", "--nonblocking"]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _stop(recorder: subprocess.Popen[bytes] | None) -> None:
+    if recorder is not None:
+        recorder.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        recorder.wait(30)
 
 
 def rounds(count: int, n_rounds: int, timeout: float, py_spy: str | None) -> dict[str, Any]:
@@ -69,7 +76,9 @@ def rounds(count: int, n_rounds: int, timeout: float, py_spy: str | None) -> dic
         watcher = AccessWatcher(stack.kube).start()
         operator: OperatorProcess | None = None
         try:
+            recorder = _recorder(py_spy, "sync")
             operator, synced = sync(stack, watcher, count, timeout)
+            _stop(recorder)
             figures["sync_s"] = synced["seconds"]
             for round_no in range(n_rounds):
                 operator.stop()
@@ -79,9 +88,7 @@ def rounds(count: int, n_rounds: int, timeout: float, py_spy: str | None) -> dic
                 started, cpu = time.monotonic(), own_cpu()
                 operator, restart = access_phases.restart(stack, watcher, count, timeout)
                 wall, used = time.monotonic() - started, own_cpu() - cpu
-                if recorder is not None:
-                    recorder.send_signal(2)
-                    recorder.wait(30)
+                _stop(recorder)
                 figures["rounds"].append(round_figures(count, wall, used, restart, kube_requests(stack, served)[1]))
                 print(json.dumps(figures["rounds"][-1]), file=sys.stderr, flush=True)
         finally:
@@ -96,7 +103,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--objects", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--timeout", type=float, default=900.0)
-    parser.add_argument("--py-spy", default=None, help="record the benchmark process each round to PATH-<n>.txt")
+    parser.add_argument("--py-spy", default=None, help="record the benchmark process during the sync and each round "
+                        "(PATH-sync.txt, PATH-<n>.txt)")
     args = parser.parse_args(argv)
     print(json.dumps(rounds(args.objects, args.rounds, args.timeout, args.py_spy)), flush=True)
 

@@ -3,6 +3,7 @@ where kmock's parser walked the method enum twice and built a new resource for e
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any
 
@@ -50,3 +51,26 @@ def test_repeated_requests_parse_no_method_name_and_build_no_resource(monkeypatc
                                                             kmock.method.PATCH] * 5
     assert names_looked_up == []
     assert resources_built == []
+
+
+def test_a_create_copies_its_body_without_a_deep_copy_and_leaves_the_recorded_request_as_sent(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    deep_copies: list[Any] = []
+    deepcopy = copy.deepcopy
+
+    def counting(obj: Any, memo: Any = None) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            deep_copies.append(obj)
+        return deepcopy(obj, memo)
+
+    with FakeKube() as kube:
+        kube.ensure_namespace("a")
+        body = {"apiVersion": VAULTPOLICIES.api_version, "kind": "VaultPolicy",
+                "metadata": {"name": "p", "namespace": "a"}, "spec": {"connectionRef": "vault", "rules": []}}
+        monkeypatch.setattr(copy, "deepcopy", counting)
+        created = kube.call("POST", VAULTPOLICIES.url("a"), json=body)
+        monkeypatch.undo()
+        recorded = list(kube.emulator)[-1]  # type: ignore[arg-type]
+    assert deep_copies == []
+    assert recorded.data == body  # kmock's history: the body as sent, without what the server added
+    assert created["metadata"]["uid"] and created["spec"] == body["spec"]

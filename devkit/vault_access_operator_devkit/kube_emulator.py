@@ -10,7 +10,9 @@ What kubectl needs besides (OpenAPI, Tables, CRDs, JSON watch streams) is in kub
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import json
 import re
 import threading
 from typing import Any
@@ -43,6 +45,19 @@ _DISCOVERY = ((re.compile(r"/"), "_serve_root"), (re.compile(r"/version"), "_ser
               (re.compile(r"/api"), "_serve_api"), (re.compile(r"/apis"), "_serve_apis"),
               (re.compile(r"/apis/[^/]+/[^/]+"), "_serve_version"), (re.compile(r"/apis/[^/]+"), "_serve_group"),
               (re.compile(r"/api/[^/]+"), "_serve_version"))
+
+
+def _own_copy(request: kmock.Request) -> dict[str, Any]:
+    """A copy of a create's body for the new object (kmock keeps ``request.data`` in its request history).
+
+    Parsed again from the JSON text when it came as JSON: a third of the cost of a deep copy, which took a tenth of
+    the emulator's CPU in bench.access_sync (one Event created per object synced)."""
+    if request.text:  # kmock's request.data is json.loads of this very text when it is JSON
+        with contextlib.suppress(ValueError):
+            parsed = json.loads(request.text)
+            if isinstance(parsed, dict):
+                return parsed
+    return copy.deepcopy(request.data)  # type: ignore[no-any-return]
 
 
 @attrs.frozen
@@ -176,7 +191,7 @@ class KubeEmulator(RequestIntakeMixin, KubectlMixin, WatchMixin, AuthAPIMixin, k
         async with self._lock:
             if namespace is not None and self.stored((_NS.resource, None, namespace)) is None:
                 raise ko.not_found(_NS, namespace)
-            obj = ko.new_object(spec, namespace, request.data)
+            obj = ko.new_object(spec, namespace, _own_copy(request))
             key = (spec.resource, namespace, obj["metadata"]["name"])
             if self.stored(key) is not None:
                 name = obj["metadata"]["name"]
