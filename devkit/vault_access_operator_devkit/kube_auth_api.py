@@ -23,6 +23,11 @@ def json_response(payload: Any, status: int = 200) -> aiohttp.web.Response:
     return aiohttp.web.json_response(payload, status=status)
 
 
+def encoded_response(body: bytes, status: int = 200) -> aiohttp.web.Response:
+    """A response with JSON encoded already (a written object: its watch event's ``Published.body``)."""
+    return aiohttp.web.Response(body=body, status=status, content_type="application/json")
+
+
 class AuthAPIMixin:
     __slots__ = ()
     # Provided by KubeEmulator:

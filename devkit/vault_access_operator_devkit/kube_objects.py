@@ -55,7 +55,8 @@ def _normalise_secret(obj: Obj) -> None:
 
 
 def new_object(spec: ResourceSpec, namespace: str | None, body: Obj) -> Obj:
-    obj = copy.deepcopy(body)
+    """The object a create of ``body`` stores. ``body`` becomes part of it: pass a copy nobody else holds."""
+    obj = body
     meta = obj.setdefault("metadata", {})
     if not meta.get("name") and meta.get("generateName"):
         meta["name"] = meta["generateName"] + secrets.token_hex(3)[:5]

@@ -9,6 +9,7 @@ a watch with ?resourceVersion=N replays the log after N, then streams live event
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import json
 import logging
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import kmock
 
 from . import kube_objects as ko
+from .kube_index import LiveIndex, resource_key
 
 if TYPE_CHECKING:
     from .kube_resources import ResourceSpec
@@ -29,14 +31,23 @@ log = logging.getLogger(__name__)
 Observer = Callable[["ResourceSpec", dict[str, Any]], None]
 
 
-class Published:
-    """A watch event, serialised once for every watcher (as the API server's watch cache does)."""
+def encode(obj: Any) -> bytes:
+    """Compact JSON: what watch lines and write responses carry."""
+    return json.dumps(obj, separators=(",", ":")).encode()
 
-    __slots__ = ("event", "line")
+
+class Published:
+    """A watch event, serialised once for every watcher (as the API server's watch cache does).
+
+    ``body`` is the object's JSON, which the write's response carries too: one encoding of the object per write,
+    not one for the response and another for the watchers."""
+
+    __slots__ = ("body", "event", "line")
 
     def __init__(self, event: dict[str, Any]) -> None:
         self.event = event
-        self.line = json.dumps(event, separators=(",", ":")).encode() + b"\n"
+        self.body = encode(event["object"])
+        self.line = b'{"type":' + encode(event["type"]) + b',"object":' + self.body + b"}\n"
 
 
 class StreamsClosed(Exception):
@@ -48,6 +59,7 @@ class WatchMixin:
     # Provided by KubeEmulator / kmock.KubernetesEmulator:
     _lock: asyncio.Lock
     _objects: kmock.ObjectsArray
+    _live: LiveIndex  # the committed objects by resource and namespace: what lists and GETs read
     _buses: dict[Any, kmock.Bus[Any]]
     _rv: int
     _log: list[tuple[int, Any, Published]]
@@ -62,7 +74,7 @@ class WatchMixin:
         self._rv += 1
         return str(self._rv)
 
-    async def publish(self, spec: ResourceSpec, event: dict[str, Any]) -> None:
+    async def publish(self, spec: ResourceSpec, event: dict[str, Any]) -> Published:
         """Log + broadcast an event. Call with self._lock held (keeps the log and buses in step)."""
         rv = int(event["object"]["metadata"]["resourceVersion"])
         published = Published(event)
@@ -76,6 +88,7 @@ class WatchMixin:
                 observer(spec, event)
             except Exception:  # an observer's bug must not fail the write that published the event
                 log.exception("watch observer %r failed", observer)
+        return published
 
     async def compact(self) -> None:
         """Forget every logged event, as etcd compaction does: watches resuming from any resourceVersion
@@ -98,9 +111,11 @@ class WatchMixin:
 
     # Stored objects are never changed in place (see KubeEmulator.stored): reads serialise them as they are.
     def _current(self, request: kmock.Request) -> list[dict[str, Any]]:
-        items = [obj.raw for (res, _, _), obj in self._objects.items() if res == request.resource and not obj.deleted]
-        items = [obj for obj in items if self._selected(request, obj)]
-        return sorted(items, key=_sort_key)
+        spec = self.spec_of(request.resource)
+        if spec is None:
+            return []
+        live = self._live.objects(resource_key(spec.resource), request.namespace)
+        return sorted((obj for obj in live if self._selected(request, obj)), key=_sort_key)
 
     async def _serve_list(self, request: kmock.Request) -> dict[str, Any]:
         spec = self.spec_of(request.resource)
@@ -118,11 +133,11 @@ class WatchMixin:
         spec = self.spec_of(request.resource)
         if spec is None or request.name is None:
             raise kmock.KubernetesResourceNotFoundError()
-        key = (spec.resource, request.namespace if spec.namespaced else None, request.name)
-        obj = self._objects[key] if key in self._objects else None
-        if obj is None or obj.deleted:
+        obj = self._live.get(resource_key(spec.resource), request.namespace if spec.namespaced else None,
+                             request.name)
+        if obj is None:
             raise ko.not_found(spec, request.name)
-        return obj.raw
+        return obj
 
     def _initial(self, request: kmock.Request, spec: ResourceSpec) -> list[dict[str, Any] | bytes]:
         since = request.params.get("resourceVersion", "")
@@ -132,8 +147,9 @@ class WatchMixin:
                 gone = {"kind": "Status", "apiVersion": "v1", "status": "Failure",
                         "code": 410, "reason": "Expired", "message": "too old resource version"}
                 return [{"type": "ERROR", "object": gone}]
-            return [ev.line for rv, res, ev in self._log
-                    if rv > int(since) and res == request.resource and self._selected(request, ev.event["object"])]
+            after = bisect.bisect_right(self._log, int(since), key=_logged_rv)  # the log is in resourceVersion order
+            return [ev.line for _, res, ev in self._log[after:]
+                    if (res is spec.resource or res == spec.resource) and self._selected(request, ev.event["object"])]
         events: list[dict[str, Any] | bytes] = [{"type": "ADDED", "object": obj} for obj in self._current(request)]
         if request.params.get("sendInitialEvents") == "true":
             events.append({"type": "BOOKMARK", "object": {
@@ -171,6 +187,10 @@ class WatchMixin:
                 await stream.aclose()
             with contextlib.suppress(Exception):
                 await bus.unmark(marker)
+
+
+def _logged_rv(entry: tuple[int, Any, Published]) -> int:
+    return entry[0]
 
 
 def _sort_key(obj: dict[str, Any]) -> list[str]:
