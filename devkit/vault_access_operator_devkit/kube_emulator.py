@@ -26,7 +26,6 @@ from .kube_auth_api import AuthAPIMixin, encoded_response, json_response
 from .kube_index import LiveIndex, resource_key
 from .kube_kubectl import WATCH_HEADERS, KubectlMixin
 from .kube_patch import apply_patch
-from .kube_requests import RequestIntakeMixin
 from .kube_resources import CRDS, DEFAULT_RESOURCES, ResourceSpec, declare
 from .kube_table import Column, wants_table
 from .kube_tokens import TokenAuthority
@@ -66,7 +65,7 @@ class _InjectedFailure(kmock.KubernetesError):
 
 
 @attrs.define(kw_only=True)
-class KubeEmulator(RequestIntakeMixin, KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
+class KubeEmulator(KubectlMixin, WatchMixin, AuthAPIMixin, kmock.KubernetesEmulator):
     tokens: TokenAuthority = attrs.field(factory=TokenAuthority)
     specs: dict[tuple[str, str, str], ResourceSpec] = attrs.field(factory=dict)
     printer: dict[tuple[str, str, str], list[Column]] = attrs.field(factory=dict, init=False)
