@@ -25,11 +25,11 @@ FINALIZER = "vault.platform.io/finalizer"
 DAEMON_EXIT_WAIT_SECONDS = 3.0
 KOPF_PREFIX = "vault.platform.io"  # what kopf writes into annotations goes under our prefix, not kopf.zalando.org
 ACCESS_KINDS = (VAULT_POLICY, VAULT_CLUSTER_POLICY, VAULT_ROLE, VAULT_CLUSTER_ROLE, VAULT_KV_SECRET)
-LIST_CHUNK_SIZE = 500
+LIST_CHUNK_SIZE = 500  # objects per page of kopf's initial lists (kubectl's default)
 #: kopf keeps a worker per object (a task, a queue, the last parsed event) this long after the object's last event
 #: (kopf's default is 5 s). During a sync of thousands of objects those idle workers held about half of the memory
 #: peak, and the peak stays as the process's size; an object's events (add, finalizer, status) come well within it.
-WORKER_IDLE_SECONDS = 0.5  # objects per page of kopf's initial lists (kubectl's default)
+WORKER_IDLE_SECONDS = 0.5
 
 
 class EndlessBackoff:
