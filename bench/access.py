@@ -35,15 +35,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from vault_access_operator_devkit import vault_setup
-
 from . import access_phases
 from .access_cpu import CpuMeter
-from .access_objects import OPERATOR_POLICY, Workload
+from .access_objects import OPERATOR_VAULT_POLICIES, Workload, grant_operator
 from .access_watch import AccessWatcher, audit_counts
-from .stack import OPERATOR_NS, OPERATOR_SA, ROLE, OperatorProcess, Stack
-
-OPERATOR_VAULT_POLICIES = ("default", "operator-access")
+from .stack import ROLE, OperatorProcess, Stack
 
 
 def _direct(stack: Stack, work_file: str, mode: str, token_file: str | None) -> dict[str, Any]:
@@ -105,9 +101,7 @@ def one_size(count: int, duration: float, edits: int, drift_interval: float, tim
                                "namespaces": len(workload.namespaces)}
     with Stack() as stack, tempfile.TemporaryDirectory(prefix="bench-access-") as scratch:
         client = stack.bao.client()
-        vault_setup.write_policy(client, OPERATOR_VAULT_POLICIES[1], OPERATOR_POLICY)
-        vault_setup.create_kubernetes_role(client, ROLE, [OPERATOR_SA], [OPERATOR_NS],
-                                           policies=OPERATOR_VAULT_POLICIES)
+        grant_operator(client)
         work_file = Path(scratch) / "work.json"
         work_file.write_text(json.dumps(workload.direct_writes()))
         # The direct client holds a token with the operator's Vault policies (OpenBao checks its ACL on every

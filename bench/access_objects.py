@@ -10,8 +10,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from vault_access_operator_devkit import vault_setup
 from vault_access_operator_devkit.kube import FakeKube
 from vault_access_operator_devkit.kube_resources import VAULTPOLICIES, VAULTROLES
+
+from .stack import OPERATOR_NS, OPERATOR_SA, ROLE
 
 PER_NAMESPACE = 20
 CLUSTER = "default"  # the operator's --cluster-name when none is given: the <identity> in Vault names
@@ -22,6 +25,14 @@ OPERATOR_POLICY = (
     'path "sys/policies/acl/*" { capabilities = ["create", "read", "update", "delete", "list"] }\n'
     f'path "auth/{MOUNT}/role/*" {{ capabilities = ["create", "read", "update", "delete", "list"] }}\n'
 )
+#: The Vault policies the operator's login gets (the second one is OPERATOR_POLICY).
+OPERATOR_VAULT_POLICIES = ("default", "operator-access")
+
+
+def grant_operator(client: Any) -> None:
+    """Let the operator's service account log in with OPERATOR_POLICY (``client``: an hvac client as root)."""
+    vault_setup.write_policy(client, OPERATOR_VAULT_POLICIES[1], OPERATOR_POLICY)
+    vault_setup.create_kubernetes_role(client, ROLE, [OPERATOR_SA], [OPERATOR_NS], policies=OPERATOR_VAULT_POLICIES)
 
 
 def vault_name(namespace: str, name: str) -> str:

@@ -39,12 +39,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from vault_access_operator_devkit import kube_emulator, vault_setup
+from vault_access_operator_devkit import kube_emulator
 
-from .access import OPERATOR_VAULT_POLICIES, sync
-from .access_objects import OPERATOR_POLICY, Workload
+from .access import sync
+from .access_objects import Workload, grant_operator
 from .access_watch import AccessWatcher, requests_after
-from .stack import OPERATOR_NS, OPERATOR_SA, ROLE, OperatorProcess, Stack
+from .stack import OperatorProcess, Stack
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -102,9 +102,7 @@ def one_run(count: int, timeout: float, profile: Path | None, quiet: float = 5.0
     workload = Workload(count)
     with Stack() as stack, counting_kube_requests() as kube_requests:
         client = stack.bao.client()
-        vault_setup.write_policy(client, OPERATOR_VAULT_POLICIES[1], OPERATOR_POLICY)
-        vault_setup.create_kubernetes_role(client, ROLE, [OPERATOR_SA], [OPERATOR_NS],
-                                           policies=OPERATOR_VAULT_POLICIES)
+        grant_operator(client)
         workload.create(stack.kube)
         mark, before = stack.bao.audit.mark(), Counter(kube_requests)
         watcher = AccessWatcher(stack.kube).start()

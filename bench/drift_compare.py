@@ -21,14 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from vault_access_operator.access.settings import DEFAULT_RESYNC_SECONDS
-from vault_access_operator_devkit import vault_setup
 
-from .access import OPERATOR_VAULT_POLICIES, sync
-from .access_objects import OPERATOR_POLICY, Workload
+from .access import sync
+from .access_objects import Workload, grant_operator
 from .access_phases import _login_time, per_bucket
 from .access_watch import AccessWatcher, access_path, entry_time, requests_after
 from .compare import extract
-from .stack import OPERATOR_NS, OPERATOR_SA, ROLE, OperatorProcess, Stack
+from .stack import OperatorProcess, Stack
 
 
 def drift_round(stack: Stack, count: int, interval: float, window: float, code: Path | None,
@@ -83,9 +82,7 @@ def main() -> None:
     with Stack() as stack, tempfile.TemporaryDirectory(prefix="bench-drift-") as scratch:
         old = None if args.old == "-" else extract(args.old, Path(scratch))
         client = stack.bao.client()
-        vault_setup.write_policy(client, OPERATOR_VAULT_POLICIES[1], OPERATOR_POLICY)
-        vault_setup.create_kubernetes_role(client, ROLE, [OPERATOR_SA], [OPERATOR_NS],
-                                           policies=OPERATOR_VAULT_POLICIES)
+        grant_operator(client)
         workload.create(stack.kube)
         watcher = AccessWatcher(stack.kube).start()
         try:

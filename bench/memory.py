@@ -19,13 +19,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from vault_access_operator_devkit import vault_setup
 from vault_access_operator_devkit.kube_resources import VAULTPOLICIES
 
-from .access_objects import OPERATOR_POLICY, policy_rules
+from .access_objects import grant_operator, policy_rules
 from .access_watch import AccessWatcher
 from .scale_access import settle_cpu
-from .stack import OPERATOR_NS, OPERATOR_SA, ROLE, OperatorProcess, Stack
+from .stack import ROLE, OperatorProcess, Stack
 
 
 def _phase(operator: OperatorProcess, name: str, figures: dict[str, Any]) -> None:
@@ -40,9 +39,7 @@ def one_size(count: int, duration: float, out: Path, timeout: float) -> dict[str
     figures: dict[str, Any] = {"objects": count}
     with Stack() as stack:
         client = stack.bao.client()
-        vault_setup.write_policy(client, "operator-access", OPERATOR_POLICY)
-        vault_setup.create_kubernetes_role(client, ROLE, [OPERATOR_SA], [OPERATOR_NS],
-                                           policies=("default", "operator-access"))
+        grant_operator(client)
         namespaces = [f"team-{i}" for i in range(max(1, count // 20))]
         for namespace in namespaces:
             stack.kube.ensure_namespace(namespace)

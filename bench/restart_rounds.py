@@ -20,15 +20,13 @@ import time
 from collections import Counter
 from typing import Any
 
-from vault_access_operator_devkit import vault_setup
-
 from . import access_phases
-from .access import OPERATOR_VAULT_POLICIES, sync
+from .access import sync
 from .access_cpu import CORES
-from .access_objects import OPERATOR_POLICY, Workload
+from .access_objects import Workload, grant_operator
 from .access_watch import AccessWatcher
 from .runner import kube_requests
-from .stack import OPERATOR_NS, OPERATOR_SA, ROLE, OperatorProcess, Stack
+from .stack import OperatorProcess, Stack
 
 
 def own_cpu() -> float:
@@ -69,9 +67,7 @@ def rounds(count: int, n_rounds: int, timeout: float, py_spy: str | None) -> dic
     figures: dict[str, Any] = {"objects": count, "cores": CORES, "rounds": []}
     with Stack() as stack:
         client = stack.bao.client()
-        vault_setup.write_policy(client, OPERATOR_VAULT_POLICIES[1], OPERATOR_POLICY)
-        vault_setup.create_kubernetes_role(client, ROLE, [OPERATOR_SA], [OPERATOR_NS],
-                                           policies=OPERATOR_VAULT_POLICIES)
+        grant_operator(client)
         workload.create(stack.kube)
         watcher = AccessWatcher(stack.kube).start()
         operator: OperatorProcess | None = None

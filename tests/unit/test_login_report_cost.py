@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
+from tests.support.counting_redactor import CountingRedactor
 from vault_access_operator.context import CoreAuthContext, OperatorIdentity
 from vault_access_operator.errors import Reason
 from vault_access_operator.events import EventEmitter
 from vault_access_operator.kinds import VAULT_CONNECTION
-from vault_access_operator.redact import Redactor
 from vault_access_operator.reporting import Reporter
 from vault_access_operator.status import Observation
 from vault_access_operator.vault import TokenGrant
@@ -28,16 +28,6 @@ from vault_access_operator.vault import TokenGrant
 T0 = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=datetime.UTC)
 TOKEN = "hvs.CAESIJ2f0e6b8c7d9a1b3c5e7f9a0b2c4d6e8f0a1b3c5d7e9"
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBwIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
-
-
-class CountingRedactor(Redactor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts: list[str] = []
-
-    def __call__(self, text: str) -> str:
-        self.texts.append(text)
-        return super().__call__(text)
 
 
 class Recorded:

@@ -7,21 +7,12 @@ import logging
 import pytest
 
 from tests.faults.fake_runtime import Recorder
+from tests.support.counting_redactor import CountingRedactor
 from vault_access_operator.errors import VaultUnavailableError
-from vault_access_operator.redact import MASK, RedactingFilter, Redactor
+from vault_access_operator.redact import MASK, RedactingFilter
 from vault_access_operator.status import Observation
 
 SECRET = "s3cr3t-value-0123456789"
-
-
-class CountingRedactor(Redactor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts: list[str] = []
-
-    def __call__(self, text: str) -> str:
-        self.texts.append(text)
-        return super().__call__(text)
 
 
 class Lines(logging.Handler):
