@@ -32,6 +32,7 @@ from .policy_delete import Deletion
 from .settings import AccessSettings
 from .status_writer import StatusWriter, next_status, previous_status, written_within
 from .tracked import Tracked
+from .wake import Wake
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str | None, str]  # kind, namespace, name
@@ -72,7 +73,7 @@ def _identity(status: Any) -> tuple[Any, ...]:
     return getattr(status, "phase", None), getattr(status, "vault_name", None)
 
 
-async def _woken(wake: asyncio.Event, until: float | None) -> bool:
+async def _woken(wake: Wake, until: float | None) -> bool:
     """Wait for ``wake`` until the loop's time ``until`` (None: no limit); False when the time ran out.
 
     ``asyncio.timeout_at`` rather than ``wait_for``: on Python 3.11 wait_for runs a task of its own for every

@@ -15,6 +15,8 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
+from .wake import Wake
+
 if TYPE_CHECKING:
     from .controller import KindAdapter
 
@@ -68,7 +70,7 @@ class Tracked:
         self._body_status: bytes | bool | None = None
         self._connection: str | None = None
         self.raw = raw
-        self.wake = asyncio.Event()
+        self.wake = Wake()
         self.task: asyncio.Task[None] | None = None
         self.failures = 0
         self.seen: tuple[Any, ...] = ()  # generation and annotations: what a pass depends on besides status
