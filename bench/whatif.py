@@ -14,7 +14,7 @@ no-loggedin-event: no "LoggedIn" event after a login (warnings and the "Active" 
 asyncio-loop: asyncio's own event loop instead of uvloop (core/tuning.py). Measures what uvloop buys.
 
 default-gc: CPython's garbage collector settings (no gc.freeze after start-up, young threshold 700).
-    Measures what the collector tuning in core/tuning.py buys.
+    Measures what the collector tuning in core/gc_policy.py buys.
 
 gc-log=PATH: appends each garbage collection of 20 ms or more to PATH (wall time, generation, milliseconds,
     objects collected), to tell a collector pause from other stalls (bench.access's edit outliers).
