@@ -108,8 +108,13 @@ def tune_garbage_collector(environ: Mapping[str, str] = os.environ) -> Collector
     path = environ.get(STATS_ENV)
     if not path:
         return None
-    stats = CollectorStats(open(path, "a", buffering=1 << 16),  # closed at exit
-                           frozen=gc.get_freeze_count(), thresholds=gc.get_threshold())
+    try:
+        out = open(path, "a", buffering=1 << 16)  # closed at exit (stats.close)
+    except OSError as error:  # a measurement, not the operator's job: say so and serve anyway
+        log.warning("%s=%r cannot be opened (%s): the garbage collector is not measured", STATS_ENV, path,
+                    error.strerror or error)
+        return None
+    stats = CollectorStats(out, frozen=gc.get_freeze_count(), thresholds=gc.get_threshold())
     gc.callbacks.append(stats)
     atexit.register(stats.close)
     return stats

@@ -78,3 +78,11 @@ def test_the_young_threshold_can_be_set_and_a_bad_value_is_named(caplog: pytest.
     tune_garbage_collector({"VAO_GC_YOUNG_THRESHOLD": "-5"})
     assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD
     assert "VAO_GC_YOUNG_THRESHOLD='-5' is not a positive whole number" in caplog.text
+
+
+def test_a_stats_file_that_cannot_be_opened_is_named_and_the_operator_goes_on(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "no-such-folder" / "gc.txt"
+    assert tune_garbage_collector({"VAO_GC_STATS": str(path)}) is None
+    assert f"VAO_GC_STATS={str(path)!r} cannot be opened" in caplog.text
+    assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD  # the tuning itself still applies
