@@ -25,6 +25,10 @@ ALREADY_REDACTED = {"vao_redacted": True}
 #: shorter text can hold one. Indexing a JWT's forms cost about 0.14 ms per login (bench/README.md, session 10),
 #: and a healthy login masks only short texts (the status details), so most JWTs are forgotten unindexed.
 DEFER_FROM = 256
+#: Short texts found free of secret shapes, kept (up to this many) so that the same text is not scanned again: the
+#: status details of every login ("<namespace>/<service account>", "TokenRequest") are the same few texts, and
+#: their two scans were most of masking them. Only clean texts are kept: nothing secret-shaped stays in memory.
+SHAPE_FREE_KEPT = 512
 
 
 class Redactor:
@@ -41,6 +45,7 @@ class Redactor:
         self._counts: dict[str, int] = {}
         self._index = SecretIndex()
         self._pending: set[str] = set()  # registered values of DEFER_FROM characters or more, not indexed yet
+        self._shape_free: set[str] = set()  # texts shorter than DEFER_FROM without a secret shape (SHAPE_FREE_KEPT)
         self._lock = threading.Lock()
         self.work = Work()
 
@@ -89,7 +94,14 @@ class Redactor:
                     self._index.add(value)
                 self._pending.clear()
             spans = self._index.find(text, self.work)
-        spans += secret_shapes(text, self.work)
+        if text not in self._shape_free:  # the shapes depend on the text alone
+            shaped = secret_shapes(text, self.work)
+            if shaped:
+                spans += shaped
+            elif len(text) < DEFER_FROM:
+                if len(self._shape_free) >= SHAPE_FREE_KEPT:
+                    self._shape_free.clear()
+                self._shape_free.add(text)
         return _union(spans, self.work)
 
     def __call__(self, text: str) -> str:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vault_access_operator import redact as redact_module
 from vault_access_operator import secret_index
 from vault_access_operator.redact import DEFER_FROM, MASK, Redactor
 from vault_access_operator.secret_shapes import Work
@@ -132,3 +133,30 @@ def test_a_long_value_forgotten_unindexed_is_not_masked_and_one_held_twice_stays
     assert redact(f"[{value}]") == f"[{MASK}]" and indexed_values == [value]
     redact.forget(value)
     assert redact(f"[{value}]") == f"[{value}]" and redact.indexed == 0
+
+
+def test_a_short_text_found_free_of_secret_shapes_is_not_scanned_for_them_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every login masks its status details, the same few texts for every connection: their scans for secret
+    # shapes were most of that (bench/README.md, session 10).
+    scanned: list[str] = []
+    plain = redact_module.secret_shapes
+
+    def counting_shapes(text: str, work: Work) -> list[tuple[int, int]]:
+        scanned.append(text)
+        return plain(text, work)
+
+    monkeypatch.setattr(redact_module, "secret_shapes", counting_shapes)
+    redact = Redactor()
+    details = ["vault-access-operator-system/vault-access-operator-controller-manager", "TokenRequest"]
+    shaped = "client_token=abc123 and hvs." + "x" * 24
+    for _ in range(100):
+        assert [redact(text) for text in details] == details
+        assert redact(shaped) == f"client_token={MASK} and {MASK}"  # secret-shaped: scanned each time, never kept
+    assert scanned == [*details, shaped, *[shaped] * 99]
+    token = "s.0123456789abcdefghijklmn"  # a value registered later is still masked in a text kept as clean
+    redact.remember(token)
+    assert redact(f"{details[1]} {token}") == f"{details[1]} {MASK}" and redact(details[1]) == details[1]
+    long_text = "y " * DEFER_FROM
+    assert redact(long_text) == long_text and redact(long_text) == long_text
+    assert scanned.count(long_text) == 2  # long texts are not kept
