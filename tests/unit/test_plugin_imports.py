@@ -17,12 +17,13 @@ _LOAD = """
 import json, sys
 from vault_access_operator.registry import load_providers
 registry = load_providers()
-print(json.dumps({"methods": sorted(registry.providers), "loaded": [m for m in %r if m in sys.modules]}))
+{then}
+print(json.dumps({{"methods": sorted(registry.providers), "loaded": [m for m in {heavy!r} if m in sys.modules]}}))
 """
 
 
 def _load_in_a_fresh_process(then: str = "") -> dict[str, list[str]]:
-    code = _LOAD % (HEAVY,) + then
+    code = _LOAD.format(then=then, heavy=HEAVY)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     result: dict[str, list[str]] = json.loads(out.stdout.splitlines()[-1])
     return result
@@ -37,6 +38,5 @@ def test_loading_the_plugins_imports_no_cloud_sdk() -> None:
 def test_the_aws_signing_helpers_are_still_exported_and_load_botocore_when_asked_for() -> None:
     loaded = _load_in_a_fresh_process(
         "from vault_access_operator.plugins.aws_iam import SignedRequest, regional_sts_endpoint\n"
-        "assert regional_sts_endpoint('eu-west-1') == 'https://sts.eu-west-1.amazonaws.com'\n"
-        "print(json.dumps({'methods': [], 'loaded': [m for m in %r if m in sys.modules]}))\n" % (HEAVY,))
+        "assert regional_sts_endpoint('eu-west-1') == 'https://sts.eu-west-1.amazonaws.com'")
     assert "botocore" in loaded["loaded"]
