@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from .secret_index import SHORT, SecretIndex
+from .secret_index import LINE_BREAKS, SHORT, SecretIndex
 from .secret_shapes import Span, Work, secret_shapes
 
 MASK = "***"
@@ -20,6 +20,15 @@ MIN_LENGTH = SHORT  # shorter values are never registered; below LONG only whole
 NOISY_LOGGERS = ("botocore", "boto3", "urllib3", "hvac")
 # ``extra`` for a log call whose arguments are masked already (a status message): the filter keeps them.
 ALREADY_REDACTED = {"vao_redacted": True}
+#: Values this long or longer (line breaks not counted: a service-account JWT, key JSON) are indexed only when a
+#: text at least as long is first masked: every form they travel in is at least as long as the value, so no
+#: shorter text can hold one. Indexing a JWT's forms cost about 0.14 ms per login (bench/README.md, session 10),
+#: and a healthy login masks only short texts (the status details), so most JWTs are forgotten unindexed.
+DEFER_FROM = 256
+#: Short texts found free of secret shapes, kept (up to this many) so that the same text is not scanned again: the
+#: status details of every login ("<namespace>/<service account>", "TokenRequest") are the same few texts, and
+#: their two scans were most of masking them. Only clean texts are kept: nothing secret-shaped stays in memory.
+SHAPE_FREE_KEPT = 512
 
 
 class Redactor:
@@ -27,12 +36,16 @@ class Redactor:
 
     Values are counted: several connections may hold the same one (a shared Secret), and it stays
     masked until the last of them forgets it. A call is linear in the text whatever it holds and
-    whatever values are registered; ``work`` counts what the calls examined, so tests can bound it.
+    whatever values are registered (the first call on a text of :data:`DEFER_FROM` characters or more also
+    indexes the long values registered since, once); ``work`` counts what the scans examined, so tests can
+    bound it.
     """
 
     def __init__(self) -> None:
         self._counts: dict[str, int] = {}
         self._index = SecretIndex()
+        self._pending: set[str] = set()  # registered values of DEFER_FROM characters or more, not indexed yet
+        self._shape_free: set[str] = set()  # texts shorter than DEFER_FROM without a secret shape (SHAPE_FREE_KEPT)
         self._lock = threading.Lock()
         self.work = Work()
 
@@ -42,7 +55,10 @@ class Redactor:
         with self._lock:
             self._counts[value] = self._counts.get(value, 0) + 1
             if self._counts[value] == 1:
-                self._index.add(value)
+                if len(value.translate(LINE_BREAKS)) >= DEFER_FROM:
+                    self._pending.add(value)
+                else:
+                    self._index.add(value)
 
     def forget(self, value: str | None) -> None:
         with self._lock:
@@ -52,7 +68,10 @@ class Redactor:
             elif count == 1:
                 assert value is not None
                 del self._counts[value]
-                self._index.remove(value)
+                if value in self._pending:
+                    self._pending.discard(value)
+                else:
+                    self._index.remove(value)
 
     def __len__(self) -> int:
         return len(self._counts)
@@ -62,11 +81,27 @@ class Redactor:
         """Forms held by the index (every value's derived forms included): 0 once all are forgotten."""
         return len(self._index)
 
+    @property
+    def pending(self) -> int:
+        """Long values registered and not indexed yet (see :data:`DEFER_FROM`)."""
+        return len(self._pending)
+
     def masked_spans(self, text: str) -> list[Span]:
         """The parts of ``text`` to mask, overlapping ones merged, in order."""
         with self._lock:
+            if self._pending and len(text) >= DEFER_FROM:  # it may hold a long value: index them now, once
+                for value in self._pending:
+                    self._index.add(value)
+                self._pending.clear()
             spans = self._index.find(text, self.work)
-        spans += secret_shapes(text, self.work)
+        if text not in self._shape_free:  # the shapes depend on the text alone
+            shaped = secret_shapes(text, self.work)
+            if shaped:
+                spans += shaped
+            elif len(text) < DEFER_FROM:
+                if len(self._shape_free) >= SHAPE_FREE_KEPT:
+                    self._shape_free.clear()
+                self._shape_free.add(text)
         return _union(spans, self.work)
 
     def __call__(self, text: str) -> str:

@@ -34,7 +34,7 @@ from .secret_shapes import Span, Work
 SHORT, LONG, ANCHOR = 4, 8, 8
 GROUPS_PER_WINDOW = 4
 _BITS = 32  # per character: every code point fits, so a text's number is exact
-_LINE_BREAKS = str.maketrans("", "", "\r\n")
+LINE_BREAKS = str.maketrans("", "", "\r\n")  # str.translate: removes them
 
 
 def forms(value: str) -> set[str]:
@@ -48,7 +48,7 @@ def forms(value: str) -> set[str]:
         found |= {urllib.parse.quote(raw), urllib.parse.quote(raw, safe=""), urllib.parse.quote_plus(raw)}
         for encoded in (base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()):
             found |= {encoded, encoded.rstrip("=")}
-    flat = {form.translate(_LINE_BREAKS) for form in found}
+    flat = {form.translate(LINE_BREAKS) for form in found}
     return {form for form in flat if len(form) >= LONG}
 
 
@@ -184,7 +184,7 @@ class SecretIndex:
 
     def _find_long(self, text: str, work: Work) -> list[Span]:
         # Matching runs on the text without line breaks; ``where`` maps back to the text.
-        view = text.translate(_LINE_BREAKS)
+        view = text.translate(LINE_BREAKS)
         where = range(len(text)) if len(view) == len(text) else [i for i, c in enumerate(text) if c not in "\r\n"]
         work.units += len(text)
         prefix: list[int] = []

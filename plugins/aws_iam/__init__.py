@@ -8,14 +8,17 @@ ec2: the PKCS7-signed instance identity document from IMDSv2, with a nonce.
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from vault_access_operator.plugin import AuthProvider, RoleWriter, hookimpl
 
 from .config import AwsAuthConfig
 from .provider import AwsAuthProvider
 from .role_writer import AwsRoleWriter
-from .signing import SignedRequest, regional_sts_endpoint, sign_get_caller_identity
+
+if TYPE_CHECKING:
+    from .signing import SignedRequest, regional_sts_endpoint, sign_get_caller_identity
 
 __all__ = [
     "AwsAuthConfig",
@@ -27,6 +30,16 @@ __all__ = [
     "vao_auth_providers",
     "vao_role_writers",
 ]
+
+
+_SIGNING = ("SignedRequest", "regional_sts_endpoint", "sign_get_caller_identity")
+
+
+def __getattr__(name: str) -> Any:
+    # The signing helpers import botocore: loaded when first asked for, not with the plugin (start-up time).
+    if name in _SIGNING:
+        return getattr(importlib.import_module(".signing", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @hookimpl

@@ -21,6 +21,7 @@ REGION_PATTERN = r"^[a-z]{2,}(-[a-z]+)+-[0-9]+$"
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"
 SESSION_NAME_PATTERN = r"^[A-Za-z0-9_+=,.@-]{2,64}$"
 DEFAULT_SESSION_NAME = "vault-access-operator"
+SERVER_ID_HEADER = "X-Vault-AWS-IAM-Server-ID"  # signed when iamServerIdHeaderValue is set
 
 #: An STS endpoint URL: http(s), host, optional port and path; no user name, query or fragment.
 StsEndpoint = Annotated[str, AfterValidator(lambda value: check_http_url(value, "stsEndpoint", "such as https://sts.us-east-1.amazonaws.com"))]

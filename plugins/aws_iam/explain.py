@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .messages import canonical_arn
-from .signing import SERVER_ID_HEADER
+from .config import SERVER_ID_HEADER
 
 _PRINCIPAL = re.compile(r'IAM Principal "([^"]+)" does not belong to the role')
 _EXPECTED = re.compile(r'expected "([^"]*)" but got "([^"]*)"')
@@ -103,3 +102,12 @@ def _presented(details: Mapping[str, str], errors: str) -> str | None:
     if match:
         return match.group(1)
     return details.get("callerArn") or details.get("iamRoleArn")
+
+
+def canonical_arn(arn: str) -> str:
+    """Vault's canonical form: an assumed-role session ARN becomes its role's ARN (without path)."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[5].startswith("assumed-role/"):
+        role = parts[5].split("/")[1]
+        return f"arn:{parts[1]}:iam::{parts[4]}:role/{role}"
+    return arn

@@ -109,12 +109,3 @@ def _client_error(error: ClientError, key: SourceKey, account: str, env: Mapping
         )
     return CredentialsError(f"AWS rejected the credentials ({operation}: {code}: {text})",
                             reason=Reason.CREDENTIALS_REJECTED)
-
-
-def canonical_arn(arn: str) -> str:
-    """Vault's canonical form: an assumed-role session ARN becomes its role's ARN (without path)."""
-    parts = arn.split(":", 5)
-    if len(parts) == 6 and parts[5].startswith("assumed-role/"):
-        role = parts[5].split("/")[1]
-        return f"arn:{parts[1]}:iam::{parts[4]}:role/{role}"
-    return arn

@@ -6,6 +6,7 @@ import asyncio
 import os
 import secrets
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from vault_access_operator.plugin import (
     AuthContext,
@@ -15,11 +16,11 @@ from vault_access_operator.plugin import (
 )
 
 from .config import AwsAuthConfig
-from .credentials import SourceCache, SourceKey
 from .explain import explain
 from .imds import Imds, ImdsError
-from .messages import credential_error
-from .signing import regional_sts_endpoint, sign_get_caller_identity
+
+if TYPE_CHECKING:
+    from .credentials import SourceCache
 
 
 class AwsAuthProvider(AuthProvider[AwsAuthConfig]):
@@ -33,13 +34,26 @@ class AwsAuthProvider(AuthProvider[AwsAuthConfig]):
         # One instance serves every connection (the registry makes one per key): state is keyed.
         # The environment is read live, as botocore reads it (EKS injects IRSA/Pod Identity there).
         self._env: Mapping[str, str] = os.environ
-        self._sources = SourceCache()
+        self._source_cache: SourceCache | None = None  # made, and botocore imported, at the first iam login
         self._imds_region: str | None = None  # an instance never moves: ask IMDS once
         self._nonces: dict[str, str] = {}  # connection -> ec2 nonce, when no nonceSecretRef
+
+    @property
+    def _sources(self) -> SourceCache:
+        if self._source_cache is None:
+            from . import credentials
+
+            self._source_cache = credentials.SourceCache()
+        return self._source_cache
 
     async def login_request(self, config: AwsAuthConfig, ctx: AuthContext) -> LoginRequest:
         if config.auth_type == "ec2":
             return await self._ec2_login(config, ctx)
+        # botocore (about 0.1 s of every start when imported with the plugin) only once an iam login needs it.
+        from .credentials import SourceKey
+        from .messages import credential_error
+        from .signing import regional_sts_endpoint, sign_get_caller_identity
+
         region, region_source = await self.region(config, ctx)
         endpoint = config.sts_endpoint or regional_sts_endpoint(region)
         key = SourceKey(region, config.sts_endpoint, config.role_arn, config.external_id, config.session_name)

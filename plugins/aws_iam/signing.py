@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
 from botocore.awsrequest import AWSRequest
 
+from .config import SERVER_ID_HEADER
+
+__all__ = ["SERVER_ID_HEADER", "SignedRequest", "regional_sts_endpoint", "sign_get_caller_identity"]
 GET_CALLER_IDENTITY_BODY = "Action=GetCallerIdentity&Version=2011-06-15"
-SERVER_ID_HEADER = "X-Vault-AWS-IAM-Server-ID"
 CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 
 # DNS suffixes of the non-default AWS partitions, by region prefix (botocore's partition data).
