@@ -67,8 +67,10 @@ def next_status(kind: KindDefinition, previous: StatusModel, outcome: Outcome, g
 
 
 def _stamp(stamp: list[str], now: datetime.datetime) -> str:
-    stamp.append(rfc3339(now))
-    return stamp[0]
+    text = rfc3339(now)
+    assert text is not None  # a time was given
+    stamp.append(text)
+    return text
 
 
 def written_within(status: dict[str, Any] | None, now: datetime.datetime, seconds: float) -> bool:
