@@ -1,9 +1,9 @@
 """The operator's CPU in an access sync, split by phase: reads bench.access_sync's ``--cpu-profile`` stacks.
 
-    python -m bench.access_split OUT.txt.folded [--objects N] [--cpu-ms MS]
+    python -m bench.access_split OUT.txt.folded [MORE.folded ...] [--cpu-ms MS]
 
 Each whole stack (outermost first) goes to the first phase whose markers it holds (all of them, in any frame);
-``--cpu-ms`` (the run's ``operator_ms_per_object``) turns the shares into µs per object. The samples add up to
+several files (runs of one build) are summed; ``--cpu-ms`` (the run's ``operator_ms_per_object``) turns the shares into µs per object. The samples add up to
 less than /proc's CPU (several 2 ms ticks inside one call in C give one sample), so the rows are shares.
 """
 
@@ -48,10 +48,10 @@ PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def split(folded: Path) -> tuple[Counter[str], int]:
+def split(files: list[Path]) -> tuple[Counter[str], int]:
     counts: Counter[str] = Counter()
     total = 0
-    for line in folded.read_text().splitlines():
+    for line in (line for folded in files for line in folded.read_text().splitlines()):
         stack, _, number = line.rpartition(" ")
         samples = int(number)
         total += samples
@@ -62,16 +62,15 @@ def split(folded: Path) -> tuple[Counter[str], int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("folded", type=Path)
+    parser.add_argument("folded", type=Path, nargs="+")
     parser.add_argument("--cpu-ms", type=float, help="the run's operator CPU ms per object: adds µs per object")
     args = parser.parse_args()
     counts, total = split(args.folded)
     order = [name for name, _ in PHASES] + ["other"]
     for name in dict.fromkeys(order):
-        if counts[name]:
-            share = counts[name] / total
-            per_object = f" {share * args.cpu_ms * 1000:6.0f} µs" if args.cpu_ms else ""
-            print(f"{100 * share:5.1f}%{per_object}  {name}")
+        share = counts[name] / total
+        per_object = f" {share * args.cpu_ms * 1000:6.0f} µs" if args.cpu_ms else ""
+        print(f"{100 * share:5.1f}%{per_object}  {name}")
     print(f"{total} samples")
 
 
