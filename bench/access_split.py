@@ -3,8 +3,9 @@
     python -m bench.access_split OUT.txt.folded [MORE.folded ...] [--cpu-ms MS]
 
 Each whole stack (outermost first) goes to the first phase whose markers it holds (all of them, in any frame);
-several files (runs of one build) are summed; ``--cpu-ms`` (the run's ``operator_ms_per_object``) turns the shares into µs per object. The samples add up to
-less than /proc's CPU (several 2 ms ticks inside one call in C give one sample), so the rows are shares.
+several files (runs of one build) are summed; ``--cpu-ms`` (the runs' ``operator_ms_per_object``) turns the
+shares into µs per object. The samples add up to less than /proc's CPU (several 2 ms ticks inside one call in C
+give one sample), so the rows are shares.
 """
 
 from __future__ import annotations
