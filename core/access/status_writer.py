@@ -49,15 +49,15 @@ def next_status(kind: KindDefinition, previous: StatusModel, outcome: Outcome, g
                 conditions.append(was)
             continue
         status, why, text = built[kind_name]
-        flag: ConditionStatus = ("True" if status else "False") if isinstance(status, bool) else status
-        if was is not None and was.status == flag:
+        shown: ConditionStatus = ("True" if status else "False") if isinstance(status, bool) else status
+        if was is not None and was.status == shown:
             if (was.reason, was.message, was.observed_generation) == (why, text, generation):
                 conditions.append(was)
                 continue
             since = was.last_transition_time  # moves only when the status flips
         else:
             since = stamp[0] if stamp else _stamp(stamp, now)
-        conditions.append(Condition(type=kind_name, status=flag, reason=why, message=text,
+        conditions.append(Condition(type=kind_name, status=shown, reason=why, message=text,
                                     last_transition_time=since, observed_generation=generation))
     values = dict(previous)  # the fields as they are (models kept as models: not dumped and validated again)
     values.update(outcome.fields, phase=outcome.phase, message=None if ready else message, conditions=conditions)
