@@ -22,7 +22,7 @@ Kinds = frozenset[tuple[str, str]]  # (apiVersion, kind)
 def _raw(body: kopf.Body) -> Mapping[str, Any]:
     """The plain dict behind kopf's body (as core/follow.py reads it), else the body itself. kopf asks these storages
     four to six times per watch event, and each key read through its view walks a parsed path (a question was
-    1.5 µs, 0.3 µs now): with three watch events per access object, 0.65 – 0.85% of the operator's CPU in an initial
+    1.5 µs, 0.3 µs now): with three watch events per access object, 0.65 to 0.85% of the operator's CPU in an initial
     sync before (bench/README.md, session 10)."""
     raw = getattr(body, "_src", None)
     return raw if isinstance(raw, dict) and getattr(body, "_path", None) == () else body

@@ -92,7 +92,7 @@ def confinement_override(flag: str | None, environ: Mapping[str, str]) -> Confin
 #: Effective settings already worked out, by (id of the spec.tenancy, override); each entry keeps its spec alive,
 #: so an id here is never another object's. Every pass asks (1.5 passes per object in an initial sync), nearly
 #: always for the spec of the same few connections: working it out anew built a TenancySpec for a connection with
-#: none, an enum and the settings each time (about 3 µs, 0.4 – 0.7% of the operator's CPU in bench.access_sync).
+#: none, an enum and the settings each time (about 3 µs, 0.4 to 0.7% of the operator's CPU in bench.access_sync).
 _EFFECTIVE: dict[tuple[int, Confinement | None], tuple[TenancySpec | None, TenancySettings]] = {}
 _EFFECTIVE_LIMIT = 4096  # more connection specs than this: start afresh (a spec changed is a new object)
 
