@@ -17,6 +17,12 @@ phase (its figures, same keys). Added here:
   namespaces folded), watches apart.
 - ``--profile``: py-spy (``py-spy record -f raw --nonblocking``, 100 Hz) on the operator for the run; py-spy
   samples threads that are runnable, so a process short of CPU shows its waits too.
+- ``passes``: sync passes by kind and result (the operator's reconcile_duration histogram; without
+  ``--cpu-profile``, which runs the operator with no /metrics): a role whose policy has not synced yet makes
+  a pass that waits.
+- ``--cpu-profile OUT.txt``: the operator run under bench/cputime.py (a sample per 2 ms of its CPU, start-up
+  included), written when the last object is Active: OUT.txt (shares by function) and OUT.txt.folded (every
+  whole stack, one per line, for splitting the CPU by phase).
 
 The operator is the one of the Python running this (``/work/main/.venv/bin/python -m bench.access_sync`` runs
 main's, a worktree's venv runs that worktree's): run both in turn for an A/B of one change on one machine.
@@ -34,11 +40,13 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from vault_access_operator.testing.ports import free_port
 from vault_access_operator_devkit import kube_emulator
 
 from .access import sync
@@ -98,7 +106,32 @@ def _spy(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
                              "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def one_run(count: int, timeout: float, profile: Path | None, quiet: float = 5.0) -> dict[str, Any]:
+def _cpu_profiled(self: OperatorProcess, out: Path) -> OperatorProcess:
+    """Start ``self`` as bench.login_profile's child: the operator under bench/cputime.py, whole stacks kept."""
+    from .login_profile import ProfiledOperator
+
+    out.unlink(missing_ok=True)
+    self.out, self.code = out, None  # type: ignore[attr-defined]
+    return ProfiledOperator.start(self)  # type: ignore[arg-type]
+
+
+def passes(port: int) -> dict[str, int]:
+    """Sync passes so far by "kind result", from the operator's /metrics on ``port`` (empty if not served)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+            text = answer.read().decode()
+    except OSError:
+        return {}
+    found: dict[str, int] = {}
+    for line in text.splitlines():
+        if line.startswith("vault_access_operator_reconcile_duration_seconds_count{"):
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', line))
+            found[f"{labels.get('kind')} {labels.get('result')}"] = int(float(line.rsplit(" ", 1)[1]))
+    return found
+
+
+def one_run(count: int, timeout: float, profile: Path | None, quiet: float = 5.0,
+            cpu_profile: Path | None = None) -> dict[str, Any]:
     workload = Workload(count)
     with Stack() as stack, counting_kube_requests() as kube_requests:
         client = stack.bao.client()
@@ -110,7 +143,9 @@ def one_run(count: int, timeout: float, profile: Path | None, quiet: float = 5.0
         original_start = OperatorProcess.start
 
         def start(self: OperatorProcess) -> OperatorProcess:
-            started = original_start(self)
+            if cpu_profile is None:
+                self.metrics_port = free_port()
+            started = original_start(self) if cpu_profile is None else _cpu_profiled(self, cpu_profile)
             if profile is not None and (spy := _spy(self.pid, profile)) is not None:
                 spies.append(spy)
             return started
@@ -120,6 +155,11 @@ def one_run(count: int, timeout: float, profile: Path | None, quiet: float = 5.0
         try:
             operator, figures = sync(stack, watcher, count, timeout, quiet)
             user, system = _user_system(operator.pid)
+            figures["passes"] = passes(operator.metrics_port) if operator.metrics_port else {}
+            if cpu_profile is not None:
+                from .login_profile import ProfiledOperator
+
+                ProfiledOperator.write_profile(operator)  # type: ignore[arg-type]
         finally:
             OperatorProcess.start = original_start  # type: ignore[method-assign]
             for spy in spies:
@@ -147,11 +187,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--objects", type=int, default=3000, help="even: half policies, half roles")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--profile", type=Path, help="py-spy raw output of the (last) run's operator")
+    parser.add_argument("--cpu-profile", type=Path, help="bench/cputime.py's profile of the (last) run's operator")
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args(argv)
     started = time.monotonic()
     for _ in range(args.runs):
-        print(json.dumps(one_run(args.objects, args.timeout, args.profile)), flush=True)
+        print(json.dumps(one_run(args.objects, args.timeout, args.profile, cpu_profile=args.cpu_profile)), flush=True)
     print(f"took {time.monotonic() - started:.0f} s", file=sys.stderr)
 
 

@@ -46,6 +46,12 @@ def _status(counts: Counter[str]) -> DependantsStatus:
     return DependantsStatus(policies=counts["policies"], roles=counts["roles"], kv_secrets=counts["kv_secrets"])
 
 
+def _shows(shown: DependantsStatus | None, counts: Counter[str]) -> bool:
+    """Whether a connection's status.dependants shows ``counts`` (its message aside)."""
+    return shown is not None and (shown.policies, shown.roles, shown.kv_secrets) == (
+        counts["policies"], counts["roles"], counts["kv_secrets"])
+
+
 class DependantCounter:
     def __init__(self, connections: ConnectionRegistry, quiet: float = QUIET_SECONDS) -> None:
         self.connections, self.quiet = connections, quiet
@@ -96,12 +102,14 @@ class DependantCounter:
             self._dirty.clear()
             for name in names:
                 slot = self.connections.slot(name)
-                held = slot.obs.dependants if slot is not None else None
-                counted = self.of(name).model_copy(update={"message": held.message if held else None})
-                if slot is not None and held != counted:  # shown once it settles (an operator start lists one by one)
+                counts = self._counts.get(name, Counter())
+                # Shown once it settles (an operator start lists one by one): a write already waiting is put off (it
+                # compares the counts when due); else the counts are compared with the status's, as plain numbers
+                # (building the status models here, at each object a start lists, was most of this loop's CPU).
+                if slot is not None and (name in self._unwritten or not _shows(slot.obs.dependants, counts)):
                     self._unwritten[name] = loop.time()
                     self._start_writing(loop)
-                wanted = counted.total > 0
+                wanted = sum(counts.values()) > 0
                 # At once (a delete waits), once the connection's body was seen: at a start its watch event may come
                 # after the counts, and seen() then puts the finalizer right without reading the connection back.
                 if self.on_change is not None and name in self._told and self._told[name] != wanted:

@@ -205,3 +205,40 @@ async def test_counts_shown_but_gone_while_the_operator_was_down_are_corrected_a
     await asyncio.sleep(0.4)
     assert [w["dependants"]["policies"] for w in sink.written] == [4, 0]
     counter.close()
+
+
+@pytest.mark.asyncio
+async def test_counting_objects_one_by_one_builds_no_status_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An operator start lists the objects one by one, and nearly each one's count ran a flush of its own that built
+    # two status models to compare with the connection's status. The counts are compared as numbers now.
+    from vault_access_operator.access import discovery_models
+
+    built: list[object] = []
+    plain_init, plain_copy = discovery_models.DependantsStatus.__init__, discovery_models.DependantsStatus.model_copy
+
+    def init(model: Any, **values: Any) -> None:
+        built.append(values)
+        plain_init(model, **values)
+
+    def copy(model: Any, **options: Any) -> Any:
+        built.append(options)
+        return plain_copy(model, **options)
+
+    monkeypatch.setattr(discovery_models.DependantsStatus, "__init__", init)
+    monkeypatch.setattr(discovery_models.DependantsStatus, "model_copy", copy)
+    counter = DependantCounter(ConnectionRegistry())
+    told: list[tuple[str, bool]] = []
+
+    async def on_change(name: str, has: bool) -> None:
+        told.append((name, has))
+
+    counter.on_change = on_change
+    counter.seen("vault", False, None)
+    for i in range(200):
+        counter.set(("VaultPolicy" if i % 2 else "VaultRole", "team", f"o{i}"), "vault")
+        for _ in range(3):  # the flush runs between two objects, as when kopf hands them over one by one
+            await asyncio.sleep(0)
+    assert built == []  # before: 400 (two per flush)
+    assert told == [("vault", True)]
+    assert counter.of("vault").model_dump() == {"policies": 100, "roles": 100, "kv_secrets": 0, "message": None}
+    counter.close()

@@ -337,3 +337,27 @@ def test_a_path_that_cannot_reach_a_denied_prefix_matches_nothing_under_it(
     pattern, namespace, request = case
     if not may_reach_prefix(pattern.replace("{{namespace}}", namespace), prefix):
         assert not request.startswith(prefix)
+
+
+def test_the_effective_settings_are_worked_out_once_per_connection_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every pass of every object asks (1.5 passes per object in an initial sync); working the settings out anew
+    # built a TenancySpec for a connection with none, an enum and the settings each time.
+    from vault_access_operator.access import tenancy as tenancy_module
+
+    built: list[TenancySettings] = []
+
+    def counted(**fields: object) -> TenancySettings:
+        built.append(TenancySettings(**fields))  # type: ignore[arg-type]
+        return built[-1]
+
+    monkeypatch.setattr(tenancy_module, "TenancySettings", counted)
+    monkeypatch.setattr(tenancy_module, "_EFFECTIVE", {}, raising=False)  # none worked out by earlier tests
+    spec = TenancySpec(confinement="namespace", allowed_namespaces=["team-*"])
+    for _ in range(100):
+        assert tenancy_for(spec).allowed_namespaces == ("team-*",)
+        assert tenancy_for(None).confinement is Confinement.NONE
+        assert tenancy_for(None, Confinement.NAMESPACE).confinement_setting == FLAG_CONFINEMENT
+    assert len(built) == 3  # before: 300
+    edited = TenancySpec(confinement="none", allowed_namespaces=["team-*"])  # an edited connection: a new spec
+    assert tenancy_for(edited).confinement is Confinement.NONE and len(built) == 4
+    assert tenancy_for(spec).confinement is Confinement.NAMESPACE and len(built) == 4
