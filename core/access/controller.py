@@ -68,7 +68,8 @@ def _essence(raw: dict[str, Any]) -> tuple[Any, ...]:
     """What a pass depends on besides spec and status: a change to anything else (kopf writing its own state onto
     the object, another tool's annotations) wakes no pass."""
     meta = raw.get("metadata") or {}
-    annotations = sorted(item for item in (meta.get("annotations") or {}).items() if _read_by_passes(item[0]))
+    # A tuple: none (nearly always) is the empty tuple, shared, where a list would be kept per object.
+    annotations = tuple(sorted(item for item in (meta.get("annotations") or {}).items() if _read_by_passes(item[0])))
     return meta.get("uid"), meta.get("generation"), annotations
 
 
