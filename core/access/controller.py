@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 import random
 import time
 from typing import Any, Protocol
@@ -83,6 +84,11 @@ def _identity(status: Any) -> tuple[Any, ...]:
 #: minute read Vault again within it by the thousand (0.2 reads per object at 10,000 objects); with it, a hand
 #: change in Vault right after a write is seen within 1.5 intervals instead of one.
 RECENT_WRITE_SHARE = 0.5
+
+
+#: The end of the wait for the connection after a start is moved up to the next multiple of this (seconds): the
+#: thousands of objects a start lists within a second or two then share a few timers, not one each.
+SETTLE_TICK = 0.1
 
 
 #: The outcome of a pass not run: wait for a change, report nothing.
@@ -221,7 +227,8 @@ class AccessController:
             self._start(key, tracked, drift_check=False)
             return
         tracked.settling, tracked.seen = True, _essence(tracked.raw)
-        self._arm(key, tracked, asyncio.get_running_loop().time() + self.settings.connection_grace_seconds)
+        deadline = asyncio.get_running_loop().time() + self.settings.connection_grace_seconds
+        self._arm(key, tracked, math.ceil(deadline / SETTLE_TICK) * SETTLE_TICK)
         self._wake(key, tracked)  # looks on the next tick: the connection may be Active already
 
     def _wake(self, key: Key, tracked: Tracked) -> None:
