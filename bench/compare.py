@@ -11,7 +11,8 @@ stops, OpenBao settles, the other build starts; counted until its last connectio
 policies, until its CPU settled): operator CPU per connection (its own start-up, measured once per build with
 no connection at all, taken off), connection status writes, Kubernetes API requests and Vault requests.
 With ``--steady SECONDS``: then, one health interval (10 s) later, the build's steady state for that long:
-its CPU per health check (all of its CPU in the window over its token lookups in the audit log).
+its CPU per health check (all of its CPU in the window over its token lookups in the audit log). Each round
+also reports the operator's RSS and peak RSS (VmHWM) once it settled.
 """
 
 from __future__ import annotations
@@ -122,7 +123,10 @@ def main() -> None:
                         settle_cpu(operator, args.timeout, share=0.25)
                     n = args.connections + 1
                     api = kube_requests(stack, served)[1]
+                    memory = operator.sample()
                     results[label].append({
+                        "rss_mb": memory.rss_mb,  # after the restart (settled, with policies): not per connection
+                        "peak_rss_mb": memory.peak_rss_mb,
                         "seconds": last - spawned,
                         "cpu_ms": 1000 * (cpu_active - startup[label]) / n,
                         "cpu_settled_ms": 1000 * (operator.sample().cpu_seconds - startup[label]) / n,
@@ -153,8 +157,9 @@ def _rows(results: dict[str, list[dict[str, float]]], startup: dict[str, float])
             values = [run.get(key, 0.0) for run in runs]
             if statistics.median(values) < 0.005:
                 continue  # the start-up's few requests (discovery, listings): not per connection
+            what = "MB, median of " if key.endswith("_mb") else "per connection, median of "
             rows.append((f"{label}: {key}", f"{statistics.median(values):.2f}",
-                         "per connection, median of " + ", ".join(f"{v:.2f}" for v in values)))
+                         what + ", ".join(f"{v:.2f}" for v in values)))
     return rows
 
 

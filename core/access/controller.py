@@ -1,8 +1,11 @@
-"""Runs the sync passes of access objects: one worker per object, woken by its changes and its connection's.
+"""Runs the sync passes of access objects: a pass when an object, its connection or what it depends on changes,
+or when its alarm rings; a task only while a pass runs.
 
 Generic for every access kind: a :class:`KindAdapter` does the kind's pass; this module keeps the objects,
 borrows their connection (never a token), schedules passes (resync with jitter, retries with backoff, or a
-wait for a change), writes status only when it changed, and posts an event on every transition.
+wait for a change), writes status only when it changed, and posts an event on every transition. Between passes
+an object holds no task, only its alarm (core/access/schedule.py): a task per object, waiting all the time, cost
+about 2.7 KB each (bench/README.md, "Session 10: a timer per object").
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 import random
 import time
 from typing import Any, Protocol
@@ -29,10 +33,10 @@ from .connection_lookup import ConnectionLookup
 from .dependants import DependantCounter, connection_gone
 from .outcome import ANNOTATION_PREFIX, Outcome
 from .policy_delete import Deletion
+from .schedule import Alarms
 from .settings import AccessSettings
 from .status_writer import StatusWriter, next_status, previous_status, written_within
 from .tracked import Tracked
-from .wake import Wake
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str | None, str]  # kind, namespace, name
@@ -65,27 +69,13 @@ def _essence(raw: dict[str, Any]) -> tuple[Any, ...]:
     """What a pass depends on besides spec and status: a change to anything else (kopf writing its own state onto
     the object, another tool's annotations) wakes no pass."""
     meta = raw.get("metadata") or {}
-    annotations = sorted(item for item in (meta.get("annotations") or {}).items() if _read_by_passes(item[0]))
+    # A tuple: none (nearly always) is the empty tuple, shared, where a list would be kept per object.
+    annotations = tuple(sorted(item for item in (meta.get("annotations") or {}).items() if _read_by_passes(item[0])))
     return meta.get("uid"), meta.get("generation"), annotations
 
 
 def _identity(status: Any) -> tuple[Any, ...]:
     return getattr(status, "phase", None), getattr(status, "vault_name", None)
-
-
-async def _woken(wake: Wake, until: float | None) -> bool:
-    """Wait for ``wake`` until the loop's time ``until`` (None: no limit); False when the time ran out.
-
-    ``asyncio.timeout_at`` rather than ``wait_for``: on Python 3.11 wait_for runs a task of its own for every
-    waiting object, and nearly every object waits all the time. An absolute time, so that the objects whose drift
-    checks fall due in one slot (AccessSettings.on_grid) time out on one tick of the loop.
-    """
-    try:
-        async with asyncio.timeout_at(until):
-            await wake.wait()
-    except TimeoutError:
-        return False
-    return True
 
 
 #: A drift check falling due within this share of the drift interval after the object's last write is skipped
@@ -94,6 +84,11 @@ async def _woken(wake: Wake, until: float | None) -> bool:
 #: minute read Vault again within it by the thousand (0.2 reads per object at 10,000 objects); with it, a hand
 #: change in Vault right after a write is seen within 1.5 intervals instead of one.
 RECENT_WRITE_SHARE = 0.5
+
+
+#: The end of the wait for the connection after a start is moved up to the next multiple of this (seconds): the
+#: thousands of objects a start lists within a second or two then share a few timers, not one each.
+SETTLE_TICK = 0.1
 
 
 #: The outcome of a pass not run: wait for a change, report nothing.
@@ -121,6 +116,7 @@ class AccessController:
         self.released: set[str] = set()
         self.dependants = DependantCounter(connections)  # each connection's dependants, on its status
         self._lookup = ConnectionLookup(kube)
+        self._alarms: Alarms[Key] = Alarms(self._ring)
 
     @staticmethod
     def key(kind: KindDefinition, raw: dict[str, Any]) -> Key:
@@ -141,15 +137,12 @@ class AccessController:
         if tracked is None:
             tracked = self._objects[key] = Tracked(adapter, {})
             self._follow(key, tracked, raw)
-            # In a context of its own: the worker lives as long as the object, and a copy of the kopf handler's
-            # context would keep that handler's cause (the event's body, patch and logger) alive as long.
-            tracked.task = asyncio.create_task(self._work(key, tracked), name=f"sync {key}",
-                                               context=contextvars.Context())
+            self._begin(key, tracked)
             self._wake_dependants(key)
             return
         self._follow(key, tracked, raw)
         if _essence(raw) != tracked.seen:
-            tracked.wake.set()
+            self._wake(key, tracked)
 
     async def forget(self, kind: KindDefinition, raw: dict[str, Any]) -> None:
         key = self.key(kind, raw)
@@ -158,6 +151,7 @@ class AccessController:
         tracked = self._objects.pop(key, None)
         if tracked is not None:
             self._index(key, tracked.connection, None)
+            self._disarm(key, tracked)
         self._depend(key, ())
         self._wake_dependants(key)
         if tracked is not None and tracked.task is not None:
@@ -167,10 +161,11 @@ class AccessController:
     async def close(self) -> None:
         self._unsubscribe()
         self.dependants.close()
-        for tracked in list(self._objects.values()):
-            if tracked.task is not None:
-                tracked.task.cancel()
-        await asyncio.gather(*(t.task for t in self._objects.values() if t.task), return_exceptions=True)
+        self._alarms.close()
+        tasks = [t.task for t in self._objects.values() if t.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._objects.clear()
         self._by_connection.clear()
 
@@ -208,7 +203,7 @@ class AccessController:
     def _wake_dependants(self, key: Key) -> None:
         for dependant in self._dependants.get(key, ()):
             if (tracked := self._objects.get(dependant)) is not None:
-                tracked.wake.set()
+                self._wake(dependant, tracked)
 
     def _connection_changed(self, change: ConnectionChange) -> None:
         # Turning Active, a new token (a re-login inside Active: active is True again), going away, or leaving
@@ -218,15 +213,75 @@ class AccessController:
             for key in self._by_connection.get(change.name, ()):
                 tracked = self._objects.get(key)
                 if tracked is not None and (change.removed or tracked.saw != state):
-                    tracked.wake.set()
+                    self._wake(key, tracked)
 
-    async def _work(self, key: Key, tracked: Tracked) -> None:
-        drift_check = False
-        due: float | None = None  # when the next drift check is due (the loop's clock)
-        await self._settle(tracked)
+    # Scheduling. An object runs a pass at once when woken (none runs), or again right after the one running (woken
+    # meanwhile); when a pass ends, its alarm is set for the next one it asks for (a drift check, a retry, the end
+    # of a hold), and the task ends. An alarm that rings starts a drift check.
+
+    def _begin(self, key: Key, tracked: Tracked) -> None:
+        """A new object's first pass: at once, or, for one that was synced (a start, a takeover), once its connection
+        is Active, within the grace: rather than write "connection not ready" onto it and "synced" back a moment
+        later (woken meanwhile, it looks again: see :meth:`_wake`)."""
+        if (tracked.raw.get("status") or {}).get("phase") != "Active":
+            self._start(key, tracked, drift_check=False)
+            return
+        tracked.settling, tracked.seen = True, _essence(tracked.raw)
+        deadline = asyncio.get_running_loop().time() + self.settings.connection_grace_seconds
+        self._arm(key, tracked, math.ceil(deadline / SETTLE_TICK) * SETTLE_TICK)
+        self._wake(key, tracked)  # looks on the next tick: the connection may be Active already
+
+    def _wake(self, key: Key, tracked: Tracked) -> None:
+        """Something ``tracked``'s pass depends on changed: a pass now, or again when the running one ends."""
+        if tracked.task is not None:
+            tracked.woken = True
+        elif tracked.settling:
+            if not tracked.woken:  # one look per tick, however many wake-ups
+                tracked.woken = True
+                asyncio.get_running_loop().call_soon(self._look, key, tracked, context=contextvars.Context())
+        else:
+            self._start(key, tracked, drift_check=False)
+
+    def _look(self, key: Key, tracked: Tracked) -> None:
+        """A settling object, woken: its first pass now if its connection is Active or the object was edited."""
+        if self._objects.get(key) is not tracked or not tracked.settling:
+            return  # forgotten, or its pass started meanwhile
+        tracked.woken = False
+        handle = self.connections.get(tracked.connection) if tracked.connection else None
+        if (handle is not None and handle.active) or _essence(tracked.raw) != tracked.seen:
+            self._start(key, tracked, drift_check=False)
+
+    def _ring(self, key: Key, when: float) -> None:
+        """``key``'s alarm: a drift check (also after a retry's backoff or a hold); a first pass after settling."""
+        tracked = self._objects.get(key)
+        if tracked is None or tracked.alarm != when or tracked.task is not None:
+            return  # forgotten, or set again since
+        tracked.alarm = None
+        self._start(key, tracked, drift_check=not tracked.settling)
+
+    def _start(self, key: Key, tracked: Tracked, drift_check: bool) -> None:
+        self._disarm(key, tracked)
+        tracked.settling = False
+        # In a context of its own: a copy of the kopf handler's context (the default when started from a handler)
+        # would keep that handler's cause (the event's body, patch and logger) alive as long as the pass.
+        tracked.task = asyncio.create_task(self._run(key, tracked, drift_check), name=f"sync {key}",
+                                           context=contextvars.Context())
+
+    def _arm(self, key: Key, tracked: Tracked, when: float) -> None:
+        self._disarm(key, tracked)
+        tracked.alarm = when
+        self._alarms.set(key, when)
+
+    def _disarm(self, key: Key, tracked: Tracked) -> None:
+        if tracked.alarm is not None:
+            self._alarms.cancel(key, tracked.alarm)
+            tracked.alarm = None
+
+    async def _run(self, key: Key, tracked: Tracked, drift_check: bool) -> None:
+        """Passes of ``tracked`` until one ends unwoken; then its alarm is set for the next one it asks for."""
         loop = asyncio.get_running_loop()
         while True:
-            tracked.wake.clear()
+            tracked.woken = False
             tracked.seen = _essence(tracked.raw)
             outcome = await self._pass(key, tracked, drift_check)
             until: float | None = None
@@ -236,28 +291,17 @@ class AccessController:
             else:
                 tracked.failures = 0
                 if outcome.then == "resync":
-                    until = due = self.settings.drift_check_due(due, loop.time(), drift_check, self._rng)
+                    until = tracked.due = self.settings.drift_check_due(tracked.due, loop.time(), drift_check,
+                                                                        self._rng)
             if tracked.held is not None:  # woken when what it waits for reports, else it reports after all
                 until = loop.time() + tracked.held
-            del outcome  # not kept while the worker waits (its fields and conditions: about 0.7 KB per object)
-            drift_check = not await _woken(tracked.wake, until)
-
-    async def _settle(self, tracked: Tracked) -> None:
-        """After a start or a takeover, an object that was synced waits for its connection to log in first,
-        instead of writing "connection not ready" onto it and "synced" back a moment later."""
-        if (tracked.raw.get("status") or {}).get("phase") != "Active":
-            return
-        seen = _essence(tracked.raw)
-        deadline = asyncio.get_running_loop().time() + self.settings.connection_grace_seconds
-        while True:
-            ref = tracked.connection
-            handle = self.connections.get(ref) if ref else None
-            left = deadline - asyncio.get_running_loop().time()
-            if (handle is not None and handle.active) or _essence(tracked.raw) != seen or left <= 0:
-                return  # ready, or edited, or still not there after the grace: the pass says so
-            tracked.wake.clear()
-            if not await _woken(tracked.wake, deadline):
-                return
+            del outcome  # kept by nothing once the pass is done (its fields and conditions: about 0.7 KB)
+            if not tracked.woken:
+                break
+            drift_check = False
+        tracked.task = None
+        if until is not None:
+            self._arm(key, tracked, until)
 
     async def _pass(self, key: Key, tracked: Tracked, drift_check: bool) -> Outcome:
         adapter = tracked.adapter
@@ -273,7 +317,7 @@ class AccessController:
         started, since = time.perf_counter(), time.monotonic()
         try:
             outcome = await adapter.run_pass(raw, handle, drift_check)
-        except Exception as error:  # a bug: keep the worker alive, say so on the object
+        except Exception as error:  # a bug: keep the object scheduled, say so on the object
             log.exception("%s %s: sync pass failed", key[0], "/".join(p for p in key[1:] if p))
             outcome = Outcome("Error", (False, "InternalError", f"internal error: {type(error).__name__}"), "retry")
         if ref in self.released:  # released while the pass ran: what it saw is not news, the next leader owns it
@@ -284,7 +328,7 @@ class AccessController:
             if any(self._reported_since(d, since) for d in outcome.depends_on):
                 # One it read from the API server (not seen by the watch yet) was seen, and reported, while the pass
                 # ran: those wake-ups came before this object depended on it. A held role waited its whole grace.
-                tracked.wake.set()
+                tracked.woken = True  # this pass's task runs it again
         if handle is None and ref and outcome.then == "wait" and not outcome.hold and _unreported(tracked, raw):
             # Not shown by the registry yet: the connection's watch event may trail this object's (a start, or
             # both applied together). Hold it then, rather than say "does not exist"; a typo is reported at once.

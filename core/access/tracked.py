@@ -1,5 +1,5 @@
 """What the access controller keeps of each object for as long as it exists: its body, the status it wrote, its
-worker's state.
+scheduling state (no task while no pass runs: core/access/schedule.py).
 
 The body and the status are kept as JSON bytes, not as parsed dicts: a VaultPolicy with its status parsed is
 about 60 small Python objects (5 to 7 KB, scattered over the allocator's pools), as bytes one block of about
@@ -14,8 +14,6 @@ import asyncio
 import json
 import time
 from typing import TYPE_CHECKING, Any
-
-from .wake import Wake
 
 if TYPE_CHECKING:
     from .controller import KindAdapter
@@ -39,7 +37,7 @@ def _kept_body(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 class Tracked:
-    """One access object as the controller knows it (``raw``, ``status``) and its worker's state.
+    """One access object as the controller knows it (``raw``, ``status``) and when its next pass runs.
 
     ``raw`` and ``status`` read as fresh dicts on each access (decoded from the kept bytes): change them by
     assigning, never in place.
@@ -51,13 +49,16 @@ class Tracked:
         "_connection",
         "_status",
         "adapter",
+        "alarm",
+        "due",
         "failures",
         "held",
         "saw",
         "seen",
+        "settling",
         "since",
         "task",
-        "wake",
+        "woken",
     )
 
     def __init__(self, adapter: KindAdapter, raw: dict[str, Any], status: dict[str, Any] | None = None,
@@ -70,8 +71,13 @@ class Tracked:
         self._body_status: bytes | bool | None = None
         self._connection: str | None = None
         self.raw = raw
-        self.wake = Wake()
-        self.task: asyncio.Task[None] | None = None
+        self.task: asyncio.Task[None] | None = None  # the pass running (and those it runs again), None between
+        #: Woken while a pass runs (it runs again when done), or while settling (a check of the connection follows).
+        self.woken = False
+        #: After a start or a takeover, a synced object waits for its connection to log in before its first pass.
+        self.settling = False
+        self.alarm: float | None = None  # when its alarm rings (the loop's clock): a drift check, a retry, a grace
+        self.due: float | None = None  # when its next drift check is due (the loop's clock)
         self.failures = 0
         self.seen: tuple[Any, ...] = ()  # generation and annotations: what a pass depends on besides status
         self.since = time.monotonic() if since is None else since  # when this controller first saw it

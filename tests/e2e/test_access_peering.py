@@ -90,10 +90,12 @@ def test_a_restart_writes_no_status_on_synced_policies(
     writes = sum(status_writes(fake_kube, VAULTPOLICIES.plural, n) for n in "abc")
     assert writes == 3  # one each: synced, Active
     with operator() as second:
-        wait_for(lambda: len(second.app.access._objects) == 3, timeout=10, message="the workers")
+        wait_for(lambda: len(second.app.access._objects) == 3, timeout=10, message="the objects")
         wait_phase(fake_kube, "vault", "Active")
-        wait_for(lambda: all(t.task is not None and not t.wake.is_set() for t in second.app.access._objects.values()),
-                 timeout=10, message="the first passes")
+        objects = second.app.access._objects.values()
+        # The first passes done: none waits for the connection any more, none runs.
+        wait_for(lambda: all(not (t.settling or t.woken) and t.task is None for t in objects), timeout=10,
+                 message="the first passes")
         time.sleep(1)  # a pass that would write has had its chance
         assert sum(status_writes(fake_kube, VAULTPOLICIES.plural, n) for n in "abc") == writes
 

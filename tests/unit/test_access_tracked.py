@@ -10,8 +10,8 @@ from typing import Any
 from vault_access_operator.access.tracked import Tracked
 
 RECORDS = 300
-#: Allocations one record may hold: itself, its wake-up event (and the event's dict and waiter deque), the body
-#: and status bytes, its clock reading. A parsed VaultPolicy with its status held about 60 (bench/README.md).
+#: Allocations one record may hold: itself, the body and status bytes, its clock reading (until session 10 also its
+#: wake-up event). A parsed VaultPolicy with its status held about 60 (bench/README.md).
 BLOCKS_PER_RECORD = 12
 
 

@@ -1,6 +1,8 @@
 """Objects whose drift checks fall due in one slot wait for the same instant of the loop's clock, so one timer
-tick of the loop runs all of them (core/access/controller.py with AccessSettings.on_grid; issue 18: each wake-up
-of an idle process costs about as much CPU as a check). Counted: the distinct instants the workers wait for."""
+tick of the loop runs all of them (core/access/controller.py with AccessSettings.on_grid, core/access/schedule.py;
+issue 18: each wake-up of an idle process costs about as much CPU as a check). Counted: the distinct instants the
+loop's timers are set for while the objects wait.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ import pytest
 
 from tests.support.access_fakes import StatusSink
 from tests.support.access_fakes import no_event as _no_event
-from vault_access_operator.access import controller as controller_module
 from vault_access_operator.access.controller import AccessController
 from vault_access_operator.access.outcome import Outcome
 from vault_access_operator.access.policy_delete import Deletion
@@ -44,14 +45,15 @@ class SyncedAdapter:
 @pytest.mark.asyncio
 async def test_objects_synced_together_wait_for_at_most_one_instant_per_slot(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    waits: Counter[float | None] = Counter()
-    timeout_at = asyncio.timeout_at
+    timers: Counter[float] = Counter()
+    loop = asyncio.get_running_loop()
+    call_at = loop.call_at
 
-    def counted(when: float | None) -> asyncio.Timeout:
-        waits[when] += 1
-        return timeout_at(when)
+    def counted(when: float, *args: Any, **kwargs: Any) -> asyncio.TimerHandle:
+        timers[when] += 1
+        return call_at(when, *args, **kwargs)
 
-    monkeypatch.setattr(controller_module.asyncio, "timeout_at", counted)
+    monkeypatch.setattr(loop, "call_at", counted)
     controller = AccessController(ConnectionRegistry(), StatusSink(), _no_event,  # type: ignore[arg-type]
                                   AccessSettings(resync_seconds=300), lambda: datetime.datetime.now(datetime.UTC))
     adapter = SyncedAdapter()
@@ -61,10 +63,12 @@ async def test_objects_synced_together_wait_for_at_most_one_instant_per_slot(
                                                       "generation": 1}, "spec": {"connectionRef": "vault"}})
         for _ in range(400):
             await asyncio.sleep(0.01)
-            if adapter.passes >= OBJECTS and waits.total() >= OBJECTS:
+            if adapter.passes >= OBJECTS and len(controller._alarms) >= OBJECTS:
                 break
-        assert adapter.passes == OBJECTS and waits.total() == OBJECTS
+        assert adapter.passes == OBJECTS and len(controller._alarms) == OBJECTS  # each waits for its check
         # Spread over the interval, and on at most one instant per slot: about 13 objects per wake-up here.
-        assert None not in waits and len(waits) <= DRIFT_SLOTS + 1, len(waits)
+        instants = {when for when in timers if when > loop.time() + 0.05}  # the sleeps above aside
+        assert len(instants) <= DRIFT_SLOTS + 1, len(instants)
+        assert len(controller._alarms.instants) <= DRIFT_SLOTS + 1
     finally:
         await controller.close()
