@@ -35,7 +35,7 @@ class PassOutcome(Protocol):
     def event(self) -> tuple[str, str, str] | None: ...
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)  # one per tracked object: no __dict__ (65 bytes each, 105 with one)
 class _Seen:
     phase: str | None = None
     drifted: bool = False

@@ -45,6 +45,6 @@ class ConnectionLookup:
     async def _ask(self, name: str) -> bool:
         try:
             return not await connection_gone(self._kube, name)
-        except Exception as error:  # a bug here must not stop the object's worker: it waits out its grace instead
+        except Exception as error:  # a bug here must not fail the object's pass: it waits out its grace instead
             log.warning("VaultConnection %s: could not tell whether it exists: %s", name, REDACTOR(str(error)))
             return True

@@ -404,6 +404,6 @@ class AccessController:
                 self._wake_dependants(self.key(kind, raw))
         if outcome.event is not None and (changed or outcome.wrote):
             kind_of, reason, message = outcome.event
-            await self.events(kind, raw).post(kind_of, reason, message)
+            await self.events(kind, raw).post(kind_of, reason, message, masked=outcome.event_ours)
         if outcome.drop_annotation:
             await self.status.drop_annotation(kind, raw, outcome.drop_annotation)

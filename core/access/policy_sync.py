@@ -160,11 +160,11 @@ async def _sync(obj: PolicyObject, client: BorrowedClient, identity: str, drift_
     outcome = _active({**fields, "last_applied_hash": digest})
     outcome.wrote = True
     written = f"Vault policy {vault_name} written ({len(obj.spec.rules)} rules)"
-    outcome.event = ("Normal", "DriftCorrected" if unchanged else "Synced", written)
+    outcome.event, outcome.event_ours = ("Normal", "DriftCorrected" if unchanged else "Synced", written), True
     if status.vault_name and status.vault_name != vault_name and status.last_applied_hash:
-        left = await drop_stale_name(client, status.vault_name, obj)
-        outcome.event = ("Warning", "StaleVaultNameKept", f"{written}; {left}") if left else (
-            "Normal", "Renamed", f"{written}; {status.vault_name} deleted")
+        left = await drop_stale_name(client, status.vault_name, obj)  # may quote Vault's error: masked
+        outcome.event, outcome.event_ours = ("Warning", "StaleVaultNameKept", f"{written}; {left}") if left else (
+            "Normal", "Renamed", f"{written}; {status.vault_name} deleted"), False
     if unchanged and live is not None:
         outcome.drop_annotation = ALLOW_DESTRUCTIVE  # single use, as in the replaced operator
     return outcome

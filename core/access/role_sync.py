@@ -145,13 +145,15 @@ async def sync_role(obj: RoleObject, client: BorrowedClient, binding: RoleBindin
     outcome = _active({**fields, "last_applied_hash": digest})
     outcome.wrote = True
     written = f"Vault role {name} written at auth/{binding.mount} ({len(binding.policies)} policies)"
-    outcome.event = ("Normal", "DriftCorrected" if unchanged else "Synced", written)
+    outcome.event, outcome.event_ours = ("Normal", "DriftCorrected" if unchanged else "Synced", written), True
     if unlisted := fields.get("unlisted_service_accounts"):
         outcome.event = ("Warning", "UnlistedAccountsAdmitted", f"{written}; it also admits {', '.join(unlisted)}")
+        outcome.event_ours = False
     if recorded and recorded != path and status.last_applied_hash:
-        left = await drop_old_role(client, recorded, writer, binding)
+        left = await drop_old_role(client, recorded, writer, binding)  # may quote Vault's error: masked
         outcome.event = ("Warning", "StaleVaultRoleKept", f"{written}; {left}") if left else (
             "Normal", "Moved", f"{written}; {recorded} deleted")
+        outcome.event_ours = False
     if unchanged and live is not None:
         outcome.drop_annotation = ALLOW_DESTRUCTIVE  # single use, as in the replaced operator
     return outcome
