@@ -282,7 +282,6 @@ class AccessController:
         loop = asyncio.get_running_loop()
         while True:
             tracked.woken = False
-            tracked.seen = _essence(tracked.raw)
             outcome = await self._pass(key, tracked, drift_check)
             until: float | None = None
             if outcome.then == "retry":
@@ -306,6 +305,7 @@ class AccessController:
     async def _pass(self, key: Key, tracked: Tracked, drift_check: bool) -> Outcome:
         adapter = tracked.adapter
         raw = tracked.for_pass()
+        tracked.seen = _essence(raw)  # from the pass's own copy: the body is decoded once per pass, not twice
         ref = tracked.connection
         if ref in self.released:
             return _HELD
