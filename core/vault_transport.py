@@ -30,6 +30,13 @@ BODY_LIMIT = MIB  # Vault's answers are small JSON documents; more is not Vault 
 NAMESPACE_HEADER = "X-Vault-Namespace"
 
 
+class VaultTimeoutError(VaultUnavailableError):
+    """Vault did not answer within the request timeout: slow (or our event loop late), not a verdict.
+
+    Vault may still have carried the request out. Reason ``VaultUnreachable``, as every transport failure.
+    """
+
+
 @dataclasses.dataclass(frozen=True)
 class Answer:
     """Vault's status code and parsed JSON body (None when empty or not JSON)."""
@@ -53,8 +60,8 @@ class Answer:
 class VaultHTTP:
     """The HTTP connection pool every Vault client of the operator shares; open it inside the event loop."""
 
-    def __init__(self, per_host: int = POOL_PER_HOST, timeout: float = REQUEST_TIMEOUT) -> None:
-        self.timeout = timeout
+    def __init__(self, per_host: int = POOL_PER_HOST, timeout: float | None = None) -> None:
+        self.timeout = REQUEST_TIMEOUT if timeout is None else timeout  # read at creation: tests shorten it
         self._per_host = per_host
         self._session: aiohttp.ClientSession | None = None
         self._proxies: dict[str, str | None] = {}
@@ -147,7 +154,7 @@ class VaultTransport:
                 reason=Reason.TLS_VERIFY_FAILED,
             ) from None
         except TimeoutError:
-            raise VaultUnavailableError(f"Vault at {url} did not answer within {self._http.timeout:.0f}s") from None
+            raise VaultTimeoutError(f"Vault at {url} did not answer within {self._http.timeout:g}s") from None
         except aiohttp.ClientError as exc:
             text = _connection_error_text(exc)
             raise VaultUnavailableError(f"cannot reach Vault at {self.address}: {text}") from None
