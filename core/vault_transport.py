@@ -21,8 +21,12 @@ from .clip import clip
 from .errors import Reason, VaultAccessError, VaultUnavailableError
 from .tls import TLSVerify, ssl_context
 
+#: Seconds Vault may take to accept a connection, and to send each part of its answer once asked. Not the
+#: wait for a free slot of the pool (see POOL_WAIT): a request queued behind our own (10,000 policy writes of
+#: a sync) has not been sent, and its timing out said "Vault did not answer" of a Vault that was never asked.
 REQUEST_TIMEOUT = 10.0
 POOL_PER_HOST = 64  # concurrent requests to one Vault host; more wait for a free slot
+POOL_WAIT = 120.0  # at most this long for a free slot and the TCP connection: a stuck pool still ends in an error
 # Longer than the default 30 s health interval, so checks reuse their connection. One that Vault or a
 # load balancer closed meanwhile costs nothing: aiohttp sends an idempotent request again once.
 KEEPALIVE_SECONDS = 75.0
@@ -75,7 +79,9 @@ class VaultHTTP:
             # sets no cookies (nor does its Go client keep any): no jar to store them and filter it per request.
             self._session = aiohttp.ClientSession(
                 connector=connector,
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                timeout=aiohttp.ClientTimeout(
+                    total=None, connect=POOL_WAIT, sock_connect=self.timeout, sock_read=self.timeout
+                ),
                 trust_env=False,
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
