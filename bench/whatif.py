@@ -16,6 +16,9 @@ asyncio-loop: asyncio's own event loop instead of uvloop (core/tuning.py). Measu
 default-gc: CPython's garbage collector settings (no gc.freeze after start-up, young threshold 700).
     Measures what the collector tuning in core/gc_policy.py buys.
 
+pool-wait-log=PATH: appends each wait of 0.5 s or more for a pooled connection (aiohttp's connector: a free slot
+    and the TCP connection) to PATH: whether requests queue behind the operator's own (bench/README.md, session 10).
+
 gc-log=PATH: appends each garbage collection of 20 ms or more to PATH (wall time, generation, milliseconds,
     objects collected), to tell a collector pause from other stalls (bench.access's edit outliers).
 
@@ -111,6 +114,30 @@ def gc_log(path: str) -> None:
     gc.callbacks.append(record)
 
 
+def pool_wait_log(path: str) -> None:
+    """Appends each wait of 0.5 s or more for a connection of an aiohttp pool (Vault's and the API's) to PATH."""
+    import time
+
+    import aiohttp
+
+    connect = aiohttp.BaseConnector.connect
+
+    def write(line: str) -> None:
+        with open(path, "a") as out:
+            out.write(line)
+
+    async def timed(self: aiohttp.BaseConnector, req: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await connect(self, req, *args, **kwargs)
+        finally:
+            took = time.perf_counter() - started
+            if took >= 0.5:  # rare, and a measurement: a blocking append is fine
+                write(f"{time.time():.3f} {took:.2f} s {req.method} {req.url.host}:{req.url.port}{req.url.path}\n")
+
+    aiohttp.BaseConnector.connect = timed  # type: ignore[method-assign]
+
+
 def no_name_snapshot() -> None:
     from vault_access_operator.access.name_snapshot import NameSnapshots
 
@@ -134,6 +161,8 @@ def apply(what_if: str) -> None:
             resync(value)
         elif name == "gc-log":
             gc_log(value)
+        elif name == "pool-wait-log":
+            pool_wait_log(value)
         elif name == "drift-slots":
             from vault_access_operator.access import settings
 
