@@ -66,14 +66,14 @@ class VaultHTTP:
 
     def __init__(self, per_host: int = POOL_PER_HOST, timeout: float | None = None) -> None:
         self.timeout = REQUEST_TIMEOUT if timeout is None else timeout  # read at creation: tests shorten it
-        self._per_host = per_host
+        self.per_host = per_host
         self._session: aiohttp.ClientSession | None = None
         self._proxies: dict[str, str | None] = {}
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
-                limit=0, limit_per_host=self._per_host, keepalive_timeout=KEEPALIVE_SECONDS
+                limit=0, limit_per_host=self.per_host, keepalive_timeout=KEEPALIVE_SECONDS
             )
             # trust_env would re-read the proxy variables and ~/.netrc on every request: see proxy_for. Vault
             # sets no cookies (nor does its Go client keep any): no jar to store them and filter it per request.
@@ -159,7 +159,12 @@ class VaultTransport:
                 "spec.tls.caSecretRef holds the CA that signed Vault's certificate",
                 reason=Reason.TLS_VERIFY_FAILED,
             ) from None
-        except TimeoutError:
+        except TimeoutError as exc:
+            if isinstance(exc, aiohttp.ConnectionTimeoutError):  # connecting, or waiting for a slot of the pool
+                raise VaultTimeoutError(
+                    f"Vault at {self.address} did not accept a connection within {self._http.timeout:g}s (or the "
+                    f"operator's {self._http.per_host} connections to it stayed busy for {POOL_WAIT:g}s)"
+                ) from None
             raise VaultTimeoutError(f"Vault at {url} did not answer within {self._http.timeout:g}s") from None
         except aiohttp.ClientError as exc:
             text = _connection_error_text(exc)

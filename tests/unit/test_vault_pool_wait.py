@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from aiohttp import web
 
+from vault_access_operator import vault_transport
 from vault_access_operator.errors import Reason, VaultUnavailableError
 from vault_access_operator.vault_transport import VaultHTTP, VaultTimeoutError, VaultTransport
 
@@ -77,3 +78,13 @@ def test_a_vault_that_does_not_answer_still_times_out(requests: int) -> None:
     expected = f"{Reason.VAULT_UNREACHABLE}: {VaultTimeoutError.__name__}: Vault at "
     assert all(r.startswith(expected) and r.endswith(f"{LOOKUP} did not answer within {TIMEOUT:g}s")
                for r in results), results
+
+
+def test_a_pool_that_stays_busy_ends_in_an_error_that_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vault_transport, "POOL_WAIT", 0.5)  # read when the pool is created
+    results = run(outcomes(vault_answering_after(2 * ANSWER + 0.2), requests=3))  # 0.8 s each: the 2nd waits 0.8
+    assert results[0] == "ok"
+    assert results[1:] == [
+        f"{Reason.VAULT_UNREACHABLE}: {VaultTimeoutError.__name__}: Vault at {results[1].split(' ')[4]} did not accept "
+        f"a connection within {TIMEOUT:g}s (or the operator's 1 connections to it stayed busy for 0.5s)"
+    ] * 2, results
