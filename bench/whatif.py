@@ -19,6 +19,9 @@ default-gc: CPython's garbage collector settings (no gc.freeze after start-up, y
 pool-wait-log=PATH: appends each wait of 0.5 s or more for a pooled connection (aiohttp's connector: a free slot
     and the TCP connection) to PATH: whether requests queue behind the operator's own (bench/README.md, session 10).
 
+vault-timeout=SECONDS: the Vault request timeout (core/vault_transport.py REQUEST_TIMEOUT, 10 s), also for builds
+    that bound it as VaultHTTP's default argument (bench/README.md, session 10: connections under load).
+
 gc-log=PATH: appends each garbage collection of 20 ms or more to PATH (wall time, generation, milliseconds,
     objects collected), to tell a collector pause from other stalls (bench.access's edit outliers).
 
@@ -138,6 +141,16 @@ def pool_wait_log(path: str) -> None:
     aiohttp.BaseConnector.connect = timed  # type: ignore[method-assign]
 
 
+def vault_timeout(seconds: str) -> None:
+    """The Vault request timeout (10 s): a shorter one shows at this host's load what a longer wait does at 10 s."""
+    from vault_access_operator import vault_transport
+
+    vault_transport.REQUEST_TIMEOUT = float(seconds)
+    defaults = vault_transport.VaultHTTP.__init__.__defaults__
+    if defaults and defaults[-1] is not None:  # a build that bound the timeout as a default argument
+        vault_transport.VaultHTTP.__init__.__defaults__ = (*defaults[:-1], float(seconds))
+
+
 def no_name_snapshot() -> None:
     from vault_access_operator.access.name_snapshot import NameSnapshots
 
@@ -163,6 +176,8 @@ def apply(what_if: str) -> None:
             gc_log(value)
         elif name == "pool-wait-log":
             pool_wait_log(value)
+        elif name == "vault-timeout":
+            vault_timeout(value)
         elif name == "drift-slots":
             from vault_access_operator.access import settings
 
