@@ -16,6 +16,12 @@ asyncio-loop: asyncio's own event loop instead of uvloop (core/tuning.py). Measu
 default-gc: CPython's garbage collector settings (no gc.freeze after start-up, young threshold 700).
     Measures what the collector tuning in core/gc_policy.py buys.
 
+pool-wait-log=PATH: appends each wait of 0.5 s or more for a pooled connection (aiohttp's connector: a free slot
+    and the TCP connection) to PATH: whether requests queue behind the operator's own (bench/README.md, session 10).
+
+vault-timeout=SECONDS: the Vault request timeout (core/vault_transport.py REQUEST_TIMEOUT, 10 s), also for builds
+    that bound it as VaultHTTP's default argument (bench/README.md, session 10: connections under load).
+
 gc-log=PATH: appends each garbage collection of 20 ms or more to PATH (wall time, generation, milliseconds,
     objects collected), to tell a collector pause from other stalls (bench.access's edit outliers).
 
@@ -111,6 +117,40 @@ def gc_log(path: str) -> None:
     gc.callbacks.append(record)
 
 
+def pool_wait_log(path: str) -> None:
+    """Appends each wait of 0.5 s or more for a connection of an aiohttp pool (Vault's and the API's) to PATH."""
+    import time
+
+    import aiohttp
+
+    connect = aiohttp.BaseConnector.connect
+
+    def write(line: str) -> None:
+        with open(path, "a") as out:
+            out.write(line)
+
+    async def timed(self: aiohttp.BaseConnector, req: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await connect(self, req, *args, **kwargs)
+        finally:
+            took = time.perf_counter() - started
+            if took >= 0.5:  # rare, and a measurement: a blocking append is fine
+                write(f"{time.time():.3f} {took:.2f} s {req.method} {req.url.host}:{req.url.port}{req.url.path}\n")
+
+    aiohttp.BaseConnector.connect = timed  # type: ignore[method-assign]
+
+
+def vault_timeout(seconds: str) -> None:
+    """The Vault request timeout (10 s): a shorter one shows at this host's load what a longer wait does at 10 s."""
+    from vault_access_operator import vault_transport
+
+    vault_transport.REQUEST_TIMEOUT = float(seconds)
+    defaults = vault_transport.VaultHTTP.__init__.__defaults__
+    if defaults and defaults[-1] is not None:  # a build that bound the timeout as a default argument
+        vault_transport.VaultHTTP.__init__.__defaults__ = (*defaults[:-1], float(seconds))
+
+
 def no_name_snapshot() -> None:
     from vault_access_operator.access.name_snapshot import NameSnapshots
 
@@ -134,6 +174,10 @@ def apply(what_if: str) -> None:
             resync(value)
         elif name == "gc-log":
             gc_log(value)
+        elif name == "pool-wait-log":
+            pool_wait_log(value)
+        elif name == "vault-timeout":
+            vault_timeout(value)
         elif name == "drift-slots":
             from vault_access_operator.access import settings
 

@@ -12,6 +12,7 @@ import datetime
 import functools
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .clip import clip
@@ -24,6 +25,7 @@ from .setup_run import SetupRunner
 from .status import Observation
 from .validation import ValidatedConnection
 from .vault import TokenGrant
+from .vault_transport import VaultTimeoutError
 from .wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -122,15 +124,35 @@ class ConnectionRuntime:
             planned_at = plan.at if plan.at is not None and plan.at <= health_due else None
             woken = await self.token_check.sleep(functools.partial(self._sleep_until, planned_at or health_due))
             if woken or planned_at is None:  # woken: a borrower's call was refused, check the token now
-                passed = await self._check()
+                passed = await self._once_more_after_a_timeout(self._check)
             elif plan.action is not Action.RENEW:
                 await self._relogin("the token is due")
                 continue  # a new token proves nothing yet: its first check or renewal does
             else:
-                passed = await self._renew()
+                passed = await self._once_more_after_a_timeout(self._renew)
             if passed and self.failures.recovering:  # a full healthy cycle since the last failure
                 self.failures.reset()
                 await self.reporter.recovered()
+
+    async def _once_more_after_a_timeout(self, step: Callable[[], Awaitable[bool]]) -> bool:
+        """Run a check or renewal; one Vault did not answer in time is tried once more before it counts.
+
+        A late answer (a loaded Vault, a busy event loop) is no verdict on Vault or the token, and leaving
+        Active stops every dependant: one miss of a healthy connection whose token outlives the retry is
+        retried after the backoff's first step; a second one is reported as before. Refusals and
+        unreachable Vaults (connection refused, 5xx, sealed) are verdicts and reported at once.
+        """
+        try:
+            return await step()
+        except VaultTimeoutError as error:
+            retry = self.deps.backoff.delay(1, self.deps.random)
+            expires = self.lease.expires_at if self.lease is not None else self.deps.clock()
+            if self.failures.recovering or (expires is not None and (expires - self.deps.clock()).total_seconds()
+                                            <= retry + self.deps.vault_http.timeout):
+                raise
+            log.info("VaultConnection %s: %s; trying once more in %.1fs", self.name, error.message, retry)
+        await self.deps.sleep(retry)
+        return await step()
 
     async def _sleep_until(self, moment: datetime.datetime) -> None:
         delay = (moment - self.deps.clock()).total_seconds()

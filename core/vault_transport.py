@@ -21,13 +21,24 @@ from .clip import clip
 from .errors import Reason, VaultAccessError, VaultUnavailableError
 from .tls import TLSVerify, ssl_context
 
+#: Seconds Vault may take to accept a connection, and to send each part of its answer once asked. Not the
+#: wait for a free slot of the pool (see POOL_WAIT): a request queued behind our own (10,000 policy writes of
+#: a sync) has not been sent, and its timing out said "Vault did not answer" of a Vault that was never asked.
 REQUEST_TIMEOUT = 10.0
 POOL_PER_HOST = 64  # concurrent requests to one Vault host; more wait for a free slot
+POOL_WAIT = 120.0  # at most this long for a free slot and the TCP connection: a stuck pool still ends in an error
 # Longer than the default 30 s health interval, so checks reuse their connection. One that Vault or a
 # load balancer closed meanwhile costs nothing: aiohttp sends an idempotent request again once.
 KEEPALIVE_SECONDS = 75.0
 BODY_LIMIT = MIB  # Vault's answers are small JSON documents; more is not Vault talking
 NAMESPACE_HEADER = "X-Vault-Namespace"
+
+
+class VaultTimeoutError(VaultUnavailableError):
+    """Vault did not answer within the request timeout: slow (or our event loop late), not a verdict.
+
+    Vault may still have carried the request out. Reason ``VaultUnreachable``, as every transport failure.
+    """
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,22 +64,24 @@ class Answer:
 class VaultHTTP:
     """The HTTP connection pool every Vault client of the operator shares; open it inside the event loop."""
 
-    def __init__(self, per_host: int = POOL_PER_HOST, timeout: float = REQUEST_TIMEOUT) -> None:
-        self.timeout = timeout
-        self._per_host = per_host
+    def __init__(self, per_host: int = POOL_PER_HOST, timeout: float | None = None) -> None:
+        self.timeout = REQUEST_TIMEOUT if timeout is None else timeout  # read at creation: tests shorten it
+        self.per_host = per_host
         self._session: aiohttp.ClientSession | None = None
         self._proxies: dict[str, str | None] = {}
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
-                limit=0, limit_per_host=self._per_host, keepalive_timeout=KEEPALIVE_SECONDS
+                limit=0, limit_per_host=self.per_host, keepalive_timeout=KEEPALIVE_SECONDS
             )
             # trust_env would re-read the proxy variables and ~/.netrc on every request: see proxy_for. Vault
             # sets no cookies (nor does its Go client keep any): no jar to store them and filter it per request.
             self._session = aiohttp.ClientSession(
                 connector=connector,
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                timeout=aiohttp.ClientTimeout(
+                    total=None, connect=POOL_WAIT, sock_connect=self.timeout, sock_read=self.timeout
+                ),
                 trust_env=False,
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
@@ -146,8 +159,13 @@ class VaultTransport:
                 "spec.tls.caSecretRef holds the CA that signed Vault's certificate",
                 reason=Reason.TLS_VERIFY_FAILED,
             ) from None
-        except TimeoutError:
-            raise VaultUnavailableError(f"Vault at {url} did not answer within {self._http.timeout:.0f}s") from None
+        except TimeoutError as exc:
+            if isinstance(exc, aiohttp.ConnectionTimeoutError):  # connecting, or waiting for a slot of the pool
+                raise VaultTimeoutError(
+                    f"Vault at {self.address} did not accept a connection within {self._http.timeout:g}s (or the "
+                    f"operator's {self._http.per_host} connections to it stayed busy for {POOL_WAIT:g}s)"
+                ) from None
+            raise VaultTimeoutError(f"Vault at {url} did not answer within {self._http.timeout:g}s") from None
         except aiohttp.ClientError as exc:
             text = _connection_error_text(exc)
             raise VaultUnavailableError(f"cannot reach Vault at {self.address}: {text}") from None
