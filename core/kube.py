@@ -29,7 +29,12 @@ from .kube_credentials import authorization, ssl_context
 from .kube_errors import KubeError, parse_retry_after, raise_for, unreachable
 
 __all__ = ["KubeClient", "KubeError", "ObjectStatus"]
+#: Seconds the API server may take to accept a connection, and to send each part of its answer once asked. Not the
+#: wait for a free slot of the pool (POOL_WAIT): a status write queued behind our own (a sync's thousands) has not
+#: been sent, and its timing out said "no answer" of an API server that was never asked (as in vault_transport.py).
 REQUEST_TIMEOUT = 30.0
+POOL_SIZE = 32  # concurrent requests to the API server; more wait for a free slot
+POOL_WAIT = 120.0  # at most this long for a free slot and the TCP connection: a stuck pool still ends in an error
 BODY_LIMIT = 4 * MIB  # a Secret holds at most 1 MiB of data; its base64 and metadata fit in 4
 # 429 answers are retried inside one call when the server asks for a short wait; longer waits, or
 # more of them, surface as KubernetesAPIThrottled with ``retry_after`` for the connection's backoff.
@@ -58,11 +63,13 @@ class KubeClient:
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(ssl=ssl_context(self._info), limit=32)
+            connector = aiohttp.TCPConnector(ssl=ssl_context(self._info), limit=POOL_SIZE)
             self._session = aiohttp.ClientSession(
                 base_url=self._info.server.rstrip("/") + "/",
                 connector=connector,
-                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
+                timeout=aiohttp.ClientTimeout(
+                    total=None, connect=POOL_WAIT, sock_connect=REQUEST_TIMEOUT, sock_read=REQUEST_TIMEOUT
+                ),
             )
         return self._session
 
@@ -82,7 +89,7 @@ class KubeClient:
             try:
                 status, body, retry_after = await self._request_once(method, path, headers, kwargs)
             except (aiohttp.ClientError, TimeoutError, ssl.SSLError, OSError) as error:
-                raise unreachable(self._info.server, what, error, REQUEST_TIMEOUT) from None
+                raise unreachable(self._info.server, what, error, REQUEST_TIMEOUT, POOL_WAIT) from None
             if status != 429:
                 return status, body
             if throttled == THROTTLE_RETRIES or retry_after is None or retry_after > THROTTLE_MAX_WAIT:

@@ -55,9 +55,13 @@ def parse_retry_after(value: str | None, now: datetime.datetime) -> float | None
     return max(0.0, (when - now).total_seconds())
 
 
-def unreachable(server: str, what: str, error: BaseException, timeout: float | None) -> KubeError:
+def unreachable(server: str, what: str, error: BaseException, timeout: float | None,
+                pool_wait: float | None = None) -> KubeError:
     """A stable text per kind of failure: a retried failure with the same text posts no new event."""
-    if isinstance(error, TimeoutError):
+    if isinstance(error, aiohttp.ConnectionTimeoutError) and timeout and pool_wait:  # connecting, or a pool slot
+        text = (f"no connection accepted within {timeout:g}s (or the operator's connections to it stayed busy "
+                f"for {pool_wait:g}s)")
+    elif isinstance(error, TimeoutError):
         text = f"no answer within {timeout:g}s" if timeout else "no answer in time"
     elif isinstance(error, aiohttp.ClientSSLError) or isinstance(getattr(error, "os_error", None), ssl.SSLError):
         text = "TLS handshake failed (check the cluster CA of the operator's kubeconfig or service account)"
