@@ -9,37 +9,17 @@ timeout, and more requests than the pool's slots are sent at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 
 import kopf
 import pytest
-from aiohttp import web
 
+from tests.support.slow_server import answering_after
 from vault_access_operator import kube
 from vault_access_operator.kube import KubeClient, KubeError
 
 TIMEOUT = 1.0
 ANSWER = 0.3  # 6 answers one after another take 1.8 s > TIMEOUT
 PATH = "/api/v1/namespaces/team/secrets/s"
-
-
-@contextlib.asynccontextmanager
-async def api_server_answering_after(seconds: float) -> AsyncIterator[str]:
-    async def secret(request: web.Request) -> web.Response:
-        await asyncio.sleep(seconds)
-        return web.json_response({"kind": "Secret", "data": {}})
-
-    app = web.Application()
-    app.router.add_get(PATH, secret)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
 
 
 async def get(client: KubeClient, server: str) -> str:
@@ -53,7 +33,7 @@ async def get(client: KubeClient, server: str) -> str:
 
 def outcomes(answer: float, requests: int) -> list[str]:
     async def main() -> list[str]:
-        async with api_server_answering_after(answer) as server:
+        async with answering_after(answer, PATH, {"kind": "Secret", "data": {}}) as server:
             client = KubeClient(kopf.ConnectionInfo(server=server, token="t"))
             try:
                 return list(await asyncio.gather(*(get(client, server) for _ in range(requests))))

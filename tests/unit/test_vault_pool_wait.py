@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
-from aiohttp import web
 
+from tests.support.slow_server import answering_after
 from vault_access_operator import vault_transport
 from vault_access_operator.errors import Reason, VaultUnavailableError
 from vault_access_operator.vault_transport import VaultHTTP, VaultTimeoutError, VaultTransport
@@ -24,25 +24,7 @@ LOOKUP = "/v1/auth/token/lookup-self"
 
 
 def vault_answering_after(seconds: float) -> Callable[[], contextlib.AbstractAsyncContextManager[str]]:
-    @contextlib.asynccontextmanager
-    async def serve() -> AsyncIterator[str]:
-        async def lookup(request: web.Request) -> web.Response:
-            await asyncio.sleep(seconds)
-            return web.json_response({"data": {"ttl": 60}})
-
-        app = web.Application()
-        app.router.add_get(LOOKUP, lookup)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        try:
-            port = runner.addresses[0][1]
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            await runner.cleanup()
-
-    return serve
+    return lambda: answering_after(seconds, LOOKUP, {"data": {"ttl": 60}})
 
 
 async def lookup(transport: VaultTransport) -> str:
