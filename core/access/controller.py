@@ -282,7 +282,12 @@ class AccessController:
         loop = asyncio.get_running_loop()
         while True:
             tracked.woken = False
-            outcome = await self._pass(key, tracked, drift_check)
+            try:
+                outcome = await self._pass(key, tracked, drift_check)
+            except Exception as error:  # a bug around the pass (its own errors are caught in it): retried, not stuck
+                log.exception("%s %s: sync pass failed", key[0], "/".join(p for p in key[1:] if p))
+                outcome = Outcome("Error", (False, "InternalError", f"internal error: {type(error).__name__}"),
+                                  "retry")
             until: float | None = None
             if outcome.then == "retry":
                 tracked.failures += 1

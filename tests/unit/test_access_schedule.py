@@ -284,3 +284,27 @@ def test_a_pass_decodes_the_kept_body_once(monkeypatch: pytest.MonkeyPatch) -> N
 
     asyncio.run(run())
     assert decoded["raw"] == 0
+
+
+def test_a_failure_around_a_pass_is_retried_not_stuck(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error outside the adapter's pass (bookkeeping after it) must not leave the object with a finished task and
+    no alarm: nothing would ever run it again."""
+
+    async def run() -> None:
+        controller, passes = _controller(retry_base_seconds=0.01), Passes()
+        done = controller.metrics.pass_done
+        calls: list[int] = []
+
+        def fails_once(*args: Any) -> None:
+            calls.append(1)
+            if len(calls) == 1:
+                raise RuntimeError("a bug in the bookkeeping")
+            done(*args)
+
+        monkeypatch.setattr(controller.metrics, "pass_done", fails_once)
+        controller.observe(passes, _body("app"))  # type: ignore[arg-type]
+        await _until(lambda: passes.total >= 2)
+        await _until(lambda: controller._objects["VaultPolicy", "team", "app"].task is None)
+        await controller.close()
+
+    asyncio.run(run())
