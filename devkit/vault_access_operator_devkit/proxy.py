@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import re
 import threading
+from typing import Self
 
 from vault_access_operator.testing.ports import free_port
 
@@ -72,7 +73,7 @@ class CountingProxy:
         with contextlib.suppress(asyncio.CancelledError):  # the proxy stops (both pipes closed their writers)
             await asyncio.gather(self._pipe(reader, backend_writer, record=True), self._pipe(backend_reader, writer))
 
-    def start(self) -> CountingProxy:
+    def start(self) -> Self:
         self._thread.start()
         future = asyncio.run_coroutine_threadsafe(asyncio.start_server(self._handle, self.host, self.port), self._loop)
         self._server = future.result(10)
@@ -92,7 +93,7 @@ class CountingProxy:
         self._thread.join(10)
         self._loop.close()
 
-    def __enter__(self) -> CountingProxy:
+    def __enter__(self) -> Self:  # a subclass's own type (tests/faults/test_slow_vault.py: StallingProxy)
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
