@@ -24,6 +24,7 @@ from .bodies import MIB, read_capped, size_text
 from .clip import clip
 from .clock import Clock, rfc3339, utc_now
 from .errors import CredentialsError, Reason, SecretNotFoundError
+from .http_timeouts import server_time
 from .kinds import VAULT_CONNECTION, KindDefinition
 from .kube_credentials import authorization, ssl_context
 from .kube_errors import KubeError, parse_retry_after, raise_for, unreachable
@@ -31,7 +32,7 @@ from .kube_errors import KubeError, parse_retry_after, raise_for, unreachable
 __all__ = ["KubeClient", "KubeError", "ObjectStatus"]
 #: Seconds the API server may take to accept a connection, and to send each part of its answer once asked. Not the
 #: wait for a free slot of the pool (POOL_WAIT): a status write queued behind our own (a sync's thousands) has not
-#: been sent, and its timing out said "no answer" of an API server that was never asked (as in vault_transport.py).
+#: been sent, and its timing out said "no answer" of an API server that was never asked (core/http_timeouts.py).
 REQUEST_TIMEOUT = 30.0
 POOL_SIZE = 32  # concurrent requests to the API server; more wait for a free slot
 POOL_WAIT = 120.0  # at most this long for a free slot and the TCP connection: a stuck pool still ends in an error
@@ -67,9 +68,7 @@ class KubeClient:
             self._session = aiohttp.ClientSession(
                 base_url=self._info.server.rstrip("/") + "/",
                 connector=connector,
-                timeout=aiohttp.ClientTimeout(
-                    total=None, connect=POOL_WAIT, sock_connect=REQUEST_TIMEOUT, sock_read=REQUEST_TIMEOUT
-                ),
+                timeout=server_time(REQUEST_TIMEOUT, POOL_WAIT),
             )
         return self._session
 

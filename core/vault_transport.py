@@ -19,6 +19,7 @@ import aiohttp
 from .bodies import MIB, read_capped, size_text
 from .clip import clip
 from .errors import Reason, VaultAccessError, VaultUnavailableError
+from .http_timeouts import server_time
 from .tls import TLSVerify, ssl_context
 
 #: Seconds Vault may take to accept a connection, and to send each part of its answer once asked. Not the
@@ -79,9 +80,7 @@ class VaultHTTP:
             # sets no cookies (nor does its Go client keep any): no jar to store them and filter it per request.
             self._session = aiohttp.ClientSession(
                 connector=connector,
-                timeout=aiohttp.ClientTimeout(
-                    total=None, connect=POOL_WAIT, sock_connect=self.timeout, sock_read=self.timeout
-                ),
+                timeout=server_time(self.timeout, POOL_WAIT),
                 trust_env=False,
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
