@@ -25,8 +25,8 @@ APP = 3
 CLI = 4
 LAYERS: dict[str, int] = {
     **dict.fromkeys(
-        ("errors", "clip", "fields", "durations", "provider", "contract", "hookspecs", "models", "bodies",
-         "role_writer"),
+        ("errors", "clip", "fields", "durations", "provider", "contract", "hookspecs", "models", "spec_model",
+         "tenancy_spec", "access_spec", "bodies", "role_writer"),
         CONTRACT,
     ),
     # The connection registry sits beside the manager: it hands other controllers the runtimes' sessions.
