@@ -27,7 +27,7 @@ from ..kube import KubeClient
 from ..redact import REDACTOR
 from .connection_lookup import ConnectionLookup
 from .dependants import DependantCounter, connection_gone
-from .dependency_graph import DependencyGraph, reported_since
+from .dependency_graph import DependencyGraph, seen_since
 from .outcome import Outcome
 from .pass_report import PassReporter, holding, unreported
 from .pass_scheduler import PassScheduler
@@ -97,7 +97,10 @@ class AccessController:
             tracked = self._objects[key] = Tracked(adapter, {})
             self._follow(key, tracked, raw)
             self._schedule.begin(key, tracked)
-            self._wake_dependants(key)
+            # A dependant held for this object's first report (a role created with its policies) waits for that
+            # report, its deletion or the hold's end: a pass now would find it unreported and hold again. One
+            # that reported (it says "does not exist") looks now, and every one does if this shows a status.
+            self._wake_dependants(key, held_too=bool((raw.get("status") or {}).get("phase")))
             return
         self._follow(key, tracked, raw)
         if essence(raw) != tracked.seen:
@@ -138,9 +141,9 @@ class AccessController:
         raw, written = tracked.raw, tracked.status
         return raw, written if written is not None else (raw.get("status") or {})
 
-    def _wake_dependants(self, key: Key) -> None:
+    def _wake_dependants(self, key: Key, held_too: bool = True) -> None:
         for dependant in self._graph.dependants(key):
-            if (tracked := self._objects.get(dependant)) is not None:
+            if (tracked := self._objects.get(dependant)) is not None and (held_too or tracked.held is None):
                 self._schedule.wake(dependant, tracked)
 
     def _connection_changed(self, change: ConnectionChange) -> None:
@@ -174,17 +177,18 @@ class AccessController:
         if ref in self.released:  # released while the pass ran: what it saw is not news, the next leader owns it
             return _HELD
         self.metrics.pass_done(key, outcome, time.perf_counter() - started)
-        if outcome.depends_on or self._graph.depends(key):
-            self._graph.depend(key, outcome.depends_on)
-            if any(reported_since(self._objects.get(d), since) for d in outcome.depends_on):
-                # One it read from the API server (not seen by the watch yet) was seen, and reported, while the pass
-                # ran: those wake-ups came before this object depended on it. A held role waited its whole grace.
-                tracked.woken = True  # this pass's task runs it again
         if handle is None and ref and outcome.then == "wait" and not outcome.hold and unreported(tracked, raw):
             # Not shown by the registry yet: the connection's watch event may trail this object's (a start, or
             # both applied together). Hold it then, rather than say "does not exist"; a typo is reported at once.
             outcome.hold = await self._lookup.exists(ref)
         tracked.held = holding(tracked, raw, outcome, self.settings.connection_grace_seconds)
+        if outcome.depends_on or self._graph.depends(key):
+            self._graph.depend(key, outcome.depends_on)
+            if any(seen_since(self._objects.get(d), since, tracked.held is not None) for d in outcome.depends_on):
+                # One was first seen while the pass ran (read from the API server, or its appearance left this
+                # held object alone): those wake-ups came before this pass's result. A held role waited its whole
+                # grace; one that reports "does not exist" would say so until the policy reports.
+                tracked.woken = True  # this pass's task runs it again
         if tracked.held is not None:
             return outcome
         try:

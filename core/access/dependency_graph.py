@@ -59,10 +59,13 @@ class DependencyGraph:
         self._by_connection.clear()
 
 
-def reported_since(seen: Tracked | None, since: float) -> bool:
-    """Whether ``seen`` was first seen after ``since`` (time.monotonic) and shows a status already; one without a
-    status yet wakes its dependants when it reports, so a pass that read it meanwhile needs no second look."""
+def seen_since(seen: Tracked | None, since: float, held: bool) -> bool:
+    """Whether a pass that started at ``since`` (time.monotonic) and read ``seen`` is to run again: ``seen`` was
+    first seen after ``since`` and either shows a status already, or the pass reports (``held`` False). One without
+    a status yet wakes its dependants when it reports, so a held pass that read it meanwhile needs no second look."""
     if seen is None or seen.since < since:
         return False
+    if not held:
+        return True
     status = seen.status  # decoded on each access (Tracked keeps bytes): once here
     return bool((status if status is not None else seen.raw.get("status") or {}).get("phase"))
