@@ -158,6 +158,18 @@ class Tracked:
         raw["status"] = json.loads(shown) if isinstance(shown, bytes) else None
         return raw
 
+    def shown_status(self) -> dict[str, Any]:
+        """The status last written, else the one the body shows ({} for none): the status decoded, not the body."""
+        shown = self._status if self._status is not None else self._body_status
+        status = json.loads(shown) if isinstance(shown, bytes) else None
+        return status if isinstance(status, dict) else {}
+
+    def deletion_timestamp(self) -> Any:
+        """``metadata.deletionTimestamp``; the body is decoded only if its JSON names such a key (nearly never)."""
+        if b'"deletionTimestamp":' not in self._body:
+            return None
+        return (json.loads(self._body).get("metadata") or {}).get("deletionTimestamp")
+
     @property
     def connection(self) -> str | None:
         return self._connection
