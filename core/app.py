@@ -185,7 +185,7 @@ class OperatorApp:
     async def _policy_view(self, key: Key) -> PolicyView | None:
         """A referenced policy as the controller knows it; one the watch has not shown yet (the operator just
         started) is read from the API server, so a role does not flap to not-Ready at every start."""
-        seen = self.access.view(key)
+        seen = self.access.view_for_role(key)  # the policy's status decoded, not its whole body
         if seen is None:  # a burst of them shares a LIST of the namespace (policy_reads.py)
             if self._policy_reads is None:
                 self._policy_reads = PolicyReads(self.kube)

@@ -15,11 +15,33 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
+from .outcome import ANNOTATION_PREFIX
+
 if TYPE_CHECKING:
     from .controller import KindAdapter
 
+Key = tuple[str, str | None, str]  # kind, namespace, name: how the controller keys its objects
+
 #: Never read by a pass; on a real API server often larger than the rest of the body.
 _DROPPED_METADATA = ("managedFields",)
+
+#: What kopf keeps under our annotation prefix (its diff-base, its marker, its progress and wake-up records; the
+#: progress keys are handler ids, the only names there with a dot): no pass reads them.
+_KOPF_STATE = frozenset({"kopf-managed", "last-handled-configuration", "touch-dummy"})
+
+
+def _read_by_passes(key: str) -> bool:
+    prefix, _, name = key.partition("/")
+    return prefix + "/" == ANNOTATION_PREFIX and name not in _KOPF_STATE and "." not in name
+
+
+def essence(raw: dict[str, Any]) -> tuple[Any, ...]:
+    """What a pass depends on besides spec and status: a change to anything else (kopf writing its own state onto
+    the object, another tool's annotations) wakes no pass."""
+    meta = raw.get("metadata") or {}
+    # A tuple: none (nearly always) is the empty tuple, shared, where a list would be kept per object.
+    annotations = tuple(sorted(item for item in (meta.get("annotations") or {}).items() if _read_by_passes(item[0])))
+    return meta.get("uid"), meta.get("generation"), annotations
 
 
 def encode(value: Any) -> bytes:
@@ -135,6 +157,18 @@ class Tracked:
         shown = self._status if self._status is not None else self._body_status
         raw["status"] = json.loads(shown) if isinstance(shown, bytes) else None
         return raw
+
+    def shown_status(self) -> dict[str, Any]:
+        """The status last written, else the one the body shows ({} for none): the status decoded, not the body."""
+        shown = self._status if self._status is not None else self._body_status
+        status = json.loads(shown) if isinstance(shown, bytes) else None
+        return status if isinstance(status, dict) else {}
+
+    def deletion_timestamp(self) -> Any:
+        """``metadata.deletionTimestamp``; the body is decoded only if its JSON names such a key (nearly never)."""
+        if b'"deletionTimestamp":' not in self._body:
+            return None
+        return (json.loads(self._body).get("metadata") or {}).get("deletionTimestamp")
 
     @property
     def connection(self) -> str | None:

@@ -16,7 +16,7 @@ import pytest
 
 from tests.support.access_fakes import StatusSink
 from tests.support.counting_redactor import CountingRedactor
-from vault_access_operator.access import controller as controller_module
+from vault_access_operator.access import pass_report as report_module
 from vault_access_operator.access.controller import AccessController
 from vault_access_operator.access.outcome import Outcome
 from vault_access_operator.access.policy_delete import Deletion
@@ -94,7 +94,7 @@ def test_the_controller_masks_only_an_event_that_is_not_ours(monkeypatch: pytest
                                                               masked: int) -> None:
     redactor = CountingRedactor()
     redactor.remember(SECRET)
-    monkeypatch.setattr(controller_module, "REDACTOR", redactor)
+    monkeypatch.setattr(report_module, "REDACTOR", redactor)
     posted: list[str] = []
 
     async def post(involved: dict[str, str], kind: str, reason: str, message: str) -> None:

@@ -1,4 +1,4 @@
-"""An access object holds no task between its passes, only an alarm (core/access/controller.py, schedule.py).
+"""An access object holds no task between its passes, only an alarm (core/access/pass_scheduler.py, schedule.py).
 
 Issue 18 (RSS with 10,000 objects): a task per object waiting all the time cost about 2.7 KB each (the task, its
 coroutines, a timeout and its timer). Counted here: the tasks and the bytes idle objects hold, and that the passes
@@ -116,7 +116,7 @@ async def test_idle_synced_objects_hold_no_task_and_under_a_kilobyte_and_a_half_
         json_bytes = sum(t.kept_bytes for t in controller._objects.values())
         per_object = (held - json_bytes) / OBJECTS
         assert per_object <= IDLE_BYTES, f"{per_object:.0f} bytes per idle object besides its JSON"
-        assert len(controller._alarms.instants) <= DRIFT_SLOTS + 1  # the alarms share the drift slots' timers
+        assert len(controller._schedule.alarms.instants) <= DRIFT_SLOTS + 1  # the alarms share the drift slots' timers
     finally:
         await controller.close()
 
@@ -164,9 +164,9 @@ async def test_an_alarm_rings_a_drift_check_and_forget_silences_it() -> None:
     await controller.forget(VAULT_POLICY, _body("p"))
     checks = adapter.passes["p", True]
     await _until(lambda: adapter.passes["q", True] >= 3)
-    assert adapter.passes["p", True] == checks and len(controller._alarms) <= 1  # only q's
+    assert adapter.passes["p", True] == checks and len(controller._schedule.alarms) <= 1  # only q's
     await controller.close()
-    assert len(controller._alarms) == 0 and not controller._alarms._timers
+    assert len(controller._schedule.alarms) == 0 and not controller._schedule.alarms._timers
 
 
 def _attached(registry: ConnectionRegistry) -> Observation:
@@ -212,9 +212,9 @@ async def test_objects_waiting_for_their_connection_after_a_start_share_a_few_ti
     for i in range(OBJECTS):
         controller.observe(adapter, _body(f"p{i}", phase="Active"))
     await _ticks()
-    assert adapter.total == 0 and len(controller._alarms) == OBJECTS
+    assert adapter.total == 0 and len(controller._schedule.alarms) == OBJECTS
     assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("sync ")]
-    assert len(controller._alarms.instants) <= 3, len(controller._alarms.instants)
+    assert len(controller._schedule.alarms.instants) <= 3, len(controller._schedule.alarms.instants)
     await controller.close()
 
 

@@ -1,4 +1,4 @@
-"""A connection's change wakes its own access objects, and looks at no other (core/access/controller.py).
+"""A connection's change wakes its own access objects, and looks at no other (core/access/dependency_graph.py).
 
 At an operator restart every connection changes a few times (attached, Active, a new token); looking at
 every access object on each change cost connections x objects checks (30 million at 1,000 connections

@@ -1,5 +1,5 @@
 """Objects whose drift checks fall due in one slot wait for the same instant of the loop's clock, so one timer
-tick of the loop runs all of them (core/access/controller.py with AccessSettings.on_grid, core/access/schedule.py;
+tick of the loop runs all of them (core/access/pass_scheduler.py with AccessSettings.on_grid, core/access/schedule.py;
 issue 18: each wake-up of an idle process costs about as much CPU as a check). Counted: the distinct instants the
 loop's timers are set for while the objects wait.
 """
@@ -63,12 +63,12 @@ async def test_objects_synced_together_wait_for_at_most_one_instant_per_slot(
                                                       "generation": 1}, "spec": {"connectionRef": "vault"}})
         for _ in range(400):
             await asyncio.sleep(0.01)
-            if adapter.passes >= OBJECTS and len(controller._alarms) >= OBJECTS:
+            if adapter.passes >= OBJECTS and len(controller._schedule.alarms) >= OBJECTS:
                 break
-        assert adapter.passes == OBJECTS and len(controller._alarms) == OBJECTS  # each waits for its check
+        assert adapter.passes == OBJECTS and len(controller._schedule.alarms) == OBJECTS  # each waits for its check
         # Spread over the interval, and on at most one instant per slot: about 13 objects per wake-up here.
         instants = {when for when in timers if when > loop.time() + 0.05}  # the sleeps above aside
         assert len(instants) <= DRIFT_SLOTS + 1, len(instants)
-        assert len(controller._alarms.instants) <= DRIFT_SLOTS + 1
+        assert len(controller._schedule.alarms.instants) <= DRIFT_SLOTS + 1
     finally:
         await controller.close()

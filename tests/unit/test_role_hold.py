@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from types import SimpleNamespace
 from typing import Any
 
-from vault_access_operator.access.controller import AccessController
 from vault_access_operator.access.outcome import Outcome
+from vault_access_operator.access.pass_report import holding
 from vault_access_operator.access.role_refs import Key, PolicyView, resolve
 from vault_access_operator.access.settings import AccessSettings
 from vault_access_operator.access.tracked import Tracked
@@ -33,8 +32,7 @@ def test_only_policies_still_to_be_passed_make_a_role_wait() -> None:
 
 
 def _holding(tracked: Tracked, outcome: Outcome, raw: dict[str, Any] | None = None) -> float | None:
-    controller: Any = SimpleNamespace(settings=AccessSettings(connection_grace_seconds=60.0))
-    return AccessController._holding(controller, tracked, raw or {}, outcome)
+    return holding(tracked, raw or {}, outcome, AccessSettings(connection_grace_seconds=60.0).connection_grace_seconds)
 
 
 def test_a_held_outcome_stays_unreported_only_on_a_new_object_and_within_the_grace() -> None:

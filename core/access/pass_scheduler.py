@@ -1,0 +1,137 @@
+"""When an access object's pass runs: at once when woken (none runs), or again right after the one running (woken
+meanwhile); when a pass ends, its alarm is set for the next one it asks for (a drift check, a retry, the end of a
+hold), and the task ends. An alarm that rings starts a drift check.
+
+Between passes an object holds no task, only its alarm (core/access/schedule.py): a task per object, waiting all
+the time, cost about 2.7 KB each (bench/README.md, "Session 10: a timer per object").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import math
+import random
+from collections.abc import Awaitable, Callable
+
+from ..connections import ConnectionRegistry
+from .outcome import Outcome
+from .schedule import Alarms
+from .settings import AccessSettings
+from .tracked import Key, Tracked, essence
+
+log = logging.getLogger(__name__)
+
+#: The end of the wait for the connection after a start is moved up to the next multiple of this (seconds): the
+#: thousands of objects a start lists within a second or two then share a few timers, not one each.
+SETTLE_TICK = 0.1
+
+#: One pass of an object: (its key, its record, whether it is a drift check) -> what the pass decided.
+RunPass = Callable[[Key, Tracked, bool], Awaitable[Outcome]]
+
+
+class PassScheduler:
+    """Runs the passes of the objects in ``objects`` (shared with the controller, which adds and removes them)."""
+
+    def __init__(self, objects: dict[Key, Tracked], connections: ConnectionRegistry, settings: AccessSettings,
+                 rng: random.Random, run_pass: RunPass) -> None:
+        self._objects, self._connections, self._settings = objects, connections, settings
+        self._rng, self._run_pass = rng, run_pass
+        self.alarms: Alarms[Key] = Alarms(self._ring)
+
+    def begin(self, key: Key, tracked: Tracked) -> None:
+        """A new object's first pass: at once, or, for one that was synced (a start, a takeover), once its connection
+        is Active, within the grace: rather than write "connection not ready" onto it and "synced" back a moment
+        later (woken meanwhile, it looks again: see :meth:`wake`)."""
+        if (tracked.raw.get("status") or {}).get("phase") != "Active":
+            self.start(key, tracked, drift_check=False)
+            return
+        tracked.settling, tracked.seen = True, essence(tracked.raw)
+        deadline = asyncio.get_running_loop().time() + self._settings.connection_grace_seconds
+        self.arm(key, tracked, math.ceil(deadline / SETTLE_TICK) * SETTLE_TICK)
+        self.wake(key, tracked)  # looks on the next tick: the connection may be Active already
+
+    def wake(self, key: Key, tracked: Tracked) -> None:
+        """Something ``tracked``'s pass depends on changed: a pass now, or again when the running one ends."""
+        if tracked.task is not None:
+            tracked.woken = True
+        elif tracked.settling:
+            if not tracked.woken:  # one look per tick, however many wake-ups
+                tracked.woken = True
+                asyncio.get_running_loop().call_soon(self._look, key, tracked, context=contextvars.Context())
+        else:
+            self.start(key, tracked, drift_check=False)
+
+    def _look(self, key: Key, tracked: Tracked) -> None:
+        """A settling object, woken: its first pass now if its connection is Active or the object was edited."""
+        if self._objects.get(key) is not tracked or not tracked.settling:
+            return  # forgotten, or its pass started meanwhile
+        tracked.woken = False
+        handle = self._connections.get(tracked.connection) if tracked.connection else None
+        if (handle is not None and handle.active) or essence(tracked.raw) != tracked.seen:
+            self.start(key, tracked, drift_check=False)
+
+    def _ring(self, key: Key, when: float) -> None:
+        """``key``'s alarm: a drift check (also after a retry's backoff or a hold); a first pass after settling."""
+        tracked = self._objects.get(key)
+        if tracked is None or tracked.alarm != when or tracked.task is not None:
+            return  # forgotten, or set again since
+        tracked.alarm = None
+        self.start(key, tracked, drift_check=not tracked.settling)
+
+    def start(self, key: Key, tracked: Tracked, drift_check: bool) -> None:
+        self.disarm(key, tracked)
+        tracked.settling = False
+        # In a context of its own: a copy of the kopf handler's context (the default when started from a handler)
+        # would keep that handler's cause (the event's body, patch and logger) alive as long as the pass.
+        tracked.task = asyncio.create_task(self._run(key, tracked, drift_check), name=f"sync {key}",
+                                           context=contextvars.Context())
+
+    def arm(self, key: Key, tracked: Tracked, when: float) -> None:
+        self.disarm(key, tracked)
+        tracked.alarm = when
+        self.alarms.set(key, when)
+
+    def disarm(self, key: Key, tracked: Tracked) -> None:
+        if tracked.alarm is not None:
+            self.alarms.cancel(key, tracked.alarm)
+            tracked.alarm = None
+
+    async def _run(self, key: Key, tracked: Tracked, drift_check: bool) -> None:
+        """Passes of ``tracked`` until one ends unwoken; then its alarm is set for the next one it asks for."""
+        loop = asyncio.get_running_loop()
+        while True:
+            tracked.woken = False
+            try:
+                outcome = await self._run_pass(key, tracked, drift_check)
+            except Exception as error:  # a bug around the pass (its own errors are caught in it): retried, not stuck
+                log.exception("%s %s: sync pass failed", key[0], "/".join(p for p in key[1:] if p))
+                outcome = Outcome("Error", (False, "InternalError", f"internal error: {type(error).__name__}"),
+                                  "retry")
+            until: float | None = None
+            if outcome.then == "retry":
+                tracked.failures += 1
+                until = loop.time() + self._settings.retry_delay(tracked.failures, self._rng)
+            else:
+                tracked.failures = 0
+                if outcome.then == "resync":
+                    until = tracked.due = self._settings.drift_check_due(tracked.due, loop.time(), drift_check,
+                                                                         self._rng)
+            if tracked.held is not None:  # woken when what it waits for reports, else it reports after all
+                until = loop.time() + tracked.held
+            del outcome  # kept by nothing once the pass is done (its fields and conditions: about 0.7 KB)
+            if not tracked.woken:
+                break
+            drift_check = False
+        tracked.task = None
+        if until is not None:
+            self.arm(key, tracked, until)
+
+    def close(self) -> list[asyncio.Task[None]]:
+        """Every alarm off and every running pass cancelled: the tasks, to be awaited."""
+        self.alarms.close()
+        tasks = [t.task for t in self._objects.values() if t.task is not None]
+        for task in tasks:
+            task.cancel()
+        return tasks
