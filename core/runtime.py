@@ -6,30 +6,24 @@ Each connection runs as its own asyncio task. All timing decisions come from
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime
 import functools
 import logging
-import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from .clip import clip
-from .errors import InternalError, LoginDeniedError, TokenInvalidError, VaultAccessError
+from .errors import InternalError, TokenInvalidError, VaultAccessError
 from .lifecycle import Action, Lease, Plan, plan_lease
-from .provider import LoginRequest, SuppliedToken
-from .retries import FailureTracker, short_ttl_error
 from .runtime_deps import RuntimeDeps
-from .setup_run import SetupRunner
-from .status import Observation
+from .runtime_login import PENDING_GRACE, ConnectionLogin
 from .validation import ValidatedConnection
-from .vault import TokenGrant
 from .vault_transport import VaultTimeoutError
 from .wakeup import Wakeup
 
+__all__ = ["CHECK_SLOT_SECONDS", "PENDING_GRACE", "ConnectionRuntime", "on_check_grid"]
+
 log = logging.getLogger(__name__)
-PENDING_GRACE = 2.0  # seconds before a connection still logging in for the first time shows Pending
 #: Health checks fall due on whole multiples of this many seconds of the clock, so the checks of the connections
 #: falling due within one slot run on one wake-up of the process: with 1,000 connections a wake-up of its own
 #: cost a check about as much again as the check itself (bench/README.md, session 8).
@@ -45,25 +39,13 @@ def on_check_grid(moment: datetime.datetime, interval: float) -> datetime.dateti
     return datetime.datetime.fromtimestamp(slot, tz=moment.tzinfo)
 
 
-class ConnectionRuntime:
+class ConnectionRuntime(ConnectionLogin):
+    """One VaultConnection served: its first login, then health checks, renewals and new logins until stopped."""
+
     def __init__(self, name: str, generation: int | None, validated: ValidatedConnection, deps: RuntimeDeps) -> None:
-        self.name = name
-        self.validated = validated
-        self.deps = deps
-        self.obs = Observation(generation=generation, method=validated.method, mount=validated.mount)
-        self.reporter = deps.reporter_factory(name, self.obs)
-        ctx = deps.context_factory(name)
-        self.session = deps.session_factory(validated.spec, ctx, deps.vault_http, deps.health_cache)
-        # spec.auth.bootstrap: a one-time set-up before the first login (core/setup_run.py); else nothing.
-        self.setup = SetupRunner(validated, ctx, lambda: self.session.api(), self.reporter, deps.clock)
-        self.obs.setup = self.setup.state
-        self.lease: Lease | None = None
+        super().__init__(name, generation, validated, deps)
         self._planned_for: Lease | None = None
         self._plan = Plan(Action.NONE, None)
-        self._last_check = deps.clock()
-        self._last_login: datetime.datetime | None = None  # when the last login attempt started
-        self._login_started = asyncio.Event()
-        self.failures = FailureTracker(deps.backoff, deps.random)
         self.token_check = Wakeup()  # see request_token_check
 
     def request_token_check(self) -> bool:
@@ -75,39 +57,30 @@ class ConnectionRuntime:
 
     async def run(self) -> None:
         """Run until cancelled. Never raises for Vault, plugin or spec problems."""
-        # A first attempt quicker than PENDING_GRACE writes only its outcome: one status write and one
-        # watch event per connection, not two (bench/README.md).
-        pending = asyncio.create_task(self._publish_pending_later())
+        # One coroutine from here down to the sleep between two checks (no helper task, no extra frames): an
+        # Active connection is held the whole time, and at 1,000 connections those frames and tasks were the
+        # larger part of the operator's size (bench/README.md, session 11).
         try:
-            await self._run(pending)
+            while True:
+                try:
+                    if self.lease is None:
+                        await self._login()
+                    else:
+                        await self._check()  # after a failure: probe first; passing resets nothing (see _maintain)
+                    self._first_outcome()
+                    await self._maintain()
+                except Exception as caught:
+                    self._first_outcome()
+                    error = caught if isinstance(caught, VaultAccessError) else _internal(caught)
+                    delay = self.failures.failed(error)
+                    await self.reporter.failed(error, self.failures.count)
+                    if not error.retryable:
+                        # Only a spec change (a new runtime) can fix this; make sure the user sees it.
+                        await self.reporter.publish_until_written(self.deps.sleep)
+                        return
+                    await self.deps.sleep(delay)
         finally:
-            pending.cancel()
-
-    async def _publish_pending_later(self) -> None:
-        await self._login_started.wait()  # waiting for the login gate is not a slow login
-        await self.deps.sleep(PENDING_GRACE)
-        # Once sent, a write is not cut short: an outcome written after it must land after it too.
-        await asyncio.shield(self.reporter.publish())
-
-    async def _run(self, pending: asyncio.Task[None]) -> None:
-        while True:
-            try:
-                if self.lease is None:
-                    await self._login()
-                else:
-                    await self._check()  # after a failure: probe first; passing resets nothing (see _maintain)
-                pending.cancel()
-                await self._maintain()
-            except Exception as caught:
-                pending.cancel()
-                error = caught if isinstance(caught, VaultAccessError) else _internal(caught)
-                delay = self.failures.failed(error)
-                await self.reporter.failed(error, self.failures.count)
-                if not error.retryable:
-                    # Only a spec change (a new runtime) can fix this; make sure the user sees it.
-                    await self.reporter.publish_until_written(self.deps.sleep)
-                    return
-                await self.deps.sleep(delay)
+            self._first_outcome()
 
     async def _maintain(self) -> None:
         interval = self.validated.spec.health_check_interval
@@ -122,7 +95,9 @@ class ConnectionRuntime:
             every = self.failures.check_interval(interval)
             health_due = on_check_grid(self._last_check + datetime.timedelta(seconds=every), every)
             planned_at = plan.at if plan.at is not None and plan.at <= health_due else None
-            woken = await self.token_check.sleep(functools.partial(self._sleep_until, planned_at or health_due))
+            delay = ((planned_at or health_due) - self.deps.clock()).total_seconds()
+            # The sleep itself, not a coroutine around it: one frame less for every connection waiting.
+            woken = await self.token_check.sleep(functools.partial(self.deps.sleep, delay) if delay > 0 else _awake)
             if woken or planned_at is None:  # woken: a borrower's call was refused, check the token now
                 passed = await self._once_more_after_a_timeout(self._check)
             elif plan.action is not Action.RENEW:
@@ -153,64 +128,6 @@ class ConnectionRuntime:
             log.info("VaultConnection %s: %s; trying once more in %.1fs", self.name, error.message, retry)
         await self.deps.sleep(retry)
         return await step()
-
-    async def _sleep_until(self, moment: datetime.datetime) -> None:
-        delay = (moment - self.deps.clock()).total_seconds()
-        if delay > 0:
-            await self.deps.sleep(delay)
-
-    async def _login(self) -> None:
-        if self._last_login is not None:  # the floor between two attempts, whatever Vault answered
-            await self._sleep_until(self._last_login + datetime.timedelta(seconds=self.deps.backoff.login_floor))
-        async with self.deps.login_gate.slot(self.validated.spec.address):
-            self._login_started.set()
-            self._last_login = self.deps.clock()
-            await self._login_counted()
-
-    async def _login_counted(self) -> None:
-        logins, started = self.deps.metrics.logins, time.perf_counter()
-        try:
-            await self._login_once()
-        except VaultAccessError as error:
-            logins.labels(self.name, self.obs.method, error.reason).inc()
-            raise
-        logins.labels(self.name, self.obs.method, "success").inc()
-        self.deps.metrics.login_seconds.labels(self.obs.method).observe(time.perf_counter() - started)
-
-    async def _login_once(self) -> None:
-        health = await self.session.health()
-        self.obs.vault_version = health.version
-        self._adopted: dict[str, Any] = {}
-        request, grant = await self.setup.login(self._login_attempt)
-        supplied = isinstance(request, SuppliedToken)
-        if isinstance(request, SuppliedToken):  # no login: looked up, never revoked
-            details, renewable = {**request.details, **self._adopted}, grant.renewable
-        else:
-            details, renewable = dict(request.details), grant.renewable and not request.reauth
-            if too_short := short_ttl_error(grant.ttl, request.mount, self.deps.backoff):
-                await self.session.revoke_quietly()  # unusable: do not leave it behind in Vault
-                raise too_short
-        now = self.deps.clock()
-        self.lease = Lease(now, grant.ttl, renewable, creation_ttl=grant.ttl, supplied=supplied)
-        self._last_check = now
-        await self.reporter.logged_in(grant, now, self.lease.expires_at, details, supplied=supplied)
-
-    async def _login_attempt(self) -> tuple[LoginRequest | SuppliedToken, TokenGrant]:
-        request = await self.session.login_request(self.validated)
-        if isinstance(request, SuppliedToken):
-            grant, self._adopted = await self.session.adopt(request)
-            return request, grant
-        try:
-            grant = await self.session.login(request)
-        except LoginDeniedError as error:
-            raise LoginDeniedError(self._explain_denial(request, error), status=error.status) from None
-        return request, grant
-
-    async def _relogin(self, why: str) -> None:
-        log.info("VaultConnection %s: logging in again: %s", self.name, why)
-        await self.session.revoke_quietly()
-        self.lease = None
-        await self._login()
 
     async def _renew(self) -> bool:
         """Renew the token; False when Vault refused it and a new login replaced it."""
@@ -248,21 +165,9 @@ class ConnectionRuntime:
         await self.reporter.healthy()
         return True
 
-    def _explain_denial(self, request: LoginRequest, error: LoginDeniedError) -> str:
-        validated = self.validated
-        hint = validated.provider.explain_login_error(validated.config, request, error.status, error.message)
-        role_text = f" for role {request.role!r}" if request.role else ""
-        return hint or f"Vault denied login{role_text} at auth/{request.mount}: {error.message}"
 
-    async def tear_down(self) -> None:
-        """The VaultConnection is being deleted: a set-up block undoes its work first (never raises)."""
-        await self.setup.tear_down(lambda call: self.session.borrow(call))
-
-    async def shutdown(self, revoke: bool) -> None:
-        if revoke:
-            await self.session.revoke_quietly()
-        self.session.close()
-        self.setup.close()
+async def _awake() -> None:
+    """No sleep: the moment has come already."""
 
 
 def _internal(error: Exception) -> VaultAccessError:

@@ -30,8 +30,9 @@ LAYERS: dict[str, int] = {
         CONTRACT,
     ),
     # The connection registry sits beside the manager: it hands other controllers the runtimes' sessions.
-    **dict.fromkeys(("runtime", "runtime_deps", "manager", "connections", "connection_handle", "borrowed"), RUNTIME),
-    **dict.fromkeys(("app", "handlers", "startup"), APP),
+    **dict.fromkeys(("runtime", "runtime_login", "runtime_deps", "manager", "connections", "connection_handle",
+                     "borrowed"), RUNTIME),
+    **dict.fromkeys(("app", "app_entry", "operator_config", "connection_reporters", "handlers", "startup"), APP),
     **dict.fromkeys(("cli", "cli_extensions", "crd", "apidocs"), CLI),
 }
 #: What importing the public plugin module must never load: the operator's machinery.
