@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -253,10 +254,11 @@ class OperatorApp:
 
     # --- what the kopf handlers call -------------------------------------------------------
 
-    async def reconcile(self, name: str, uid: str | None, generation: int | None, spec: dict[str, Any]) -> None:
+    async def reconcile(self, name: str, uid: str | None, generation: int | None, spec: dict[str, Any],
+                        status: Mapping[str, Any] | None = None) -> None:
         if self._access is not None:
             self._access.released.discard(name)  # served here again
-        await self.manager.apply(name, generation, dict(spec), uid=uid)
+        await self.manager.apply(name, generation, dict(spec), uid=uid, found=status)
 
     def observe_access(self, kind: KindDefinition, body: dict[str, Any]) -> None:
         """An access object (VaultPolicy, ...) was added or changed."""
