@@ -8,8 +8,9 @@ no-env-proxy: requests sessions do not re-read proxy/CA settings from the enviro
     (requests.Session.trust_env = False). requests otherwise scans os.environ twice per request
     (urllib.request.getproxies_environment) inside every hvac call.
 
-no-loggedin-event: no "LoggedIn" event after a login (warnings and the "Active" event after a recovery stay).
-    Measures what one event per login costs the operator and the API (a restart posts one per connection).
+no-loggedin-event: no "LoggedIn" event at all (warnings and the "Active" event after a recovery stay).
+    Since session 11 only a login that is news posts one (a new connection, a spec edit, the first login after an
+    error); a restart over Active connections posts none, so this now measures what those remaining events cost.
 
 asyncio-loop: asyncio's own event loop instead of uvloop (core/tuning.py). Measures what uvloop buys.
 

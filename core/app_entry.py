@@ -3,6 +3,7 @@ cluster. :class:`OperatorApp` (core/app.py) has the parts they use."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .access.controller import AccessController, KindAdapter
@@ -23,10 +24,12 @@ class KopfEntryPoints:
     def access(self) -> AccessController:
         raise NotImplementedError  # OperatorApp's
 
-    async def reconcile(self, name: str, uid: str | None, generation: int | None, spec: dict[str, Any]) -> None:
+    async def reconcile(self, name: str, uid: str | None, generation: int | None, spec: dict[str, Any],
+                        status: Mapping[str, Any] | None = None) -> None:
+        """Serve ``name`` at this spec; ``status``: the object's status as this process first sees it."""
         if self._access is not None:
             self._access.released.discard(name)  # served here again
-        await self.manager.apply(name, generation, dict(spec), uid=uid)
+        await self.manager.apply(name, generation, dict(spec), uid=uid, found=status)
 
     def observe_access(self, kind: KindDefinition, body: dict[str, Any]) -> None:
         """An access object (VaultPolicy, ...) was added or changed."""

@@ -123,7 +123,7 @@ def _connection_daemon(registry: kopf.OperatorRegistry, app: OperatorApp) -> Non
             # that never logs in, and its objects would report "waiting for the first login" on the way out.
             return
         generation = body.metadata.get("generation")
-        await app.reconcile(name, uid, generation, dict(spec))  # no-op when unchanged
+        await app.reconcile(name, uid, generation, dict(spec), body.get("status"))  # no-op when unchanged
         app.specs.follow(name, body, generation)
         try:
             await _until_stopped(stopped)  # an awaitable, not a coroutine of ours: no frame of its own

@@ -77,16 +77,19 @@ class KubeClient:
             await self._session.close()
 
     async def request(
-        self, method: str, path: str, *, headers: dict[str, str] | None = None, what: str = "", **kwargs: Any
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, what: str = "", decode: bool = True,
+        **kwargs: Any,
     ) -> tuple[int, Any]:
         """(status, JSON body) of an answer; raises KubeError when there is none or it is a lasting 429.
 
-        ``what`` names the call in error messages ("reading Secret ns/name").
+        ``what`` names the call in error messages ("reading Secret ns/name"). ``decode=False``: a 2xx answer's body
+        is read (the connection is reused) but not decoded, and None stands for it: a status PATCH answers with the
+        whole object, which no caller reads (bench/README.md, session 11); an error answer is still decoded.
         """
         what = what or f"{method} {path}"
         for throttled in range(THROTTLE_RETRIES + 1):
             try:
-                status, body, retry_after = await self._request_once(method, path, headers, kwargs)
+                status, body, retry_after = await self._request_once(method, path, headers, kwargs, decode)
             except (aiohttp.ClientError, TimeoutError, ssl.SSLError, OSError) as error:
                 raise unreachable(self._info.server, what, error, REQUEST_TIMEOUT, POOL_WAIT) from None
             if status != 429:
@@ -98,7 +101,7 @@ class KubeClient:
         raise AssertionError("unreachable")
 
     async def _request_once(
-        self, method: str, path: str, headers: dict[str, str] | None, kwargs: dict[str, Any]
+        self, method: str, path: str, headers: dict[str, str] | None, kwargs: dict[str, Any], decode: bool = True
     ) -> tuple[int, Any, float | None]:
         for attempt in (1, 2):
             merged = {**self._headers(), **(headers or {})}
@@ -114,6 +117,8 @@ class KubeClient:
                         f"{size_text(BODY_LIMIT)} (HTTP {response.status})",
                         response.status,
                     )
+                if not decode and 200 <= response.status < 300:
+                    return response.status, None, retry_after
                 try:
                     return response.status, json.loads(raw) if raw else None, retry_after
                 except ValueError:
@@ -186,7 +191,7 @@ class KubeClient:
         what = f"patching the status of {kind.kind} {f'{namespace}/' if namespace else ''}{name}"
         code, body = await self.request(
             "PATCH", f"{path}/status", json=operations, headers={"Content-Type": "application/json-patch+json"},
-            what=what,
+            what=what, decode=False,
         )
         if code == 404:
             return False
@@ -227,7 +232,8 @@ class KubeClient:
             "reportingComponent": "vault-access-operator",
         }
         what = f"posting an event in namespace {namespace}"
-        code, body = await self.request("POST", f"/api/v1/namespaces/{namespace}/events", json=event, what=what)
+        code, body = await self.request("POST", f"/api/v1/namespaces/{namespace}/events", json=event, what=what,
+                                        decode=False)
         raise_for(code, body, what, rbac=f"'create' on events in {namespace}")
 
 

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import shape
@@ -69,8 +69,10 @@ class ConnectionManager:
                 found.append((name, obs))
         return found
 
-    async def apply(self, name: str, generation: int | None, spec: dict[str, Any], uid: str | None = None) -> None:
-        """Start (or restart, when the spec or the object changed) the runtime for ``name``."""
+    async def apply(self, name: str, generation: int | None, spec: dict[str, Any], uid: str | None = None,
+                    found: Mapping[str, Any] | None = None) -> None:
+        """Start (or restart, when the spec or the object changed) the runtime for ``name``; ``found``: the object's
+        status as this process first sees it (a first login it shows already held is told by no event)."""
         spec_key = shape.spec_key(spec)  # not json.dumps: it recurses, and specs may nest thousands deep
         entry = self._entries.get(name)
         if entry and entry.spec_key == spec_key and _same_object(entry.uid, uid):
@@ -93,6 +95,7 @@ class ConnectionManager:
             return
         runtime = ConnectionRuntime(name, generation, validated, self.deps)
         runtime.obs.uid = uid  # before the task starts: every status write carries it
+        runtime.reporter.found(found)
         self.addresses.acquire(validated.spec.address)
         task = asyncio.create_task(runtime.run(), name=f"vaultconnection/{name}")
         task.add_done_callback(lambda t: _log_crash(name, t))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from .clip import clip
@@ -20,7 +20,7 @@ from .conditions import status_body
 from .errors import Reason, VaultAccessError
 from .events import EventEmitter
 from .redact import ALREADY_REDACTED, Redactor
-from .status import Observation, VaultConnectionStatus, build_status
+from .status import LoginStanding, Observation, VaultConnectionStatus, build_status, standing_of
 from .vault import TokenGrant
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,14 @@ class Reporter:
         self._published_from: tuple[object, ...] | None = None  # the observation's snapshot it was built from
         self._writing = asyncio.Lock()  # one write at a time, each built from the newest observation
         self._last_phase: str | None = None
+        # Until this runtime reports a login or a failure, the status is the one the object showed when the runtime
+        # started (written by an earlier process or replica): found() says which login it shows held.
+        self._found: LoginStanding | None = None
+        self._rejection_told = False  # a TokenRejected warning was posted: the login that ends it is news
+
+    def found(self, status: Mapping[str, Any] | None) -> None:
+        """The object's status when the runtime started (its JSON): a first login it already shows is no news."""
+        self._found = standing_of(status)
 
     @property
     def has_written(self) -> bool:
@@ -126,8 +134,21 @@ class Reporter:
         details: dict[str, str],
         supplied: bool = False,
     ) -> None:
-        """A token is held: from a login, or (``supplied``) taken from the spec's Secret and looked up."""
+        """A token is held: from a login, or (``supplied``) taken from the spec's Secret and looked up.
+
+        The LoggedIn event tells only a login that changes what the status says (bench/README.md, session 11): a
+        restart, a takeover or a re-login at max TTL of a connection the status shows Active and logged in at the
+        same generation, method and mount is counted by status (authStatus.loginCount, lastLogin) and the login
+        metric, not told 1,000 times over.
+        """
         obs = self.obs
+        # This runtime's own report so far; before its first, the status the object showed when it started.
+        held = self._found if obs.phase == "Pending" else obs.standing()
+        # After a TokenRejected warning the status still says Active, but the events left the story at "logging in
+        # again": the login that ends it is told once (a Vault rejecting every new token warned once, so this is
+        # one event too, not one per re-login).
+        news = held != obs.logged_in_standing() or self._rejection_told
+        self._rejection_told = False
         if obs.phase != "Error":  # after failures, Active waits for recovered(): a login alone proves little
             obs.phase, obs.reason, obs.message = "Active", Reason.CONNECTED, ""
         obs.authenticated = True
@@ -138,8 +159,8 @@ class Reporter:
         ttl = f"{int(grant.ttl)}s" if grant.ttl else "no expiry"
         obs.supplied = supplied
         how = "took the supplied Vault token (no login)" if supplied else f"logged in to Vault at auth/{obs.mount}"
-        # Not masked: our words, a number and the mount, which the status shows as it is (authStatus.authPath).
-        await self.events.normal(Reason.LOGGED_IN, f"{how} (token TTL {ttl})", masked=True)
+        if news:  # Not masked: our words, a number and the mount, which the status shows as is (authStatus.authPath).
+            await self.events.normal(Reason.LOGGED_IN, f"{how} (token TTL {ttl})", masked=True)
         await self.publish()
 
     async def renewed(self, grant: TokenGrant, now: datetime.datetime, expires: datetime.datetime | None) -> None:
@@ -165,4 +186,5 @@ class Reporter:
 
     async def token_rejected(self, error: VaultAccessError) -> None:
         # A Vault rejecting every new token gets one event.
-        await self.events.warning_once(Reason.TOKEN_REJECTED, f"{error.message}; logging in again")
+        if await self.events.warning_once(Reason.TOKEN_REJECTED, f"{error.message}; logging in again"):
+            self._rejection_told = True

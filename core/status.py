@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -18,9 +19,8 @@ from .clock import rfc3339
 from .conditions import Condition, Conditions, StatusModel
 from .errors import Reason
 
-__all__ = ["AUTHENTICATED", "READY", "AuthStatus", "Condition", "Observation", "Phase", "SetupState", "SetupStatus",
-           "VaultConnectionStatus",
-           "build_status", "rfc3339"]
+__all__ = ["AUTHENTICATED", "READY", "AuthStatus", "Condition", "LoginStanding", "Observation", "Phase", "SetupState",
+           "SetupStatus", "VaultConnectionStatus", "build_status", "rfc3339", "standing_of"]
 
 Phase = Literal["Pending", "Active", "Error"]
 READY = "Ready"
@@ -117,6 +117,39 @@ class Observation:
         ``dependants`` are replaced, never changed in place, as the status written holds them as they are.
         """
         return tuple(_frozen(getattr(self, name)) for name in _OBSERVED)
+
+    def standing(self) -> LoginStanding | None:
+        """The login the status built from this observation shows as held (None: it shows none held)."""
+        if self.phase != "Active" or not self.authenticated:
+            return None
+        return self.generation, self.method, self.mount
+
+    def logged_in_standing(self) -> LoginStanding:
+        """What :meth:`standing` is once a login at this spec holds a token and the connection is Active."""
+        return self.generation, self.method, self.mount
+
+
+#: A held login as a status shows it: (observedGeneration, authStatus.authMethod, authStatus.authPath).
+LoginStanding = tuple[int | None, str | None, str | None]
+
+
+def standing_of(status: Mapping[str, Any] | None) -> LoginStanding | None:
+    """The login a written status (its JSON, as the object shows it) says is held: Active and Authenticated;
+    None for any other status, or none."""
+    if not isinstance(status, Mapping) or status.get("phase") != "Active":
+        return None
+    conditions = status.get("conditions")
+    if not isinstance(conditions, list) or not any(
+            isinstance(c, Mapping) and (c.get("type"), c.get("status")) == (AUTHENTICATED, "True") for c in conditions):
+        return None
+    auth = status.get("authStatus")
+    if not isinstance(auth, Mapping):
+        return None
+    generation, method, mount = status.get("observedGeneration"), auth.get("authMethod"), auth.get("authPath")
+    if not (generation is None or isinstance(generation, int)) or not all(
+            value is None or isinstance(value, str) for value in (method, mount)):
+        return None
+    return generation, method, mount
 
 
 _OBSERVED = tuple(field.name for field in dataclasses.fields(Observation))
