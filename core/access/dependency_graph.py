@@ -26,7 +26,10 @@ class DependencyGraph:
     def depend(self, key: Key, on: tuple[Key, ...]) -> None:
         """``key``'s last pass read ``on`` (nothing: ``()``)."""
         for old in self._depends_on.pop(key, ()):
-            self._dependants.get(old, set()).discard(key)
+            if (readers := self._dependants.get(old)) is not None:
+                readers.discard(key)
+                if not readers:  # an entry per policy ever read would outlive every role that read it
+                    del self._dependants[old]
         if on:
             self._depends_on[key] = on
             for target in on:
