@@ -166,7 +166,7 @@ class Tracked:
 
     def deletion_timestamp(self) -> Any:
         """``metadata.deletionTimestamp``; the body is decoded only if its JSON names such a key (nearly never)."""
-        if b'"deletionTimestamp":' not in self._body:
+        if b'"deletionTimestamp":' not in self._body:  # the key as encode() writes it (no space after the colon)
             return None
         return (json.loads(self._body).get("metadata") or {}).get("deletionTimestamp")
 
