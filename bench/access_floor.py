@@ -46,6 +46,8 @@ EXPECTED = {
                  "vault_read": 1},
 }
 EXPECTED["contract+watch"] = {**EXPECTED["contract"], "kube_watch_event": 2}
+#: The floor client's two ways, by --client: one event loop, or threads (each its own kept-alive sessions).
+CLIENTS = {"asyncio": "bench.access_floor_client", "threads": "bench.access_floor_threads"}
 
 
 def check(stack: Stack, workload: Workload, level: str) -> dict[str, Any]:
@@ -67,9 +69,10 @@ def check(stack: Stack, workload: Workload, level: str) -> dict[str, Any]:
     return found
 
 
-def one_level(count: int, level: str, concurrency: int, timeout: float) -> dict[str, Any]:
+def one_level(count: int, level: str, concurrency: int, timeout: float, client_kind: str = "asyncio",
+              ) -> dict[str, Any]:
     workload = Workload(count)
-    figures: dict[str, Any] = {"objects": count, "level": level, "concurrency": concurrency}
+    figures: dict[str, Any] = {"objects": count, "level": level, "concurrency": concurrency, "client": client_kind}
     with Stack() as stack, tempfile.TemporaryDirectory(prefix="bench-floor-") as scratch:
         client = stack.bao.client()
         grant_operator(client)
@@ -82,7 +85,7 @@ def one_level(count: int, level: str, concurrency: int, timeout: float) -> dict[
         assert stack.bao.proc is not None
         mark = stack.bao.audit.mark()
         meter = CpuMeter({"openbao": stack.bao.proc.pid})
-        command = [sys.executable, "-m", "bench.access_floor_client", "--kube", stack.kube.url, "--vault",
+        command = [sys.executable, "-m", CLIENTS[client_kind], "--kube", stack.kube.url, "--vault",
                    stack.bao.url, "--token-from", str(token_file), "--level", level, "--concurrency",
                    str(concurrency), "--cluster", CLUSTER, "--mount", MOUNT]
         result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True,
@@ -107,15 +110,15 @@ def one_level(count: int, level: str, concurrency: int, timeout: float) -> dict[
 
 def summary(lines: list[dict[str, Any]]) -> str:
     """The JSON lines as bench/README.md's table."""
-    rows = ["| objects | level | direct s | floor s | ratio (by CPU) | CPU ms/object floor / OpenBao / emulator "
-            "| requests per object |", "|---|---|---|---|---|---|---|"]
+    rows = ["| objects | level (client) | direct s | floor s | ratio (by CPU) | CPU ms/object floor / OpenBao / "
+            "emulator | requests per object |", "|---|---|---|---|---|---|---|"]
     for f in lines:
         floor, cpu = f["floor"], f["floor"]["cpu_ms_per_object"]
         asked = ", ".join(f"{k.removeprefix('kube_')} {v:g}" for k, v in floor["requests_per_object"].items()
                           if k != "kube_watch_open")
-        rows.append(f"| {f['objects']} | {f['level']} | {f['direct_write']['seconds']:.2f} | {floor['seconds']:.2f} "
-                    f"| {f['ratio']:.2f} ({f['ratio_cpu']:.2f}) | {cpu['floor']:.2f} / {cpu['openbao']:.2f} / "
-                    f"{cpu['emulator']:.2f} | {asked} |")
+        rows.append(f"| {f['objects']} | {f['level']} ({f['client']}) | {f['direct_write']['seconds']:.2f} | "
+                    f"{floor['seconds']:.2f} | {f['ratio']:.2f} ({f['ratio_cpu']:.2f}) | {cpu['floor']:.2f} / "
+                    f"{cpu['openbao']:.2f} / {cpu['emulator']:.2f} | {asked} |")
     return "\n".join(rows)
 
 
@@ -125,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--levels", default=",".join(LEVELS), help=f"comma-separated, of {', '.join(LEVELS)}")
     parser.add_argument("--concurrency", type=int, default=32, help="the floor client's workers (the direct "
                         "client's threads are 32, as in bench.access)")
+    parser.add_argument("--client", choices=sorted(CLIENTS), default="asyncio", help="the floor client's way: "
+                        "asyncio + aiohttp (the faster here, bench/README.md) or threads + requests")
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args(argv)
     levels = args.levels.split(",")
@@ -132,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--levels: unknown {', '.join(sorted(unknown))}; give some of {', '.join(LEVELS)}")
     started, lines = time.monotonic(), []
     for level in levels:
-        lines.append(one_level(args.objects, level, args.concurrency, args.timeout))
+        lines.append(one_level(args.objects, level, args.concurrency, args.timeout, args.client))
         print(json.dumps(lines[-1]), flush=True)
     print(summary(lines), file=sys.stderr)
     print(f"took {time.monotonic() - started:.0f} s", file=sys.stderr)

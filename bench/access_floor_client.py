@@ -26,7 +26,7 @@ import asyncio
 import json
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 
@@ -71,6 +71,51 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+class Call(NamedTuple):
+    """One request of an object's pass: to the API server ("kube") or Vault, its body already encoded."""
+
+    target: str
+    method: str
+    path: str
+    what: str  # what it counts as (bench.access_floor.EXPECTED)
+    body: str | None = None
+    headers: dict[str, str] | None = None
+
+
+def calls_for(level: str, plural: str, obj: dict[str, Any], cluster: str, mount: str) -> list[Call]:
+    """The requests of ``level`` for one object, in the order one pass of the operator makes them; the status
+    PATCH last (the object shows Ready when it is answered)."""
+    meta = obj["metadata"]
+    namespace, name = meta["namespace"], meta["name"]
+    path = f"{GROUP}/namespaces/{namespace}/{plural}/{name}"
+    contract = level.startswith("contract")
+    vault_path, body = vault_write(plural, obj, cluster, mount)
+    calls: list[Call] = []
+    if contract:
+        finalizers = {"metadata": {"finalizers": [FINALIZER]}}
+        calls.append(Call("kube", "PATCH", path, "kube_finalizer_patch", json.dumps(finalizers), MERGE))
+    calls.append(Call("vault", "PUT", f"/v1/{vault_path}", "vault_write", json.dumps(body)))
+    if level != "write":
+        calls.append(Call("vault", "GET", f"/v1/{vault_path}", "vault_read"))
+    now = _now()
+    if contract:
+        involved = {"apiVersion": obj["apiVersion"], "kind": KINDS[plural], "name": name, "namespace": namespace,
+                    "uid": meta.get("uid"), "resourceVersion": meta.get("resourceVersion")}
+        event = {"apiVersion": "v1", "kind": "Event",
+                 "metadata": {"name": f"{name}.{time.time_ns():x}", "namespace": namespace},
+                 "involvedObject": involved, "reason": "Synced", "message": f"wrote {vault_path}",
+                 "type": "Normal", "source": {"component": "vault-access-operator"}, "firstTimestamp": now,
+                 "lastTimestamp": now, "count": 1, "reportingComponent": "vault-access-operator"}
+        calls.append(Call("kube", "POST", f"/api/v1/namespaces/{namespace}/events", "kube_event_post",
+                          json.dumps(event)))
+    conditions = [{"type": kind, "status": "True", "reason": "Succeeded", "message": "",
+                   "lastTransitionTime": now, "observedGeneration": meta.get("generation")}
+                  for kind in ("Ready", "Synced")]
+    status = {"status": {"phase": "Active", "conditions": conditions, "lastSyncedAt": now}}
+    calls.append(Call("kube", "PATCH", f"{path}/status", "kube_status_patch", json.dumps(status), MERGE))
+    return calls
+
+
 class FloorClient:
     def __init__(self, kube: aiohttp.ClientSession, vault: aiohttp.ClientSession, level: str, cluster: str,
                  mount: str) -> None:
@@ -79,22 +124,6 @@ class FloorClient:
         self.counts: Counter[str] = Counter()  # requests made, by what they were; watch events decoded
         self.errors: list[str] = []
         self.last_status = 0.0
-
-    async def _kube(self, method: str, path: str, what: str, body: Any, headers: dict[str, str] | None = None,
-                    ) -> None:
-        self.counts[what] += 1
-        async with self.kube.request(method, path, data=json.dumps(body), headers=headers or {}) as response:
-            await response.read()
-            if response.status >= 300:
-                self.errors.append(f"{what} {path}: HTTP {response.status}")
-
-    async def _vault(self, method: str, path: str, what: str, body: Any = None) -> None:
-        self.counts[what] += 1
-        async with self.vault.request(method, f"/v1/{path}",
-                                      data=None if body is None else json.dumps(body)) as response:
-            await response.read()
-            if response.status >= 300:
-                self.errors.append(f"{what} {path}: HTTP {response.status}")
 
     async def list_all(self, plural: str) -> tuple[list[dict[str, Any]], str]:
         """Every object of the kind, in pages of PAGE; the resourceVersion of the first page (a watch's start)."""
@@ -113,31 +142,13 @@ class FloorClient:
 
     async def one(self, plural: str, obj: dict[str, Any]) -> None:
         """The level's requests for one object, one after another (as one pass of the operator makes them)."""
-        meta = obj["metadata"]
-        namespace, name = meta["namespace"], meta["name"]
-        path = f"{GROUP}/namespaces/{namespace}/{plural}/{name}"
-        contract = self.level.startswith("contract")
-        if contract:
-            await self._kube("PATCH", path, "kube_finalizer_patch", {"metadata": {"finalizers": [FINALIZER]}}, MERGE)
-        vault_path, body = vault_write(plural, obj, self.cluster, self.mount)
-        await self._vault("PUT", vault_path, "vault_write", body)
-        if self.level != "write":
-            await self._vault("GET", vault_path, "vault_read")
-        now = _now()
-        if contract:
-            involved = {"apiVersion": obj["apiVersion"], "kind": KINDS[plural], "name": name, "namespace": namespace,
-                        "uid": meta.get("uid"), "resourceVersion": meta.get("resourceVersion")}
-            event = {"apiVersion": "v1", "kind": "Event",
-                     "metadata": {"name": f"{name}.{time.time_ns():x}", "namespace": namespace},
-                     "involvedObject": involved, "reason": "Synced", "message": f"wrote {vault_path}",
-                     "type": "Normal", "source": {"component": "vault-access-operator"}, "firstTimestamp": now,
-                     "lastTimestamp": now, "count": 1, "reportingComponent": "vault-access-operator"}
-            await self._kube("POST", f"/api/v1/namespaces/{namespace}/events", "kube_event_post", event)
-        conditions = [{"type": kind, "status": "True", "reason": "Succeeded", "message": "",
-                       "lastTransitionTime": now, "observedGeneration": meta.get("generation")}
-                      for kind in ("Ready", "Synced")]
-        status = {"status": {"phase": "Active", "conditions": conditions, "lastSyncedAt": now}}
-        await self._kube("PATCH", f"{path}/status", "kube_status_patch", status, MERGE)
+        for call in calls_for(self.level, plural, obj, self.cluster, self.mount):
+            self.counts[call.what] += 1
+            session = self.kube if call.target == "kube" else self.vault
+            async with session.request(call.method, call.path, data=call.body, headers=call.headers) as response:
+                await response.read()
+                if response.status >= 300:
+                    self.errors.append(f"{call.what} {call.path}: HTTP {response.status}")
         self.last_status = time.perf_counter()
 
     async def watch(self, plural: str, version: str) -> None:
