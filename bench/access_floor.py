@@ -70,7 +70,9 @@ def check(stack: Stack, workload: Workload, level: str) -> dict[str, Any]:
 
 
 def one_level(count: int, level: str, concurrency: int, timeout: float, client_kind: str = "asyncio",
-              ) -> dict[str, Any]:
+              skip: str = "") -> dict[str, Any]:
+    """One level's run on a fresh stack: the direct client's write, then the floor client's (``skip``: a request
+    it leaves out, for tests); the figures, and what :func:`verify` finds amiss in them."""
     workload = Workload(count)
     figures: dict[str, Any] = {"objects": count, "level": level, "concurrency": concurrency, "client": client_kind}
     with Stack() as stack, tempfile.TemporaryDirectory(prefix="bench-floor-") as scratch:
@@ -87,7 +89,7 @@ def one_level(count: int, level: str, concurrency: int, timeout: float, client_k
         meter = CpuMeter({"openbao": stack.bao.proc.pid})
         command = [sys.executable, "-m", CLIENTS[client_kind], "--kube", stack.kube.url, "--vault",
                    stack.bao.url, "--token-from", str(token_file), "--level", level, "--concurrency",
-                   str(concurrency), "--cluster", CLUSTER, "--mount", MOUNT]
+                   str(concurrency), "--cluster", CLUSTER, "--mount", MOUNT, *(["--skip", skip] if skip else [])]
         result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True,
                                            timeout=timeout).stdout)
         floor = {"seconds": round(result["seconds"], 3), "errors": result["errors"],
@@ -105,7 +107,27 @@ def one_level(count: int, level: str, concurrency: int, timeout: float, client_k
     figures["ratio"] = round(direct["seconds"] / floor["seconds"], 3) if floor["seconds"] else 0.0
     spent = floor["floor_cpu_s"] + floor["openbao_cpu_s"]  # as bench.access._cpu_ratio reckons the operator's
     figures["ratio_cpu"] = round((direct["direct_cpu_s"] + direct["openbao_cpu_s"]) / spent, 3) if spent else 0.0
+    figures["problems"] = verify(figures)
     return figures
+
+
+def verify(figures: dict[str, Any]) -> list[str]:
+    """What differs from the level's contract: requests per object as the client counted them (exactly the
+    level's, no other), Vault writes and reads in OpenBao's audit log, and what the emulator and OpenBao hold."""
+    level, count, floor = figures["level"], figures["objects"], figures["floor"]
+    problems = [f"{floor['errors']} requests failed: {floor.get('first_errors')}"] if floor["errors"] else []
+    asked = {k: v for k, v in floor["requests_per_object"].items() if k not in ("kube_list_page", "kube_watch_open")}
+    if asked != EXPECTED[level]:
+        problems.append(f"requests per object {asked}, the level {level} makes {EXPECTED[level]}")
+    audit = {"writes": 1.0, "reads": 0.0 if level == "write" else 1.0}
+    if {k: floor["audit_per_object"][k] for k in audit} != audit:
+        problems.append(f"OpenBao's audit log: {floor['audit_per_object']} per object, expected {audit}")
+    contract = count if level.startswith("contract") else 0
+    held = {"active": count, "finalizer": contract, "events": contract, "vault_policies": count // 2,
+            "vault_roles": count // 2}
+    if figures["check"] != held:
+        problems.append(f"the emulator and OpenBao hold {figures['check']}, expected {held}")
+    return problems
 
 
 def summary(lines: list[dict[str, Any]]) -> str:
@@ -130,16 +152,21 @@ def main(argv: list[str] | None = None) -> None:
                         "client's threads are 32, as in bench.access)")
     parser.add_argument("--client", choices=sorted(CLIENTS), default="asyncio", help="the floor client's way: "
                         "asyncio + aiohttp (the faster here, bench/README.md) or threads + requests")
+    parser.add_argument("--rounds", type=int, default=1, help="run the levels this many times over, in turn (the "
+                        "machine's noise shows in the spread)")
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args(argv)
     levels = args.levels.split(",")
     if unknown := set(levels) - set(LEVELS):
         parser.error(f"--levels: unknown {', '.join(sorted(unknown))}; give some of {', '.join(LEVELS)}")
     started, lines = time.monotonic(), []
-    for level in levels:
+    for level in levels * args.rounds:
         lines.append(one_level(args.objects, level, args.concurrency, args.timeout, args.client))
         print(json.dumps(lines[-1]), flush=True)
     print(summary(lines), file=sys.stderr)
+    for figures in lines:
+        for problem in figures["problems"]:
+            print(f"{figures['level']}: {problem}", file=sys.stderr)
     print(f"took {time.monotonic() - started:.0f} s", file=sys.stderr)
 
 
