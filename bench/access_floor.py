@@ -97,6 +97,7 @@ def one_level(count: int, level: str, concurrency: int, timeout: float, client_k
         if result["errors"]:
             floor["first_errors"] = result["first_errors"]
         vault = audit_counts(stack.bao.audit, mark)
+        floor["answer_ms"] = result.get("answer_ms", {})  # mean per request, by what (the asyncio client's)
         floor["requests_per_object"] = {k: round(v / count, 3) for k, v in result["requests"].items()}
         floor["audit_per_object"] = {k: round(vault[k] / count, 3) for k in ("requests", "writes", "reads")}
         floor["cpu_ms_per_object"] = {p: round(floor[f"{p}_cpu_s"] * 1000 / count, 3)

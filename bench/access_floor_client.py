@@ -25,7 +25,7 @@ import argparse
 import asyncio
 import json
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any, NamedTuple
 
 import aiohttp
@@ -123,7 +123,7 @@ class FloorClient:
         self.cluster, self.mount = cluster, mount
         self.counts: Counter[str] = Counter()  # requests made, by what they were; watch events decoded
         self.errors: list[str] = []
-        self.waited: Counter[str] = Counter()  # seconds from sending each request to its answer read, by what
+        self.waited: dict[str, float] = defaultdict(float)  # send to answer read, s by what
         self.last_status = 0.0
 
     async def list_all(self, plural: str) -> tuple[list[dict[str, Any]], str]:
@@ -168,11 +168,11 @@ class FloorClient:
 
 async def run(kube_url: str, vault_url: str, token: str, level: str, concurrency: int, cluster: str, mount: str,
               drain: float, skip: str = "") -> dict[str, Any]:
-    connector = {"limit": concurrency + 4}  # the workers, and the watch streams beside them
-    async with aiohttp.ClientSession(kube_url, connector=aiohttp.TCPConnector(**connector),
+    limit = concurrency + 4  # connections: the workers', and the watch streams beside them
+    async with aiohttp.ClientSession(kube_url, connector=aiohttp.TCPConnector(limit=limit),
                                      headers={"Authorization": "Bearer floor", "Content-Type": "application/json"},
                                      ) as kube, \
-            aiohttp.ClientSession(vault_url, connector=aiohttp.TCPConnector(**connector),
+            aiohttp.ClientSession(vault_url, connector=aiohttp.TCPConnector(limit=limit),
                                   headers={"X-Vault-Token": token}) as vault:
         client = FloorClient(kube, vault, level, cluster, mount, skip)
         started, cpu = time.perf_counter(), time.process_time()
