@@ -9,13 +9,15 @@ API emulator (bench.stack), then, as bench.access does:
 - **floor**: the N objects of bench.access_objects created in the emulator, unsynced; the floor client (its own
   process, a token with the same policies) lists them and makes the level's requests for each: from its first
   LIST to its last status PATCH answered. ratio = direct write time / floor time; the same by CPU seconds (the
-  client's and OpenBao's, as bench.access reckons the operator's); CPU ms per object of the client, OpenBao and the
-  emulator (this process); requests per object as the client counted them, and as OpenBao's audit log and the
+  client's and OpenBao's, as bench.access reckons the operator's) and by all CPU seconds (the emulator's too: the
+  wall ratio at equal shares of the cores, which contention skews); CPU ms per object of the client, OpenBao and
+  the emulator (this process); requests per object as the client counted them, and as OpenBao's audit log and the
   emulator's objects show them (``check``: every object Active, its finalizer, its event, its Vault object).
 
 One JSON line per level, then a table on stderr.
 
-    python -m bench.access_floor --objects 3000 --levels write,readback,contract,contract+watch > floor.json
+    python -m bench.access_floor --objects 3000 --rounds 2 > floor.json  # every level, twice over
+    python -m bench.access_floor --objects 10000 --levels write,contract+watch --client threads
 """
 
 from __future__ import annotations
