@@ -3,7 +3,7 @@
 Session 11 saw about 1 kB per connection allocated at aiohttp's ``client.py`` and ``payload.py`` lines still alive
 after the logins. None of it is a request object: after 10 logins through the real operator, against OpenBao and
 the API emulator, not one ClientRequest, payload or new ClientResponse is left (kopf's watch streams hold theirs
-from the start). What those lines leave is CPython's and yarl's bounded reuse (bench/README.md, session 12 polish).
+from the start). What those lines keep is memory of the interpreter's, not an object (bench/README.md, session 12).
 """
 
 from __future__ import annotations
