@@ -12,15 +12,12 @@ import logging
 import aiohttp
 import kopf
 
+from .access.builtin_kinds import builtin_adapters
 from .access.controller import AccessController, KindAdapter
 from .access.dependants_gate import DeletionGate
 from .access.discovery import DiscoveryRunner
 from .access.discovery_metrics import AccessCollector
-from .access.kv_adapter import KVSecretAdapter
-from .access.name_snapshot import NameSnapshots
-from .access.policy_adapter import PolicyAdapter
 from .access.policy_reads import PolicyReads
-from .access.role_adapter import RoleAdapter
 from .access.role_refs import Key, PolicyView, policy_view
 from .admission import admit
 from .app_entry import KopfEntryPoints
@@ -28,13 +25,7 @@ from .clock import Clock, utc_now
 from .connection_reporters import connection_reporter
 from .context import CoreAuthContext
 from .follow import SpecFollower
-from .kinds import (
-    VAULT_CLUSTER_POLICY,
-    VAULT_CLUSTER_ROLE,
-    VAULT_KV_SECRET,
-    VAULT_POLICY,
-    VAULT_ROLE,
-)
+from .kinds import VAULT_CLUSTER_POLICY, VAULT_POLICY
 from .kube import KubeClient
 from .manager import ConnectionManager
 from .metrics import Metrics
@@ -81,16 +72,9 @@ class OperatorApp(KopfEntryPoints):
         self.metrics.watch(self.manager.observations, self.registry)
         self.specs = SpecFollower(self.manager.apply)
         self._following: asyncio.Task[None] | None = None
-        names = NameSnapshots()  # one LIST per connection and folder for the policy and role kinds alike
-        self.access_kinds: dict[str, KindAdapter] = {
-            kind.kind: PolicyAdapter(kind, config.access, config.tenancy_confinement, names)
-            for kind in (VAULT_POLICY, VAULT_CLUSTER_POLICY)}
-        for kind in (VAULT_ROLE, VAULT_CLUSTER_ROLE):
-            self.access_kinds[kind.kind] = RoleAdapter(kind, config.access, self.registry, self._policy_view,
-                                                       config.tenancy_confinement, names)
-        self.access_kinds[VAULT_KV_SECRET.kind] = KVSecretAdapter(
-            config.access, lambda namespace, name, key: self.kube.read_secret(namespace, name, key), clock,
-            config.tenancy_confinement)
+        self.access_kinds: dict[str, KindAdapter] = builtin_adapters(
+            config.access, config.tenancy_confinement, self.registry, self._policy_view,
+            lambda namespace, name, key: self.kube.read_secret(namespace, name, key), clock)
         self._access: AccessController | None = None
         self._policy_reads: PolicyReads | None = None  # made on first use, on the operator's event loop
         #: The operator is exiting (kopf stopped a connection daemon for it): no connection is served again.

@@ -13,37 +13,31 @@ import asyncio
 import logging
 import random
 import time
-from typing import Any, Protocol
+from typing import Any
 
 import prometheus_client
 
 from ..access_metrics import AccessMetrics
 from ..clock import Clock
-from ..connection_handle import ConnectionChange, ConnectionHandle
+from ..connection_handle import ConnectionChange
 from ..connections import ConnectionRegistry
 from ..events import EventEmitter, EventPoster
 from ..kinds import KindDefinition
 from ..kube import KubeClient
 from ..redact import REDACTOR
 from .connection_lookup import ConnectionLookup
-from .dependants import DependantCounter, connection_gone
+from .dependants import DependantCounter
 from .dependency_graph import DependencyGraph, seen_since
+from .kind_adapter import KindAdapter as KindAdapter  # re-exported: its home until session 12
+from .object_deletion import ObjectDeletion
 from .outcome import Outcome
 from .pass_report import PassReporter, holding, unreported
 from .pass_scheduler import PassScheduler
-from .policy_delete import Deletion
 from .settings import AccessSettings
 from .status_writer import StatusWriter, written_within
 from .tracked import Key, Tracked, essence
 
 log = logging.getLogger(__name__)
-
-class KindAdapter(Protocol):
-    kind: KindDefinition
-
-    async def run_pass(self, raw: dict[str, Any], handle: ConnectionHandle | None, drift_check: bool) -> Outcome: ...
-
-    async def run_delete(self, raw: dict[str, Any], handle: ConnectionHandle | None) -> Deletion: ...
 
 
 #: A drift check falling due within this share of the drift interval after the object's last write is skipped
@@ -76,6 +70,8 @@ class AccessController:
         self.dependants = DependantCounter(connections)  # each connection's dependants, on its status
         self._lookup = ConnectionLookup(kube)
         self._schedule = PassScheduler(self._objects, connections, settings, self._rng, self._pass)
+        self._deletion = ObjectDeletion(connections, kube, self.dependants, self._reporter, self.metrics, settings,
+                                        self._rng)
 
     @staticmethod
     def key(kind: KindDefinition, raw: dict[str, Any]) -> Key:
@@ -209,22 +205,7 @@ class AccessController:
     async def delete(self, adapter: KindAdapter, raw: dict[str, Any], retry: int) -> float | None:
         """Undo the object in Vault before its finalizer goes: None when done, else seconds until the next try."""
         await self.forget(adapter.kind, raw)
-        ref = (raw.get("spec") or {}).get("connectionRef")
-        key = self.key(adapter.kind, raw)
-        self.dependants.set(key, ref if isinstance(ref, str) else None)  # its delete still needs the connection
-        handle = self.connections.get(ref) if isinstance(ref, str) else None
-        if handle is None and isinstance(ref, str) and await connection_gone(self.status.kube, ref):
-            # Never a finalizer that cannot go: with the connection deleted, Vault is left as it is.
-            result = Deletion(True, "ConnectionGone", f"VaultConnection {ref} is deleted: nothing was deleted in "
-                              "Vault; the Vault object this object managed, if any, stays", warning=True)
-        else:
-            result = await adapter.run_delete(raw, handle)
-        if result.done:
-            self.dependants.set(key, None)
-        else:
-            self.metrics.deletion_failed(key, result.reason)
-        await self._reporter.deletion(adapter.kind, raw, result, retry)
-        return None if result.done else self.settings.retry_delay(retry + 1, self._rng)
+        return await self._deletion.run(adapter, raw, self.key(adapter.kind, raw), retry)
 
     def events(self, kind: KindDefinition, raw: dict[str, Any]) -> EventEmitter:
         return self._reporter.events(kind, raw)

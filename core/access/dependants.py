@@ -219,7 +219,7 @@ async def connection_gone(kube: KubeClient, connection: str) -> bool:
     """True only when the API server says the VaultConnection does not exist (not: this replica lacks it)."""
     try:
         code, _ = await kube.request("GET", VAULT_CONNECTION.path(connection),
-                                     what=f"reading VaultConnection {connection}")
+                                     what=f"reading VaultConnection {connection}", decode=False)  # only 404 counts
     except VaultAccessError:  # the API server is unreachable: assume it exists, the delete is retried
         return False
     return code == 404

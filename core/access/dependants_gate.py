@@ -72,7 +72,8 @@ class DeletionGate:
                 operations.append({"op": "remove", "path": f"/metadata/finalizers/{at}"})
             code, _ = await self.app.kube.request("PATCH", path, json=operations, what=f"updating the finalizers of "
                                                   f"VaultConnection {name}",
-                                                  headers={"Content-Type": "application/json-patch+json"})
+                                                  headers={"Content-Type": "application/json-patch+json"},
+                                                  decode=False)  # the whole object again: unread
             if code in (409, 422):  # changed meanwhile: look again
                 await self.set_finalizer(name, present)
         except Exception as error:  # the API server may be down: the next change of the counts tries again

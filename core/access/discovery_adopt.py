@@ -94,7 +94,8 @@ async def auto_create(kube: KubeClient, client: BorrowedClient, found: list[Disc
             if body is not None:
                 kind = VAULT_POLICY if entry.type == "policy" else VAULT_ROLE
                 code, _ = await kube.request("POST", kind.path("", namespace).rstrip("/"), json=body,
-                                             what=f"creating {kind.kind} {namespace}/{entry.suggested_cr_name}")
+                                             what=f"creating {kind.kind} {namespace}/{entry.suggested_cr_name}",
+                                             decode=False)  # only the status code counts
                 status = "pending" if code < 300 or code == 409 else "failed"
                 created += 1
         except VaultAccessError:

@@ -108,6 +108,7 @@ class StatusWriter:
         path = kind.path(meta.get("name", ""), meta.get("namespace"))
         patch = {"metadata": {"annotations": {key: None}}}
         code, _ = await self.kube.request("PATCH", path, json=patch, what=f"removing annotation {key}",
-                                          headers={"Content-Type": "application/merge-patch+json"})
+                                          headers={"Content-Type": "application/merge-patch+json"},
+                                          decode=False)  # the whole object again: unread
         if code >= 300:
             log.warning("%s %s: annotation %s not removed (HTTP %s)", kind.kind, meta.get("name"), key, code)
