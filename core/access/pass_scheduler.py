@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from ..clock import Clock
 from ..connections import ConnectionRegistry
+from ..errors import Reason
 from .outcome import Outcome
 from .schedule import Alarms
 from .settings import AccessSettings
@@ -55,8 +56,11 @@ class PassScheduler:
     def begin(self, key: Key, tracked: Tracked) -> None:
         """A new object's first pass: at once, or, for one that was synced (a start, a takeover), once its connection
         is Active, within the grace: rather than write "connection not ready" onto it and "synced" back a moment
-        later (woken meanwhile, it looks again: see :meth:`wake`)."""
-        if (tracked.raw.get("status") or {}).get("phase") != "Active":
+        later (woken meanwhile, it looks again: see :meth:`wake`). So does a new one whose connection is at its
+        first login: its pass would be held for it (verdicts.py), a pass for nothing (a role created with its
+        policy made two held passes, one for the login and one for the policy)."""
+        shown = (tracked.raw.get("status") or {}).get("phase")
+        if shown != "Active" and not (shown is None and self._first_login(tracked)):
             self.start(key, tracked, drift_check=False)
             return
         tracked.settling, tracked.seen = True, essence(tracked.raw)
@@ -81,8 +85,15 @@ class PassScheduler:
             return  # forgotten, or its pass started meanwhile
         tracked.woken = False
         handle = self._connections.get(tracked.connection) if tracked.connection else None
-        if (handle is not None and handle.active) or essence(tracked.raw) != tracked.seen:
-            self.start(key, tracked, drift_check=False)
+        raw = tracked.raw
+        if (handle is not None and handle.active) or essence(raw) != tracked.seen or (
+                not (raw.get("status") or {}).get("phase") and not self._first_login(tracked)):
+            self.start(key, tracked, drift_check=False)  # a new one whose first login failed says so now
+
+    def _first_login(self, tracked: Tracked) -> bool:
+        """``tracked``'s connection is waiting for its first login (a new object's pass would be held for it)."""
+        handle = self._connections.get(tracked.connection) if tracked.connection else None
+        return handle is not None and handle.phase == "Pending" and handle.reason == Reason.PENDING
 
     def _ring(self, key: Key, when: float) -> None:
         """``key``'s alarm: a drift check (also after a retry's backoff or a hold); a first pass after settling."""
