@@ -32,20 +32,12 @@ from .kind_adapter import KindAdapter as KindAdapter  # re-exported: its home un
 from .object_deletion import ObjectDeletion
 from .outcome import Outcome
 from .pass_report import PassReporter, holding, unreported
-from .pass_scheduler import PassScheduler
+from .pass_scheduler import RECENT_WRITE_SHARE, PassScheduler
 from .settings import AccessSettings
 from .status_writer import StatusWriter, written_within
 from .tracked import Key, Tracked, essence
 
 log = logging.getLogger(__name__)
-
-
-#: A drift check falling due within this share of the drift interval after the object's last write is skipped
-#: (it counts as done, the next one is an interval on): the write was read back then. An object's first check
-#: falls at a random point of the first interval, so without this the objects of an initial sync that lasts a
-#: minute read Vault again within it by the thousand (0.2 reads per object at 10,000 objects); with it, a hand
-#: change in Vault right after a write is seen within 1.5 intervals instead of one.
-RECENT_WRITE_SHARE = 0.5
 
 
 #: The outcome of a pass not run: wait for a change, report nothing.
@@ -69,7 +61,7 @@ class AccessController:
         self.released: set[str] = set()
         self.dependants = DependantCounter(connections)  # each connection's dependants, on its status
         self._lookup = ConnectionLookup(kube)
-        self._schedule = PassScheduler(self._objects, connections, settings, self._rng, self._pass)
+        self._schedule = PassScheduler(self._objects, connections, settings, self._rng, self._pass, clock=clock)
         self._deletion = ObjectDeletion(connections, kube, self.dependants, self._reporter, self.metrics, settings,
                                         self._rng)
 
@@ -172,7 +164,8 @@ class AccessController:
         tracked.saw = None if handle is None else (handle.phase, handle.active, handle.reason, handle.token_generation)
         if drift_check and written_within(raw.get("status"), self.status.clock(),
                                           self.settings.resync_seconds * RECENT_WRITE_SHARE):
-            drift_check = False  # just written and read back: the check is done (the next one an interval on)
+            drift_check = False  # just written and read back: the check is done (the next one an interval on; the
+            # scheduler sets none this close to a write, pass_scheduler.py: here for a write after it was set)
         started, since = time.perf_counter(), time.monotonic()
         try:
             outcome = await adapter.run_pass(raw, handle, drift_check)
