@@ -3,9 +3,10 @@ one connection, against real OpenBao (bench.access_objects says what exactly).
 
 For each N of ``--objects`` (a fresh OpenBao and API emulator each time), one JSON line:
 
-- **direct**: the fastest client we have (bench.access_direct, 32 kept-alive threads, a token with the operator's
-  Vault policies) writes the same N/2 policy documents and N/2 role payloads, then reads them back, then writes
-  them again with the root token (OpenBao checks no ACL for it); CPU of it, OpenBao and the emulator meanwhile.
+- **direct**: the fastest client we have (bench.access_direct; ``--direct-client``, by default asyncio + aiohttp
+  with 32 requests in flight on kept-alive connections; a token with the operator's Vault policies) writes the
+  same N/2 policy documents and N/2 role payloads, then reads them back, then writes them again with the root
+  token (OpenBao checks no ACL for it); CPU of it, OpenBao and the emulator meanwhile.
 - **sync**: the N objects exist, unsynced; the operator starts: from its connection's Active to the last object
   Active. ratio = direct write time / operator time (target 0.8), and the same by CPU seconds (contention for
   the cores skews it less); CPU seconds and share of the machine of the operator, OpenBao and the emulator
@@ -41,16 +42,22 @@ from .access_objects import OPERATOR_VAULT_POLICIES, Workload, grant_operator
 from .access_watch import AccessWatcher, audit_counts
 from .stack import ROLE, OperatorProcess, Stack
 
+# The direct client bench.access measures against, and how many requests it keeps in flight: the fastest of
+# bench.access_direct_compare's runs (bench/README.md, session 12, "the direct clients").
+DIRECT_CLIENT, DIRECT_CONCURRENCY = "asyncio", 32
 
-def _direct(stack: Stack, work_file: str, mode: str, token_file: str | None) -> dict[str, Any]:
+
+def _direct(stack: Stack, work_file: str, mode: str, token_file: str | None, client: str = DIRECT_CLIENT,
+            concurrency: int = DIRECT_CONCURRENCY) -> dict[str, Any]:
     """The direct client's run, with the CPU of it, OpenBao and the emulator over it."""
     assert stack.bao.proc is not None
     meter = CpuMeter({"openbao": stack.bao.proc.pid})
     command = [sys.executable, "-m", "bench.access_direct", "--vault", stack.bao.url, "--work-from", work_file,
-               "--mode", mode, "--concurrency", "32", *(["--token-from", token_file] if token_file else [])]
+               "--mode", mode, "--concurrency", str(concurrency), "--client", client,
+               *(["--token-from", token_file] if token_file else [])]
     result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-    return {"seconds": round(result["seconds"], 3), "errors": result["errors"],
-            **meter.stop({"direct": result["cpu_seconds"]})}
+    return {"client": client, "concurrency": concurrency, "seconds": round(result["seconds"], 3),
+            "errors": result["errors"], **meter.stop({"direct": result["cpu_seconds"]})}
 
 
 def _per_object(counts: dict[str, int], count: int) -> dict[str, float]:
@@ -95,10 +102,10 @@ def sync(stack: Stack, watcher: AccessWatcher, count: int, timeout: float,
 
 
 def one_size(count: int, duration: float, edits: int, drift_interval: float, timeout: float,
-             quiet: float = 10.0) -> dict[str, Any]:
+             quiet: float = 10.0, direct_client: str = DIRECT_CLIENT) -> dict[str, Any]:
     workload = Workload(count)
-    figures: dict[str, Any] = {"objects": count, "policies": workload.pairs, "roles": workload.pairs,
-                               "namespaces": len(workload.namespaces)}
+    figures: dict[str, Any] = {"direct_client": direct_client, "objects": count, "policies": workload.pairs,
+                               "roles": workload.pairs, "namespaces": len(workload.namespaces)}
     with Stack() as stack, tempfile.TemporaryDirectory(prefix="bench-access-") as scratch:
         client = stack.bao.client()
         grant_operator(client)
@@ -109,9 +116,9 @@ def one_size(count: int, duration: float, edits: int, drift_interval: float, tim
         token_file = Path(scratch) / "token"
         token_file.write_text(client.auth.token.create(policies=[*OPERATOR_VAULT_POLICIES], ttl="4h")["auth"]
                               ["client_token"])
-        figures["direct_write"] = _direct(stack, str(work_file), "write", str(token_file))
-        figures["direct_read"] = _direct(stack, str(work_file), "read", str(token_file))
-        figures["direct_write_root"] = _direct(stack, str(work_file), "write", None)
+        figures["direct_write"] = _direct(stack, str(work_file), "write", str(token_file), direct_client)
+        figures["direct_read"] = _direct(stack, str(work_file), "read", str(token_file), direct_client)
+        figures["direct_write_root"] = _direct(stack, str(work_file), "write", None, direct_client)
 
         workload.create(stack.kube)
         watcher = AccessWatcher(stack.kube).start()
@@ -149,11 +156,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--drift-interval", type=float, default=-1.0, help="resync seconds of the drift phase; "
                         "0 skips it, the default (-1) is 3.5 times the restart's settle time, at least 30 s; the "
                         "phase takes 1.5 intervals")
+    parser.add_argument("--direct-client", choices=("asyncio", "threads"), default=DIRECT_CLIENT,
+                        help="the direct client's kind (bench.access_direct --client)")
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args(argv)
     started = time.monotonic()
     for count in (int(n) for n in args.objects.split(",")):
-        print(json.dumps(one_size(count, args.duration, args.edits, args.drift_interval, args.timeout)), flush=True)
+        print(json.dumps(one_size(count, args.duration, args.edits, args.drift_interval, args.timeout,
+                                  direct_client=args.direct_client)), flush=True)
     print(f"took {time.monotonic() - started:.0f} s", file=sys.stderr)
 
 

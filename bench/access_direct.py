@@ -1,25 +1,33 @@
 """The limit for access objects: the same Vault writes as the operator's (or reads of them), as fast as a client can.
 
-Threads with one kept-alive HTTP session each, not reading proxy settings from the environment per request.
-The work comes from a JSON file of ``[path, body]`` pairs (bench.access_objects.Workload.direct_writes: ACL
-policies and kubernetes roles): ``write`` PUTs each body at ``/v1/<path>``, ``read`` GETs each path. Run as its
-own process so its CPU is its own.
+Two clients (``--client``): ``threads``, a thread pool with one kept-alive ``requests`` session per thread, not
+reading proxy settings from the environment per request; ``asyncio``, one kept-alive aiohttp session with
+``--concurrency`` workers (bench.aio_http, the request code of bench.access_floor_client), which spends less
+client CPU per request (bench/README.md, session 12, "the direct clients"). The work comes from a JSON file of
+``[path, body]`` pairs (bench.access_objects.Workload.direct_writes: ACL policies and kubernetes
+roles): ``write`` PUTs each body at ``/v1/<path>``, ``read`` GETs each path.
+Run as its own process so its CPU is its own.
 
     python -m bench.access_direct --vault URL --work-from FILE [--token-from FILE] --mode write|read --concurrency C
-      -> one JSON line
+        [--client asyncio|threads]   -> one JSON line
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import concurrent.futures
 import json
 import threading
 import time
 from typing import Any
 
+import aiohttp
 import requests
 
+from . import aio_http
+
+CLIENTS = ("asyncio", "threads")
 _local = threading.local()
 
 
@@ -40,7 +48,8 @@ def one(vault: str, token: str, path: str, body: dict[str, Any], mode: str) -> N
 
 
 def run(vault: str, token: str, work: list[tuple[str, dict[str, Any]]], mode: str,
-        concurrency: int) -> dict[str, float]:
+        concurrency: int) -> dict[str, Any]:
+    """The threads' client: the work on a pool of ``concurrency`` threads."""
     errors = 0
     started, cpu = time.perf_counter(), time.process_time()
     with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -48,8 +57,34 @@ def run(vault: str, token: str, work: list[tuple[str, dict[str, Any]]], mode: st
         for future in concurrent.futures.as_completed(futures):
             if future.exception() is not None:
                 errors += 1
-    return {"objects": len(work), "concurrency": concurrency, "seconds": time.perf_counter() - started,
-            "errors": errors, "cpu_seconds": time.process_time() - cpu}
+    return {"client": "threads", "objects": len(work), "concurrency": concurrency,
+            "seconds": time.perf_counter() - started, "errors": errors, "cpu_seconds": time.process_time() - cpu}
+
+
+async def run_async(vault: str, token: str, work: list[tuple[str, dict[str, Any]]], mode: str,
+                    concurrency: int) -> dict[str, Any]:
+    """The asyncio client: one session, ``concurrency`` requests in flight; each body encoded when it is sent,
+    as the threads' client does."""
+    errors = 0
+    started, cpu = time.perf_counter(), time.process_time()
+    async with aio_http.session(vault, {"X-Vault-Token": token, "Content-Type": "application/json"},
+                                concurrency) as client:
+
+        async def one_async(item: tuple[str, dict[str, Any]]) -> None:
+            nonlocal errors
+            path, body = item
+            try:
+                if mode == "write":
+                    status, _ = await aio_http.send(client, "PUT", f"/v1/{path}", json.dumps(body))
+                else:
+                    status, _ = await aio_http.send(client, "GET", f"/v1/{path}")
+            except aiohttp.ClientError:
+                status = 0
+            errors += status >= 300 or status == 0
+
+        await aio_http.each(work, concurrency, one_async)
+    return {"client": "asyncio", "objects": len(work), "concurrency": concurrency,
+            "seconds": time.perf_counter() - started, "errors": errors, "cpu_seconds": time.process_time() - cpu}
 
 
 def main() -> None:
@@ -59,6 +94,8 @@ def main() -> None:
     parser.add_argument("--token-from", default=None, help="a file holding the Vault token (default: root)")
     parser.add_argument("--mode", choices=["write", "read"], default="write")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--client", choices=CLIENTS, default="threads", help="threads (requests) or asyncio "
+                        "(aiohttp); bench.access picks its default")
     args = parser.parse_args()
     with open(args.work_from) as handle:
         work = [(str(path), dict(body)) for path, body in json.load(handle)]
@@ -66,7 +103,10 @@ def main() -> None:
     if args.token_from:
         with open(args.token_from) as handle:
             token = handle.read().strip()
-    print(json.dumps(run(args.vault, token, work, args.mode, args.concurrency)))
+    if args.client == "asyncio":
+        print(json.dumps(asyncio.run(run_async(args.vault, token, work, args.mode, args.concurrency))))
+    else:
+        print(json.dumps(run(args.vault, token, work, args.mode, args.concurrency)))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ from typing import Any, NamedTuple
 
 import aiohttp
 
+from . import aio_http
+
 LEVELS = ("write", "readback", "contract", "contract+watch")
 GROUP = "/apis/vault.platform.io/v1alpha1"
 KINDS = {"vaultpolicies": "VaultPolicy", "vaultroles": "VaultRole"}
@@ -149,10 +151,9 @@ class FloorClient:
             self.counts[call.what] += 1
             session = self.kube if call.target == "kube" else self.vault
             sent = time.perf_counter()
-            async with session.request(call.method, call.path, data=call.body, headers=call.headers) as response:
-                await response.read()
-                if response.status >= 300:
-                    self.errors.append(f"{call.what} {call.path}: HTTP {response.status}")
+            status, _ = await aio_http.send(session, call.method, call.path, call.body, call.headers)
+            if status >= 300:
+                self.errors.append(f"{call.what} {call.path}: HTTP {status}")
             self.waited[call.what] += time.perf_counter() - sent
         self.last_status = time.perf_counter()
 
@@ -169,11 +170,9 @@ class FloorClient:
 async def run(kube_url: str, vault_url: str, token: str, level: str, concurrency: int, cluster: str, mount: str,
               drain: float, skip: str = "") -> dict[str, Any]:
     limit = concurrency + 4  # connections: the workers', and the watch streams beside them
-    async with aiohttp.ClientSession(kube_url, connector=aiohttp.TCPConnector(limit=limit),
-                                     headers={"Authorization": "Bearer floor", "Content-Type": "application/json"},
-                                     ) as kube, \
-            aiohttp.ClientSession(vault_url, connector=aiohttp.TCPConnector(limit=limit),
-                                  headers={"X-Vault-Token": token}) as vault:
+    async with aio_http.session(kube_url, {"Authorization": "Bearer floor", "Content-Type": "application/json"},
+                                limit) as kube, \
+            aio_http.session(vault_url, {"X-Vault-Token": token}, limit) as vault:
         client = FloorClient(kube, vault, level, cluster, mount, skip)
         started, cpu = time.perf_counter(), time.process_time()
         work: list[tuple[str, dict[str, Any]]] = []
@@ -183,13 +182,7 @@ async def run(kube_url: str, vault_url: str, token: str, level: str, concurrency
             work += [(plural, obj) for obj in items]
             if level == "contract+watch":
                 watches.append(asyncio.create_task(client.watch(plural, version)))
-        queue = iter(work)
-
-        async def worker() -> None:
-            for plural, obj in queue:  # one shared iterator: each object goes to one worker
-                await client.one(plural, obj)
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await aio_http.each(work, concurrency, lambda item: client.one(*item))
         seconds = client.last_status - started
         # Echoes of the last patches may still be on their way: read them (two per object: finalizer, status),
         # or until ``drain`` s pass without one.

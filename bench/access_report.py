@@ -32,15 +32,15 @@ def _edit(p: dict[str, Any]) -> str:
 
 def tables(runs: list[dict[str, Any]]) -> str:
     lines = [
-        "| objects (namespaces) | direct write / read (write as root) | operator sync | ratio (by CPU) | sync CPU-s: "
-        "operator / OpenBao / emulator (share of the cores) | direct-write CPU-s: client / OpenBao / emulator | "
-        "Vault requests per object (writes, reads) | Kubernetes writes per object (status) |",
+        "| objects (namespaces) | direct write / read (write as root; client) | operator sync | ratio (by CPU) | "
+        "sync CPU-s: operator / OpenBao / emulator (share of the cores) | direct-write CPU-s: client / OpenBao / "
+        "emulator | Vault requests per object (writes, reads) | Kubernetes writes per object (status) |",
         "|---|---|---|---|---|---|---|---|"]
     for r in runs:
         s, w = r["sync"], r["direct_write"]
         lines.append(
             f"| {r['objects']:,} ({r['namespaces']}) | {w['seconds']:.2f} / {r['direct_read']['seconds']:.2f} s "
-            f"({_seconds(r.get('direct_write_root'))}) | "
+            f"({_seconds(r.get('direct_write_root'))}; {r.get('direct_client', 'threads')}) | "
             f"{s['seconds']:.1f} s | {r['ratio_initial']:.2f} ({r.get('ratio_initial_cpu', 0):.2f}) | "
             f"{_cpu(s, ('operator', 'openbao', 'emulator'))} | "
             f"{_cpu(w, ('direct', 'openbao', 'emulator'))} | {s['vault_requests_per_object']:.2f} "
