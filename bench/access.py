@@ -43,7 +43,7 @@ from .access_watch import AccessWatcher, audit_counts
 from .stack import ROLE, OperatorProcess, Stack
 
 # The direct client bench.access measures against, and how many requests it keeps in flight: the fastest of
-# bench.access_direct_compare's runs (bench/README.md, session 12, "the direct clients").
+# bench.access_direct_compare's runs (bench/README.md, session 13, "the direct clients").
 DIRECT_CLIENT, DIRECT_CONCURRENCY = "asyncio", 32
 
 

@@ -3,7 +3,7 @@
 Two clients (``--client``): ``threads``, a thread pool with one kept-alive ``requests`` session per thread, not
 reading proxy settings from the environment per request; ``asyncio``, one kept-alive aiohttp session with
 ``--concurrency`` workers (bench.aio_http, the request code of bench.access_floor_client), which spends less
-client CPU per request (bench/README.md, session 12, "the direct clients"). The work comes from a JSON file of
+client CPU per request (bench/README.md, session 13, "the direct clients"). The work comes from a JSON file of
 ``[path, body]`` pairs (bench.access_objects.Workload.direct_writes: ACL policies and kubernetes
 roles): ``write`` PUTs each body at ``/v1/<path>``, ``read`` GETs each path.
 Run as its own process so its CPU is its own.

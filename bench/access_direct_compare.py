@@ -14,6 +14,7 @@ and per request in ms.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
@@ -26,11 +27,14 @@ from .access_objects import OPERATOR_VAULT_POLICIES, Workload, grant_operator
 from .stack import Stack
 
 
-def compare(count: int, concurrencies: list[int], rounds: int, out: Any = sys.stdout) -> list[dict[str, Any]]:
-    """The runs, printed as JSON lines to ``out`` as they end, and returned."""
+def compare(count: int, concurrencies: list[int], rounds: int, out: Any = sys.stdout,
+            stack: Stack | None = None) -> list[dict[str, Any]]:
+    """The runs, printed as JSON lines to ``out`` as they end, and returned; on a fresh stack unless given one."""
     runs: list[dict[str, Any]] = []
     workload = Workload(count)
-    with Stack() as stack, tempfile.TemporaryDirectory(prefix="bench-direct-") as scratch:
+    with contextlib.ExitStack() as scope:
+        stack = stack or scope.enter_context(Stack())
+        scratch = scope.enter_context(tempfile.TemporaryDirectory(prefix="bench-direct-"))
         client = stack.bao.client()
         grant_operator(client)
         work_file, token_file = Path(scratch) / "work.json", Path(scratch) / "token"

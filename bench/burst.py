@@ -27,16 +27,17 @@ class Tuned:
             self.best = run
 
 
-def tune_direct(stack: Stack, logins: int, fixed: int | None, runs: int) -> Tuned:
-    """The fastest direct run: sweep the thread count on a sample, then time all ``logins`` with the best,
-    ``runs`` times, keeping the fastest (the machine is shared: the limit is the best run, not the mean)."""
+def tune_direct(stack: Stack, logins: int, fixed: int | None, runs: int, client: str = "threads") -> Tuned:
+    """The fastest direct run: sweep the thread count (logins in flight) on a sample, then time all ``logins``
+    with the best, ``runs`` times, keeping the fastest (the machine is shared: the limit is the best run, not the
+    mean). ``client``: bench.direct's ``--client``."""
     sweep, best = "fixed", fixed
     if best is None:
         sample = min(logins, 200)
-        timings = {c: direct_logins(stack, sample, c)["seconds"] for c in SWEEP}
+        timings = {c: direct_logins(stack, sample, c, client)["seconds"] for c in SWEEP}
         best = min(timings, key=lambda c: timings[c])
         sweep = ", ".join(f"{c}: {sample / t:.0f}/s" for c, t in timings.items())
-    result = min((direct_logins(stack, logins, best) for _ in range(runs)), key=lambda r: r["seconds"])
+    result = min((direct_logins(stack, logins, best, client) for _ in range(runs)), key=lambda r: r["seconds"])
     return Tuned(best, sweep, Direct.of(result))
 
 
@@ -71,7 +72,8 @@ def burst_rows(args: argparse.Namespace, tuned: Tuned, run: Burst) -> Rows:
         run.before.bao.cpu_seconds
     return [
         ("connections", f"{n}", f"interval {args.interval}, token TTL {args.ttl}, 2 CPUs shared by all processes"),
-        ("direct: N logins", f"{direct.seconds:.1f}s", f"{n / direct.seconds:.0f}/s with {tuned.threads} threads, "
+        ("direct: N logins", f"{direct.seconds:.1f}s", f"{n / direct.seconds:.0f}/s, {tuned.threads} in flight "
+         f"({getattr(args, 'direct_client', 'threads')} client), "
          f"{direct.cpu_seconds / n * 1000:.1f} ms client CPU each (TokenRequest + login; sweep {tuned.sweep}; "
          "the fastest run of the benchmark, restart rounds included)"),
         ("burst: all Active", f"{span:.1f}s", f"{n / span:.0f}/s from the first create to the last Active (the "

@@ -64,7 +64,8 @@ def restart(stack: Stack, args: argparse.Namespace, watcher: StatusWatcher, old:
     old.stop()
     stop_seconds = time.monotonic() - stopping
     settle_seconds = quiesce(stack)
-    direct = None if direct_threads is None else Direct.of(direct_logins(stack, args.connections, direct_threads))
+    direct = None if direct_threads is None else Direct.of(direct_logins(stack, args.connections, direct_threads,
+                                                                             args.direct_client))
     watcher.reset()
     quiesce(stack)
     freeze_heap()

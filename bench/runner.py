@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from .observe import StatusWatcher
 from .procstat import ProcSample, sample
@@ -153,17 +154,18 @@ def steady_window(stack: Stack, operator: OperatorProcess, watcher: StatusWatche
                   start, end, (mark, end_mark))
 
 
-def direct_logins(stack: Stack, logins: int, concurrency: int) -> dict[str, float]:
-    """Run bench.direct as its own process (so its CPU does not share this process's GIL with FakeKube)."""
+def direct_logins(stack: Stack, logins: int, concurrency: int, client: str = "threads") -> dict[str, Any]:
+    """Run bench.direct as its own process (so its CPU does not share this process's GIL with FakeKube);
+    ``client`` is its ``--client``."""
     command = [sys.executable, "-m", "bench.direct", "--vault", stack.bao.url, "--kube", stack.kube.url,
-               "--logins", str(logins), "--concurrency", str(concurrency)]
+               "--logins", str(logins), "--concurrency", str(concurrency), "--client", client]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     assert stack.bao.proc is not None
     quiesce(stack)
     freeze_heap()
     host, bao = sample(os.getpid()).cpu_seconds, sample(stack.bao.proc.pid).cpu_seconds
     out = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=True)
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     if result["errors"]:
         raise RuntimeError(f"direct logins failed: {result}")
     # What the same logins cost the other two processes (the Kubernetes API emulator and OpenBao).

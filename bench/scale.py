@@ -64,6 +64,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_run_arguments(parser, connections=1000, ttl="1h", interval="10s", duration=30.0, timeout=900.0)
     parser.add_argument("--concurrency", type=int, default=None, help="direct client threads (default: tuned)")
+    parser.add_argument("--direct-client", choices=("threads", "asyncio"), default="threads",
+                        help="bench.direct --client: threads (hvac, the figures so far) or asyncio (aiohttp)")
     parser.add_argument("--direct-runs", type=int, default=3, help="time the direct logins this often, keep the best")
     parser.add_argument("--skip-direct", action="store_true", help="do not run the direct baseline")
     parser.add_argument("--restarts", type=int, default=3, help="restart rounds (each with a direct run before)")
@@ -84,7 +86,8 @@ def main() -> None:
     rows: Rows = []
     with Stack(ttl=args.ttl, access=args.policies > 0) as stack:
         tuned = (Tuned(0, "skipped", Direct()) if args.skip_direct
-                 else tune_direct(stack, args.connections, args.concurrency, args.direct_runs))
+                 else tune_direct(stack, args.connections, args.concurrency, args.direct_runs,
+                             args.direct_client))
         watcher = StatusWatcher(stack.kube).start()
         statuses = PolicyStatuses(stack.kube).start() if args.policies else None
         operator = start_operator(stack, watcher, args.interval, args.profile, args.what_if, memtrace=args.memtrace)
