@@ -74,9 +74,9 @@ def next_status(kind: KindDefinition, previous: StatusModel, outcome: Outcome, g
 
 def _same(previous: StatusModel, was: list[Condition], conditions: list[Condition], fields: dict[str, Any]) -> bool:
     """The next status would be ``previous``: its very conditions in the same order, and the same field values."""
+    held = vars(previous)  # the field values (pydantic keeps them there): the class's model_fields is a descriptor
     return (len(was) == len(conditions) and all(a is b for a, b in zip(was, conditions, strict=True))
-            and all(name in type(previous).model_fields and getattr(previous, name) == value
-                    for name, value in fields.items()))
+            and all(name in held and held[name] == value for name, value in fields.items()))
 
 
 def _stamp(stamp: list[str], now: datetime.datetime) -> str:
@@ -105,7 +105,7 @@ class StatusWriter:
     async def write(self, kind: KindDefinition, raw: dict[str, Any], status: StatusModel,
                     previous: StatusModel) -> bool:
         """Patch ``status`` unless it equals ``previous``; True when written."""
-        if status == previous:
+        if status is previous or status == previous:  # the same model: an unchanged pass's (next_status)
             return False
         meta = raw.get("metadata") or {}
         try:
