@@ -84,7 +84,7 @@ class AccessController:
         if tracked is None:
             tracked = self._objects[key] = Tracked(adapter, {})
             self._follow(key, tracked, raw)
-            self._schedule.begin(key, tracked)
+            self._schedule.begin(key, tracked, raw)
             # A dependant held for this object's first report (a role created with its policies) waits for that
             # report, its deletion or the hold's end: a pass now would find it unreported and hold again. One
             # that reported (it says "does not exist") looks now, and every one does if this shows a status.

@@ -52,7 +52,9 @@ class PassReporter:
     async def report(self, key: Key, tracked: Tracked, raw: dict[str, Any], outcome: Outcome) -> None:
         """``key``'s status written if it changed, its event posted."""
         kind = tracked.adapter.kind
-        previous = previous_status(kind, raw.get("status"))
+        previous = outcome.previous  # as the adapter parsed it from raw["status"]; else parsed here
+        if not isinstance(previous, kind.status_model):
+            previous = previous_status(kind, raw.get("status"))
         generation = (raw.get("metadata") or {}).get("generation")
         status = next_status(kind, previous, outcome, generation, self.status.clock())
         changed = await self.status.write(kind, raw, status, previous)

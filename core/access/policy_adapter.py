@@ -49,19 +49,26 @@ class PolicyAdapter:
         self.confinement = confinement  # --tenancy-confinement: stricter than any connection may ask for
         self.names = names or NameSnapshots()  # LISTs standing in for first syncs' reads; shared by the kinds
 
-    def policy_object(self, raw: dict[str, Any]) -> PolicyObject:
+    def policy_object(self, raw: dict[str, Any], status: PolicyStatus | None = None) -> PolicyObject:
         meta = raw.get("metadata") or {}
         return PolicyObject(
             kind=self.kind.kind, name=meta["name"],
             namespace=meta.get("namespace") if self.kind.scope == "Namespaced" else None,
             spec=parse_spec(self.kind.kind, raw.get("spec") or {}),
             annotations=dict(meta.get("annotations") or {}),
-            status=_status(raw.get("status")),
+            status=_status(raw.get("status")) if status is None else status,
         )
 
     async def run_pass(self, raw: dict[str, Any], handle: ConnectionHandle | None, drift_check: bool) -> Outcome:
+        status = _status(raw.get("status"))
+        outcome = await self._pass(raw, status, handle, drift_check)
+        outcome.previous = status  # the reporter's starting point: parsed once per pass
+        return outcome
+
+    async def _pass(self, raw: dict[str, Any], status: PolicyStatus, handle: ConnectionHandle | None,
+                    drift_check: bool) -> Outcome:
         try:
-            obj = self.policy_object(raw)
+            obj = self.policy_object(raw, status)
         except pydantic.ValidationError as error:
             return parse_failure(error)
         if handle is None or not handle.active:

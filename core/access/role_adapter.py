@@ -70,14 +70,16 @@ class RoleAdapter:
 
     async def run_pass(self, raw: dict[str, Any], handle: ConnectionHandle | None, drift_check: bool) -> Outcome:
         found: list[tuple[Key, ...]] = []
-        outcome = await self._pass(raw, handle, drift_check, found)
+        status = _status(raw.get("status"))
+        outcome = await self._pass(raw, status, handle, drift_check, found)
         outcome.depends_on = found[0] if found else ()  # the controller wakes the role when one of these changes
+        outcome.previous = status  # the reporter's starting point: parsed once per pass
         return outcome
 
-    async def _pass(self, raw: dict[str, Any], handle: ConnectionHandle | None, drift_check: bool,
-                    keys_found: list[tuple[Key, ...]]) -> Outcome:
+    async def _pass(self, raw: dict[str, Any], status: RoleStatus, handle: ConnectionHandle | None,
+                    drift_check: bool, keys_found: list[tuple[Key, ...]]) -> Outcome:
         try:
-            obj = self.role_object(raw)
+            obj = parse_role(self.kind.kind, raw, status)
         except pydantic.ValidationError as error:
             return parse_failure(error)
         if handle is None or not handle.active:

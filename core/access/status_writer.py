@@ -33,7 +33,8 @@ def next_status(kind: KindDefinition, previous: StatusModel, outcome: Outcome, g
     """The status after ``outcome``. A condition equal to the one last written is that same model (a drift check's
     pass builds none), and the time is formatted at most once: building and dating all five conditions anew was
     about a third of a pass's status work."""
-    old = {c.type: c for c in getattr(previous, "conditions", [])}
+    was_conditions = getattr(previous, "conditions", [])
+    old = {c.type: c for c in was_conditions}
     ready, reason, message = outcome.ready
     built: dict[str, tuple[Any, str, str]] = {"Ready": (ready, reason, message)}
     if ready:
@@ -59,11 +60,23 @@ def next_status(kind: KindDefinition, previous: StatusModel, outcome: Outcome, g
             since = stamp[0] if stamp else _stamp(stamp, now)
         conditions.append(Condition(type=kind_name, status=shown, reason=why, message=text,
                                     last_transition_time=since, observed_generation=generation))
-    values = dict(previous)  # the fields as they are (models kept as models: not dumped and validated again)
-    values.update(outcome.fields, phase=outcome.phase, message=None if ready else message, conditions=conditions)
+    fields = {**outcome.fields, "phase": outcome.phase, "message": None if ready else message}
+    if not outcome.wrote and _same(previous, was_conditions, conditions, fields):
+        return previous  # what validating its own values again would give: an equal model (the usual pass)
+    # The fields as they are (models kept as models: not dumped and validated again). Pairs, not dict(previous):
+    # dict() asks a model for ``keys``, which pydantic answers with an AttributeError raised and caught.
+    values = dict(iter(previous))
+    values.update(fields, conditions=conditions)
     if outcome.wrote:
         values["last_synced_at"] = stamp[0] if stamp else _stamp(stamp, now)
     return kind.status_model.model_validate(values)
+
+
+def _same(previous: StatusModel, was: list[Condition], conditions: list[Condition], fields: dict[str, Any]) -> bool:
+    """The next status would be ``previous``: its very conditions in the same order, and the same field values."""
+    held = vars(previous)  # the field values (pydantic keeps them there): the class's model_fields is a descriptor
+    return (len(was) == len(conditions) and all(a is b for a, b in zip(was, conditions, strict=True))
+            and all(name in held and held[name] == value for name, value in fields.items()))
 
 
 def _stamp(stamp: list[str], now: datetime.datetime) -> str:
@@ -92,7 +105,7 @@ class StatusWriter:
     async def write(self, kind: KindDefinition, raw: dict[str, Any], status: StatusModel,
                     previous: StatusModel) -> bool:
         """Patch ``status`` unless it equals ``previous``; True when written."""
-        if status == previous:
+        if status is previous or status == previous:  # the same model: an unchanged pass's (next_status)
             return False
         meta = raw.get("metadata") or {}
         try:
