@@ -5,7 +5,7 @@ service account's JWT (Kubernetes API) and ``PUT auth/kubernetes/login`` (Vault,
 back to the Kubernetes API). Two clients (``--client``): ``threads`` (the default), a thread pool with one hvac
 client and one HTTP session each, kept alive, not reading proxy settings from the environment on every request;
 ``asyncio``, one kept-alive aiohttp session per server and ``--concurrency`` workers (bench.aio_http), which spends
-less client CPU per request (bench/README.md, session 13).
+less client CPU per request (bench/README.md, session 13); bench.scale uses it by default.
 
     python -m bench.direct --vault URL --kube URL --logins N --concurrency C [--client threads|asyncio]
         -> one JSON line

@@ -2,14 +2,14 @@
 
     python -m bench.scale --connections 1000 --interval 10s --duration 30 [--policies K]
 
-Phases, in one run: (1) the direct baseline: N logins by the fastest client we have (bench.direct, thread
-count tuned); (2) burst: the operator runs, N connections are created at once; (2b) with ``--policies K``:
-K VaultPolicies per connection are created and synced (bench/scale_access.py), and stay for the rest of the
-run; (3) steady state for --duration seconds, after ``--settle`` seconds; (3b) health checks side by side:
-the operator's CPU per check against the direct client's CPU per token lookup, both running at once for
---duration seconds (bench/checks.py); (4) restart, in --restarts rounds: the running operator stops, the
-direct client runs once more, a new operator process starts with the N connections already there
-(bench/restart.py). Prints each figure with how to read it. Not part of the test suite.
+Phases, in one run: (1) the direct baseline: N logins by the fastest client we have (bench.direct, asyncio by
+default, ``--direct-client``; logins in flight tuned); (2) burst: the operator runs, N connections are created at
+once; (2b) with ``--policies K``: K VaultPolicies per connection are created and synced (bench/scale_access.py), and
+stay for the rest of the run; (3) steady state for --duration seconds, after ``--settle`` seconds; (3b) health
+checks side by side: the operator's CPU per check against the direct client's CPU per token lookup, both running at
+once for --duration seconds (bench/checks.py); (4) restart, in --restarts rounds: the running operator stops, the
+direct client runs once more, a new operator process starts with the N connections already there (bench/restart.py).
+Prints each figure with how to read it. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -63,9 +63,11 @@ def memory_report(operator: OperatorProcess, phase: str, rows: Rows) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_run_arguments(parser, connections=1000, ttl="1h", interval="10s", duration=30.0, timeout=900.0)
-    parser.add_argument("--concurrency", type=int, default=None, help="direct client threads (default: tuned)")
-    parser.add_argument("--direct-client", choices=("threads", "asyncio"), default="threads",
-                        help="bench.direct --client: threads (hvac, the figures so far) or asyncio (aiohttp)")
+    parser.add_argument("--concurrency", type=int, default=None, help="the direct client's logins in flight "
+                        "(default: tuned)")
+    parser.add_argument("--direct-client", choices=("threads", "asyncio"), default="asyncio",
+                        help="bench.direct --client: asyncio (aiohttp, the faster: the default since session 13) or "
+                        "threads (hvac, the figures of sessions 4 - 12)")
     parser.add_argument("--direct-runs", type=int, default=3, help="time the direct logins this often, keep the best")
     parser.add_argument("--skip-direct", action="store_true", help="do not run the direct baseline")
     parser.add_argument("--restarts", type=int, default=3, help="restart rounds (each with a direct run before)")
