@@ -38,7 +38,7 @@ from typing import Any
 
 from . import access_phases
 from .access_cpu import CpuMeter
-from .access_objects import OPERATOR_VAULT_POLICIES, Workload, grant_operator
+from .access_objects import Workload, direct_files
 from .access_watch import AccessWatcher, audit_counts
 from .stack import ROLE, OperatorProcess, Stack
 
@@ -107,15 +107,9 @@ def one_size(count: int, duration: float, edits: int, drift_interval: float, tim
     figures: dict[str, Any] = {"direct_client": direct_client, "objects": count, "policies": workload.pairs,
                                "roles": workload.pairs, "namespaces": len(workload.namespaces)}
     with Stack() as stack, tempfile.TemporaryDirectory(prefix="bench-access-") as scratch:
-        client = stack.bao.client()
-        grant_operator(client)
-        work_file = Path(scratch) / "work.json"
-        work_file.write_text(json.dumps(workload.direct_writes()))
-        # The direct client holds a token with the operator's Vault policies (OpenBao checks its ACL on every
-        # request, as for the operator); the same writes with the root token, which skips that, for comparison.
-        token_file = Path(scratch) / "token"
-        token_file.write_text(client.auth.token.create(policies=[*OPERATOR_VAULT_POLICIES], ttl="4h")["auth"]
-                              ["client_token"])
+        # The direct client holds a token with the operator's Vault policies; the same writes with the root
+        # token, which OpenBao checks no ACL for, for comparison.
+        work_file, token_file = direct_files(stack.bao.client(), workload, Path(scratch))
         figures["direct_write"] = _direct(stack, str(work_file), "write", str(token_file), direct_client)
         figures["direct_read"] = _direct(stack, str(work_file), "read", str(token_file), direct_client)
         figures["direct_write_root"] = _direct(stack, str(work_file), "write", None, direct_client)

@@ -23,7 +23,7 @@ from typing import Any
 
 from .access import _direct
 from .access_direct import CLIENTS
-from .access_objects import OPERATOR_VAULT_POLICIES, Workload, grant_operator
+from .access_objects import Workload, direct_files
 from .stack import Stack
 
 
@@ -35,12 +35,7 @@ def compare(count: int, concurrencies: list[int], rounds: int, out: Any = sys.st
     with contextlib.ExitStack() as scope:
         stack = stack or scope.enter_context(Stack())
         scratch = scope.enter_context(tempfile.TemporaryDirectory(prefix="bench-direct-"))
-        client = stack.bao.client()
-        grant_operator(client)
-        work_file, token_file = Path(scratch) / "work.json", Path(scratch) / "token"
-        work_file.write_text(json.dumps(workload.direct_writes()))
-        token_file.write_text(client.auth.token.create(policies=[*OPERATOR_VAULT_POLICIES], ttl="4h")["auth"]
-                              ["client_token"])
+        work_file, token_file = direct_files(stack.bao.client(), workload, Path(scratch))
         _direct(stack, str(work_file), "write", str(token_file), "threads", 32)  # creates them: later runs update
         for round_ in range(rounds):
             order = CLIENTS if round_ % 2 == 0 else tuple(reversed(CLIENTS))

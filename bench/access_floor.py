@@ -36,7 +36,7 @@ from vault_access_operator_devkit.kube_resources import VAULTPOLICIES, VAULTROLE
 from .access import _direct
 from .access_cpu import CpuMeter
 from .access_floor_client import FINALIZER, LEVELS
-from .access_objects import CLUSTER, MOUNT, OPERATOR_VAULT_POLICIES, Workload, grant_operator, vault_name
+from .access_objects import CLUSTER, MOUNT, Workload, direct_files, vault_name
 from .access_watch import audit_counts
 from .stack import Stack
 
@@ -79,11 +79,7 @@ def one_level(count: int, level: str, concurrency: int, timeout: float, client_k
     figures: dict[str, Any] = {"objects": count, "level": level, "concurrency": concurrency, "client": client_kind}
     with Stack() as stack, tempfile.TemporaryDirectory(prefix="bench-floor-") as scratch:
         client = stack.bao.client()
-        grant_operator(client)
-        work_file, token_file = Path(scratch) / "work.json", Path(scratch) / "token"
-        work_file.write_text(json.dumps(workload.direct_writes()))
-        token_file.write_text(client.auth.token.create(policies=[*OPERATOR_VAULT_POLICIES], ttl="4h")["auth"]
-                              ["client_token"])
+        work_file, token_file = direct_files(client, workload, Path(scratch))
         figures["direct_write"] = _direct(stack, str(work_file), "write", str(token_file))
         workload.create(stack.kube)
         assert stack.bao.proc is not None

@@ -8,6 +8,8 @@ client writes the same documents and payloads under names of its own (``direct-â
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 from typing import Any
 
 from vault_access_operator_devkit import vault_setup
@@ -119,3 +121,15 @@ class Workload:
             writes.append((f"auth/{MOUNT}/role/direct-{namespace}-{name}",
                            role_payload(namespace, name, f"app-{i}", policy)))
         return writes
+
+
+def direct_files(client: Any, workload: Workload, scratch: Path) -> tuple[Path, Path]:
+    """Grant the operator its login (``client``: an hvac client as root), then write the direct client's files into
+    ``scratch``: the work (``workload``'s Vault writes) and a token with the operator's Vault policies (OpenBao
+    checks its ACL on every request, as for the operator)."""
+    grant_operator(client)
+    work_file, token_file = scratch / "work.json", scratch / "token"
+    work_file.write_text(json.dumps(workload.direct_writes()))
+    token_file.write_text(client.auth.token.create(policies=[*OPERATOR_VAULT_POLICIES], ttl="4h")["auth"]
+                          ["client_token"])
+    return work_file, token_file

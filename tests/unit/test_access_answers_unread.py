@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import pytest
 
+from tests.support.counting_json import CountingJson
 from vault_access_operator import kube as kube_module
 from vault_access_operator.access.dependants import connection_gone
 from vault_access_operator.access.dependants_gate import DEPENDANTS_FINALIZER, DeletionGate, GateApp
@@ -30,19 +30,6 @@ from vault_access_operator_devkit.kube import FakeKube
 ROUNDS = 5
 CONNECTION_SPEC = {"address": "http://vault:8200", "auth": {"kubernetes": {"role": "r"}}}
 
-
-class CountingJson:
-    """Stands in for the json module inside core/kube.py: counts the decodes."""
-
-    def __init__(self) -> None:
-        self.decoded = 0
-
-    def loads(self, raw: Any) -> Any:
-        self.decoded += 1
-        return json.loads(raw)
-
-    def dumps(self, value: Any, **kwargs: Any) -> str:
-        return json.dumps(value, **kwargs)
 
 
 class GateOnlyKube:

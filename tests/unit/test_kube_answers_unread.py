@@ -7,28 +7,13 @@ error answer is still decoded for its message). bench/README.md, session 11.
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any
 
 import pytest
 
+from tests.support.counting_json import CountingJson
 from vault_access_operator import kube as kube_module
 from vault_access_operator.kube import KubeClient
 from vault_access_operator_devkit.kube import FakeKube
-
-
-class CountingJson:
-    """Stands in for the json module inside core/kube.py: counts the decodes."""
-
-    def __init__(self) -> None:
-        self.decoded = 0
-
-    def loads(self, raw: Any) -> Any:
-        self.decoded += 1
-        return json.loads(raw)
-
-    def dumps(self, value: Any, **kwargs: Any) -> str:
-        return json.dumps(value, **kwargs)
 
 
 def test_status_writes_and_events_decode_no_answer_and_errors_still_do(
