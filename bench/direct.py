@@ -4,7 +4,7 @@ Each login does what a login costs the operator outside its own bookkeeping: a T
 service account's JWT (Kubernetes API) and ``PUT auth/kubernetes/login`` (Vault, which sends a TokenReview
 back to the Kubernetes API). Two clients (``--client``): ``threads`` (the default), a thread pool with one hvac
 client and one HTTP session each, kept alive, not reading proxy settings from the environment on every request;
-``asyncio``, one kept-alive aiohttp session per server and ``--concurrency`` workers (bench.aio_http), which spends
+``asyncio`` (bench/direct_aio.py), one kept-alive aiohttp session per server and ``--concurrency`` workers, which spends
 less client CPU per request (bench/README.md, session 13); bench.scale uses it by default.
 
     python -m bench.direct --vault URL --kube URL --logins N --concurrency C [--client threads|asyncio]
@@ -30,13 +30,10 @@ import time
 import hvac
 import requests
 
-from . import aio_http
-from .stack import OPERATOR_NS, OPERATOR_SA, ROLE
+from . import direct_aio
+from .stack import ROLE
 
 CLIENTS = ("threads", "asyncio")
-_TOKEN_PATH = f"/api/v1/namespaces/{OPERATOR_NS}/serviceaccounts/{OPERATOR_SA}/token"
-_TOKEN_REQUEST = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
-                  "spec": {"audiences": ["vault"], "expirationSeconds": 3600}}
 _local = threading.local()
 
 
@@ -53,7 +50,7 @@ def _clients(vault: str, kube: str) -> tuple[hvac.Client, requests.Session]:
 def login_once(vault: str, kube: str) -> str:
     """One login; returns the token."""
     client, session = _clients(vault, kube)
-    answer = session.post(f"{kube}{_TOKEN_PATH}", json=_TOKEN_REQUEST, timeout=30)
+    answer = session.post(f"{kube}{direct_aio.TOKEN_PATH}", json=direct_aio.TOKEN_REQUEST, timeout=30)
     answer.raise_for_status()
     token: str = client.auth.kubernetes.login(role=ROLE, jwt=answer.json()["status"]["token"],
                                               use_token=False)["auth"]["client_token"]
@@ -68,30 +65,6 @@ def run(vault: str, kube: str, logins: int, concurrency: int) -> dict[str, float
             if future.exception() is not None:
                 errors += 1
     return {"client": "threads", "logins": logins, "concurrency": concurrency,
-            "seconds": time.perf_counter() - started, "errors": errors, "cpu_seconds": time.process_time() - cpu}
-
-
-async def run_async(vault: str, kube: str, logins: int, concurrency: int) -> dict[str, float | str]:
-    """The asyncio client: the same two requests per login, ``concurrency`` logins in flight."""
-    errors = 0
-    started, cpu = time.perf_counter(), time.process_time()
-    json_body = {"Content-Type": "application/json"}
-    async with aio_http.session(kube, json_body, concurrency) as kube_client, \
-            aio_http.session(vault, json_body, concurrency) as vault_client:
-
-        async def login(_: int) -> None:
-            nonlocal errors
-            status, answer = await aio_http.send(kube_client, "POST", _TOKEN_PATH, json.dumps(_TOKEN_REQUEST))
-            if status >= 300:
-                errors += 1
-                return
-            jwt = json.loads(answer)["status"]["token"]
-            status, answer = await aio_http.send(vault_client, "POST", "/v1/auth/kubernetes/login",
-                                                 json.dumps({"role": ROLE, "jwt": jwt}))
-            errors += status >= 300 or not json.loads(answer)["auth"]["client_token"]
-
-        await aio_http.each(range(logins), concurrency, login)
-    return {"client": "asyncio", "logins": logins, "concurrency": concurrency,
             "seconds": time.perf_counter() - started, "errors": errors, "cpu_seconds": time.process_time() - cpu}
 
 
@@ -131,7 +104,7 @@ def lookups(vault: str, kube: str, tokens: int, concurrency: int, seconds: float
                                 range(concurrency)))
     figures = {"lookups": sum(r[0] for r in results), "errors": sum(r[1] for r in results),
                "cpu_seconds": time.process_time() - cpu, "seconds": time.monotonic() - start,
-               "concurrency": concurrency}
+               "concurrency": concurrency, "client": "threads"}
     print(json.dumps(figures), flush=True)  # before the revocations: the caller's window ends here
 
     def revoke(token: str) -> None:
@@ -151,13 +124,16 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--lookups-for", type=float, default=None, help="seconds of health checks (see above)")
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between two checks of a token")
-    parser.add_argument("--client", choices=CLIENTS, default="threads", help="the logins' client (not the "
-                        "health checks': they stay on threads)")
+    parser.add_argument("--client", choices=CLIENTS, default="threads", help="threads (hvac) or asyncio "
+                        "(aiohttp, bench/direct_aio.py), for the logins and the health checks")
     args = parser.parse_args()
     if args.lookups_for is None and args.client == "asyncio":
-        print(json.dumps(asyncio.run(run_async(args.vault, args.kube, args.logins, args.concurrency))))
+        print(json.dumps(asyncio.run(direct_aio.run_async(args.vault, args.kube, args.logins, args.concurrency))))
     elif args.lookups_for is None:
         print(json.dumps(run(args.vault, args.kube, args.logins, args.concurrency)))
+    elif args.client == "asyncio":
+        asyncio.run(direct_aio.lookups_async(args.vault, args.kube, args.logins, args.concurrency, args.lookups_for,
+                                             args.interval))
     else:
         lookups(args.vault, args.kube, args.logins, args.concurrency, args.lookups_for, args.interval)
 

@@ -116,7 +116,7 @@ def main() -> None:
                     stack.bao.audit, *window.marks).items()), "policy reads are drift checks (300 s +- 20% each)"))
             if not args.skip_checks:
                 rows += checks.rows(checks.side_by_side(stack, operator, args.connections + 1, args.interval,
-                                                        args.duration))
+                                                        args.duration, client=args.direct_client))
             rounds = []
             for _ in range(args.restarts):
                 again, operator = restart.restart(stack, args, watcher, operator, tuned.threads or None, statuses)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 
@@ -13,7 +15,7 @@ import pytest
 
 from bench import access_direct, direct
 from bench.access_direct_compare import compare, summary
-from bench.runner import direct_logins
+from bench.runner import REPO, direct_logins
 from bench.stack import Stack
 
 LOGINS, OBJECTS = 12, 20
@@ -49,3 +51,18 @@ def test_both_access_clients_write_and_read_every_object_at_the_operators_paths(
     # the warm-up write, then each of the two clients writes and reads every object once
     assert all(paths[p] == 5 for p in policies + roles), paths
     assert "| 20 | write | asyncio | 4 |" in summary(runs)
+
+
+@pytest.mark.parametrize("client", direct.CLIENTS)
+def test_each_health_check_client_looks_each_token_up_once_per_interval(stack: Stack, client: str) -> None:
+    command = [sys.executable, "-m", "bench.direct", "--vault", stack.bao.url, "--kube", stack.kube.url,
+               "--logins", "6", "--concurrency", "2", "--lookups-for", "1.0", "--interval", "0.5", "--client", client]
+    mark = stack.bao.audit.mark()
+    process = subprocess.Popen(command, cwd=REPO, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    out, _ = process.communicate("go\n", timeout=120)
+    ready, figures = (json.loads(line) for line in out.splitlines())
+    assert ready == {"ready": True} and process.returncode == 0
+    assert figures["errors"] == 0 and figures["lookups"] == 12 and figures["client"] == client  # 6 tokens, 2 rounds
+    paths = stack.bao.audit.requests_since(mark)
+    assert paths["auth/kubernetes/login"] == 6 and paths["auth/token/revoke-self"] == 6
+    assert paths["auth/token/lookup-self"] == 12
