@@ -26,6 +26,7 @@ import json
 import sys
 import threading
 import time
+from typing import Any
 
 import hvac
 import requests
@@ -57,7 +58,7 @@ def login_once(vault: str, kube: str) -> str:
     return token
 
 
-def run(vault: str, kube: str, logins: int, concurrency: int) -> dict[str, float]:
+def run(vault: str, kube: str, logins: int, concurrency: int) -> dict[str, Any]:
     errors = 0
     started, cpu = time.perf_counter(), time.process_time()
     with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:

@@ -14,6 +14,7 @@ import pytest
 
 from tests.unit.test_access_schedule import Passes, _attached, _body, _controller, _until
 from vault_access_operator.access.outcome import Outcome
+from vault_access_operator.access.policy_models import PolicyStatus
 from vault_access_operator.access.policy_sync import _active
 from vault_access_operator.access.status_writer import next_status, previous_status
 from vault_access_operator.access.tracked import Tracked
@@ -31,12 +32,13 @@ async def test_a_start_with_the_connection_active_decodes_no_kept_body_before_th
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Before: ``begin`` decoded the kept body twice per object and the first look once more (3 per object)."""
     decoded = [0]
-    plain = Tracked.raw
+    plain: property = Tracked.__dict__["raw"]  # the property itself, not its value on the class
 
     def counted(self: Tracked) -> dict[str, Any]:
         decoded[0] += 1
         assert plain.fget is not None
-        return plain.fget(self)  # type: ignore[no-any-return]
+        raw: dict[str, Any] = plain.fget(self)
+        return raw
 
     monkeypatch.setattr(Tracked, "raw", property(counted, plain.fset))
     registry = ConnectionRegistry()
@@ -77,6 +79,7 @@ def test_an_unchanged_pass_returns_the_previous_status_without_validating_a_new_
     wrote = _active(FIELDS)
     wrote.wrote = True
     stamped = next_status(VAULT_POLICY, previous, wrote, 1, later)
+    assert isinstance(stamped, PolicyStatus) and isinstance(previous, PolicyStatus)
     assert stamped.last_synced_at != previous.last_synced_at  # a Vault write is dated even if nothing else moved
 
 
@@ -108,7 +111,7 @@ async def test_the_reporter_builds_on_the_status_the_adapter_parsed() -> None:
 
         async def write(self, kind: Any, raw: dict[str, Any], status: Any, previous: Any) -> bool:
             self.seen.append(previous)
-            return status != previous
+            return bool(status != previous)
 
     async def post(*_: Any, **__: Any) -> None:
         return None
@@ -117,7 +120,7 @@ async def test_the_reporter_builds_on_the_status_the_adapter_parsed() -> None:
     reporter = PassReporter(writer, post, lambda key: None)
     first = next_status(VAULT_POLICY, previous_status(VAULT_POLICY, {}), _active(FIELDS), 1, T0)
     raw = {**_body("p"), "status": status_body(first)}
-    tracked = Tracked(Passes(), raw)  # type: ignore[arg-type]
+    tracked = Tracked(Passes(), raw)
     outcome = _active(FIELDS)
     outcome.previous = parsed = previous_status(VAULT_POLICY, raw["status"])
     await reporter.report(("VaultPolicy", "team", "p"), tracked, raw, outcome)
