@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.access_fakes import StatusSink
+from tests.support.access_fakes import QUIET_RESYNC_SECONDS, StatusSink
 from tests.support.access_fakes import no_event as _no_event
 from vault_access_operator.access.controller import AccessController
 from vault_access_operator.access.outcome import Outcome
@@ -61,7 +61,8 @@ async def _settle(adapter: CountingAdapter, total: int) -> None:
 @pytest.mark.asyncio
 async def test_a_connection_change_looks_only_at_its_own_objects(monkeypatch: pytest.MonkeyPatch) -> None:
     registry = ConnectionRegistry()
-    controller = AccessController(registry, StatusSink(), _no_event, AccessSettings(),  # type: ignore[arg-type]
+    controller = AccessController(registry, StatusSink(), _no_event,  # type: ignore[arg-type]
+                                  AccessSettings(resync_seconds=QUIET_RESYNC_SECONDS),
                                   lambda: datetime.datetime.now(datetime.UTC))
     adapter = CountingAdapter()
     for i in range(OTHERS):

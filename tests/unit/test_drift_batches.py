@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.access_fakes import StatusSink
+from tests.support.access_fakes import QUIET_RESYNC_SECONDS, StatusSink
 from tests.support.access_fakes import no_event as _no_event
 from vault_access_operator.access.controller import AccessController
 from vault_access_operator.access.outcome import Outcome
@@ -55,7 +55,8 @@ async def test_objects_synced_together_wait_for_at_most_one_instant_per_slot(
 
     monkeypatch.setattr(loop, "call_at", counted)
     controller = AccessController(ConnectionRegistry(), StatusSink(), _no_event,  # type: ignore[arg-type]
-                                  AccessSettings(resync_seconds=300), lambda: datetime.datetime.now(datetime.UTC))
+                                  AccessSettings(resync_seconds=QUIET_RESYNC_SECONDS),
+                                  lambda: datetime.datetime.now(datetime.UTC))
     adapter = SyncedAdapter()
     try:
         for i in range(OBJECTS):
