@@ -202,8 +202,8 @@ def one_run(count: int, timeout: float, profile: Path | None, quiet: float = 5.0
             watcher.stop()
         figures.update({f"{name}_ms_per_object": round(1000 * figures[f"{name}_cpu_s"] / count, 2)
                         for name in ("operator", "openbao", "emulator")})
-        start = watcher.connection_active or 0.0
-        late = sorted(at - start for at in watcher.active.values())
+        active_since = watcher.connection_active or 0.0
+        late = sorted(at - active_since for at in watcher.active.values())
         last = sorted(watcher.active, key=watcher.active.__getitem__)[-5:]
         figures["active_after_s"] = {"p50": round(late[len(late) // 2], 2),
                                      "p99": round(late[len(late) * 99 // 100], 2), "last": round(late[-1], 2),

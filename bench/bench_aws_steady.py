@@ -20,6 +20,7 @@ import logging
 import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -75,7 +76,7 @@ def main() -> None:
     _report(args, base, after, active)
 
 
-def _status(kube: FakeKube, name: str) -> dict:
+def _status(kube: FakeKube, name: str) -> dict[str, Any]:
     return (kube.get_vaultconnection(name) or {}).get("status") or {}
 
 
@@ -86,7 +87,8 @@ def _counts(metrics: CollectorRegistry, name: str) -> tuple[float, float]:
             metrics.get_sample_value("vault_access_operator_renewals_total", labels) or 0.0)
 
 
-def _report(args: argparse.Namespace, base: dict, after: dict, active: int) -> None:
+def _report(args: argparse.Namespace, base: dict[str, tuple[float, float]], after: dict[str, tuple[float, float]],
+            active: int) -> None:
     ttls = args.duration / args.ttl
     logins = sum(after[n][0] - base[n][0] for n in base) / len(base)
     renewals = sum(after[n][1] - base[n][1] for n in base) / len(base)

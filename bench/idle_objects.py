@@ -72,7 +72,7 @@ async def measure(count: int) -> dict[str, Any]:
     blocks_before = sys.getallocatedblocks()
     traced_before = tracemalloc.get_traced_memory()[0]
     for body in bodies:
-        controller.observe(adapter, body)  # type: ignore[arg-type]
+        controller.observe(adapter, body)
     for _ in range(10_000):
         await asyncio.sleep(0.001)
         if adapter.passes >= count:

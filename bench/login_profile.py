@@ -80,7 +80,7 @@ def _full_stacks(out: str) -> None:
         plain_write(path)
 
     plain_write = cputime._write
-    cputime._sample, cputime._write = sample, write  # type: ignore[assignment]
+    cputime._sample, cputime._write = sample, write
     sys.argv = [sys.argv[0], out, *sys.argv[3:]]
     cputime.main()
 

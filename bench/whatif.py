@@ -75,13 +75,13 @@ def asyncio_loop() -> None:
 
     from vault_access_operator import cli
 
-    cli.event_loop_factory = lambda: asyncio.new_event_loop  # type: ignore[assignment]
+    cli.event_loop_factory = lambda: asyncio.new_event_loop  # type: ignore[attr-defined]  # cli's own name for it
 
 
 def default_gc() -> None:
     from vault_access_operator import cli
 
-    cli.tune_garbage_collector = lambda: None  # type: ignore[assignment]
+    cli.tune_garbage_collector = lambda *_: None  # type: ignore[attr-defined]  # cli's own name for it
 
 
 def resync(seconds: str) -> None:

@@ -170,7 +170,7 @@ def test_a_waiting_worker_keeps_no_outcome_of_its_last_pass(kube: FakeKube) -> N
 
     async def scenario(controller: AccessController, _: PolicyAdapter) -> None:
         adapter = _RememberingAdapter()
-        controller.observe(adapter, body)  # type: ignore[arg-type]
+        controller.observe(adapter, body)
         await _until(lambda: (controller.view(("VaultPolicy", "team", "p")) or ({}, {}))[1].get("phase") == "Active")
         await asyncio.sleep(0.05)  # the worker waits for its next drift check
         gc.collect()

@@ -3,6 +3,8 @@ it builds, and what users read when OpenBao's approle auth refuses the login."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pydantic
 import pytest
 
@@ -16,7 +18,7 @@ from vault_access_operator.testing.recording import RecordingAuthContext
 from vault_access_operator.vault import TokenGrant
 
 NS = "vault-access-operator-system"
-SAMPLE = {"roleId": "role-id-1", "secretIdRef": {"name": "approle", "key": "secret-id"}}
+SAMPLE: dict[str, Any] = {"roleId": "role-id-1", "secretIdRef": {"name": "approle", "key": "secret-id"}}
 SECRET = "key 'secret-id' of Secret vault-access-operator-system/approle (spec.auth.appRole.secretIdRef)"
 
 

@@ -92,4 +92,4 @@ def test_model_is_strict_and_frozen() -> None:
         AwsAuthConfig.model_validate({"role": "r", "authType": ["iam"]})
     config = AwsAuthConfig.model_validate({"role": "r"})
     with pytest.raises(ValidationError):
-        config.role = "other"  # type: ignore[misc]
+        config.role = "other"

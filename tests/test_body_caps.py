@@ -15,9 +15,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from plugins.aws_iam.imds import Imds, ImdsError
 from vault_access_operator.errors import LoginDeniedError, VaultUnavailableError
 from vault_access_operator.kube import KubeClient, KubeError
+from vault_access_operator.plugins.aws_iam.imds import Imds, ImdsError
 from vault_access_operator.provider import LoginRequest
 from vault_access_operator.vault import VaultClient, VaultHTTP
 

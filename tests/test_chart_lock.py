@@ -19,7 +19,7 @@ IMAGE_ENVIRONMENT = {"python_version": "3.11", "python_full_version": "3.11.16",
 def lock_entries() -> dict[str, tuple[str, list[str]]]:
     """{canonical name: (pinned version, [hashes])} from the lock, continuation lines joined."""
     text = re.sub(r"\\\n", " ", (ROOT / "requirements.lock").read_text())
-    entries = {}
+    entries: dict[str, tuple[str, list[str]]] = {}
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
@@ -62,7 +62,8 @@ def test_the_lock_covers_every_runtime_dependency_at_an_allowed_version() -> Non
 
 def direct_entries() -> set[str]:
     """Lock entries the project itself requires (uv's ``# via vault-access-operator (pyproject.toml)``)."""
-    found, current = set(), None
+    found: set[str] = set()
+    current: str | None = None
     for line in (ROOT / "requirements.lock").read_text().splitlines():
         if match := re.match(r"([A-Za-z0-9._-]+)==", line):
             current = canonicalize_name(match[1])

@@ -46,7 +46,7 @@ def _policy(kube: FakeKube, name: str, connection: str) -> dict[str, Any]:
 
 def _connection_reads(kube: FakeKube) -> Counter[str]:
     assert kube.emulator is not None
-    return Counter(str(r.name) for r in kube.emulator  # type: ignore[attr-defined]
+    return Counter(str(r.name) for r in kube.emulator
                    if r.method == "GET" and r.resource is not None and r.resource.plural == "vaultconnections")
 
 

@@ -115,7 +115,7 @@ def test_ten_refused_calls_make_one_token_check_and_one_relogin(
     vault, revoked_generation = handle.client(), handle.token_generation
     vault_admin.client().auth.token.revoke_accessor(accessor)
 
-    async def ten_writes() -> list[BaseException | None]:
+    async def ten_writes() -> list[dict[str, Any] | BaseException | None]:
         calls = (vault.write(f"sys/policies/acl/p{i}", {"policy": TEAM_POLICY}) for i in range(10))
         return list(await asyncio.gather(*calls, return_exceptions=True))
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from tests.conftest import OPERATOR_NS, LogLines
 from tests.e2e.helpers import wait_status
-from tests.support.gcp_google import GoogleDouble, Instance
+from tests.support.gcp_google import GoogleDouble
+from tests.support.gcp_metadata import Instance
 from tests.support.gcp_vault_double import GcpVaultDouble
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator_devkit.kube import FakeKube

@@ -16,7 +16,8 @@ import pytest
 from tests.conftest import OPERATOR_NS, OPERATOR_SA, trust_the_operator
 from tests.hostile.cases_gcp import EMAIL, OTHER, WITH_GOOGLE, GoogleCase
 from tests.support.gcp_env import isolate_google_env, point_at
-from tests.support.gcp_google import GoogleDouble, Instance
+from tests.support.gcp_google import GoogleDouble
+from tests.support.gcp_metadata import Instance
 from tests.support.gcp_vault_double import GcpVaultDouble
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
@@ -118,6 +119,7 @@ def test_gcp_hostile_input(stack: dict[str, Any], case: GoogleCase) -> None:
         status = wait_for(
             lambda: (s := _status(kube, name)).get("phase") == case.phase and _ready_reason(s) == case.reason and s,
             timeout=20, message=f"{case.id}: never {case.phase}/{case.reason}: {_status(kube, name)}")
+        assert status  # wait_for returns only a truthy value
         assert case.message in status.get("message", ""), status.get("message")
         events = kube.list_events(involved_name=name, reason=case.reason)
         assert any(e.get("message", "") == status["message"] for e in events), events

@@ -11,7 +11,8 @@ import jwt
 import pytest
 
 from tests.conftest import OPERATOR_NS as NAMESPACE
-from tests.support.gcp_google import GoogleDouble, Instance
+from tests.support.gcp_google import GoogleDouble
+from tests.support.gcp_metadata import Instance
 from tests.support.gcp_vault_double import GcpVaultDouble
 from vault_access_operator.plugin import LoginDeniedError
 from vault_access_operator.plugins.gcp import GcpAuthConfig, GcpAuthProvider

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from tests.conftest import OPERATOR_NS, OPERATOR_SA
 from tests.e2e.helpers import wait_phase
-from tests.support.gcp_google import GoogleDouble, Instance
+from tests.support.gcp_google import GoogleDouble
+from tests.support.gcp_metadata import Instance
 from tests.support.gcp_vault_double import GcpVaultDouble
 from vault_access_operator.cli import main
 from vault_access_operator_devkit.kube import FakeKube

@@ -100,6 +100,7 @@ def test_only_the_leader_reconciles_and_the_follower_takes_over(
         # The leader stopped (it leaves the peering on a clean exit): the follower resumes and logs in.
         wait_for(lambda: follower.app.manager.names == ["vault-k8s"], timeout=10, message="the follower took over")
         status = wait_for(lambda: _active_with_new_token(fake_kube, first), timeout=10, message="follower login")
+        assert status is not None  # wait_for returns only a truthy value
         assert status["healthy"] is True
         assert _logins(follower) == 1
         assert vault_k8s.client().auth.token.lookup_accessor(status["authStatus"]["tokenAccessor"])

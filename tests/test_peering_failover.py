@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 
@@ -76,7 +76,10 @@ def test_a_killed_leader_is_replaced_within_the_peering_lifetime(
     fake_kube: FakeKube, vault_k8s: OpenBaoServer, replicas: tuple[Replica, Replica]
 ) -> None:
     leader, follower = replicas
-    peers = lambda: (fake_kube.get(PEERINGS, leader.peering) or {}).get("status") or {}  # noqa: E731
+
+    def peers() -> dict[str, Any]:
+        return (fake_kube.get(PEERINGS, leader.peering) or {}).get("status") or {}
+
     wait_for(lambda: len(peers()) == 2, timeout=60, message="both replicas in the peering")
     assert {p["lifetime"] for p in peers().values()} == {DEFAULT_PEERING_LIFETIME}
 

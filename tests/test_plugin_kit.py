@@ -8,6 +8,7 @@ import importlib
 import os
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +19,22 @@ from pydantic import Field
 from vault_access_operator.models import SecretKeySelector, SpecModel
 from vault_access_operator.plugin import AuthProvider, CredentialsError, LoginRequest, SuppliedToken, hookimpl
 from vault_access_operator.provider import PlannedToken
-from vault_access_operator.testing.contract import ProviderContract, check_entry_point, check_provider
+from vault_access_operator.testing.contract import ContractReport, ProviderContract, check_entry_point, check_provider
 from vault_access_operator.testing.recording import RecordingAuthContext
 
-BUILT_IN = {
+BUILT_IN: dict[str, tuple[str, str, dict[str, Any]]] = {
     "kubernetes": ("vault_access_operator.plugins.kubernetes", "KubernetesAuthProvider", {"role": "operator"}),
     "oidc": ("vault_access_operator.plugins.oidc", "OIDCAuthProvider", {"role": "operator"}),
     "jwt": ("vault_access_operator.plugins.oidc.jwt", "JWTAuthProvider", {"role": "operator", "audiences": ["v"]}),
 }
-USERPASS_SAMPLE = {"username": "operator", "passwordSecretRef": {"name": "userpass", "key": "password"}}
+USERPASS_SAMPLE: dict[str, Any] = {"username": "operator", "passwordSecretRef": {"name": "userpass", "key": "password"}}
+PluginOf = Callable[[type], types.ModuleType]
+
+
+def recorded(report: ContractReport) -> RecordingAuthContext:
+    """The report's context: check_provider's own RecordingAuthContext, or the one a test passed."""
+    assert isinstance(report.ctx, RecordingAuthContext)
+    return report.ctx
 
 
 @pytest.mark.parametrize("key", sorted(BUILT_IN))
@@ -36,7 +44,7 @@ def test_built_in_providers_keep_the_contract(key: str) -> None:
     assert check_entry_point(key) is provider_cls
     report = check_provider(provider_cls, sample)
     assert report.request is not None and report.request.mount == key
-    assert report.ctx.token_requests, "the fake context handed out a service-account token"
+    assert recorded(report).token_requests, "the fake context handed out a service-account token"
 
 
 def test_the_aws_provider_keeps_the_contract(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -58,7 +66,9 @@ def test_the_aws_provider_keeps_the_contract(monkeypatch: pytest.MonkeyPatch, tm
 def test_the_example_plugin_keeps_the_contract() -> None:
     provider_cls = check_entry_point("userpass")
     report = check_provider(provider_cls, USERPASS_SAMPLE)
-    assert report.ctx.secret_reads and report.request.body["password"] == report.ctx.handed_out[0]
+    ctx = recorded(report)
+    assert report.request is not None
+    assert ctx.secret_reads and report.request.body["password"] == ctx.handed_out[0]
 
 
 # --- a provider that keeps the contract, and broken variants of it ------------------------------
@@ -77,17 +87,17 @@ class GoodProvider(AuthProvider[GoodConfig]):
     def mount(self, config: GoodConfig) -> str:
         return config.auth_path
 
-    async def login_request(self, config: GoodConfig, ctx: Any) -> LoginRequest:
+    async def login_request(self, config: GoodConfig, ctx: Any) -> LoginRequest | SuppliedToken:
         ref = config.secret_ref
         secret = await ctx.read_secret(ref.namespace or ctx.operator_namespace, ref.name, ref.key)
         return self.build(config, secret)
 
-    def build(self, config: GoodConfig, secret: str) -> Any:
+    def build(self, config: GoodConfig, secret: str) -> LoginRequest | SuppliedToken:
         return LoginRequest(mount=self.mount(config), body={"role": config.role, "secret": secret},
                             details={"role": config.role})
 
 
-GOOD_SAMPLE = {"role": "r", "secretRef": {"name": "s", "key": "k"}}
+GOOD_SAMPLE: dict[str, Any] = {"role": "r", "secretRef": {"name": "s", "key": "k"}}
 
 
 def variant_of(name: str, **attrs: Any) -> type:
@@ -96,19 +106,19 @@ def variant_of(name: str, **attrs: Any) -> type:
 
 
 @pytest.fixture
-def plugin_of(monkeypatch: pytest.MonkeyPatch):
+def plugin_of(monkeypatch: pytest.MonkeyPatch) -> PluginOf:
     """A plugin module (in sys.modules) whose hook offers ``cls``: isolates the failure under test."""
 
     def make(cls: type) -> types.ModuleType:
         module = types.ModuleType(f"vao_kit_plugin_{cls.__name__.lower()}")
-        module.vao_auth_providers = hookimpl(lambda: [cls])
+        module.__dict__["vao_auth_providers"] = hookimpl(lambda: [cls])
         monkeypatch.setitem(sys.modules, module.__name__, module)
         return module
 
     return make
 
 
-def breaks(plugin_of, cls: type, *expected: str, sample: dict[str, Any] = GOOD_SAMPLE, **kwargs: Any) -> str:
+def breaks(plugin_of: PluginOf, cls: type, *expected: str, sample: dict[str, Any] = GOOD_SAMPLE, **kwargs: Any) -> str:
     with pytest.raises(AssertionError) as caught:
         check_provider(cls, sample, plugin=plugin_of(cls), **kwargs)
     text = str(caught.value)
@@ -118,13 +128,14 @@ def breaks(plugin_of, cls: type, *expected: str, sample: dict[str, Any] = GOOD_S
     return text
 
 
-def test_a_good_provider_passes_and_reports_what_it_saw(plugin_of) -> None:
+def test_a_good_provider_passes_and_reports_what_it_saw(plugin_of: PluginOf) -> None:
     report = check_provider(GoodProvider, GOOD_SAMPLE, plugin=plugin_of(GoodProvider))
+    assert report.request is not None
     assert report.failures == [] and report.request.mount == "good"
-    assert report.ctx.handed_out[0].startswith("vao-fake-secret-")
+    assert recorded(report).handed_out[0].startswith("vao-fake-secret-")
 
 
-def test_not_a_provider_or_bad_class_attributes(plugin_of) -> None:
+def test_not_a_provider_or_bad_class_attributes(plugin_of: PluginOf) -> None:
     breaks(plugin_of, dict, "is not a subclass of vault_access_operator.plugin.AuthProvider")
     bad_key = type("BadKey", (GoodProvider,), {"key": "app-role"})
     breaks(plugin_of, bad_key, "key 'app-role' must be a field name under spec.auth")
@@ -140,13 +151,13 @@ def test_not_a_provider_or_bad_class_attributes(plugin_of) -> None:
            "the operator's plugin loader rejects vao_kit_plugin_needsargs: TypeError")
 
     class NotAsync(GoodProvider):
-        def login_request(self, config: Any, ctx: Any) -> Any:  # type: ignore[override]
+        def login_request(self, config: Any, ctx: Any) -> Any:
             return LoginRequest(mount="good", body={})
 
     breaks(plugin_of, NotAsync, "login_request must be an async def")
 
 
-def test_a_loose_config_model_is_reported_field_by_field(plugin_of) -> None:
+def test_a_loose_config_model_is_reported_field_by_field(plugin_of: PluginOf) -> None:
     class LooseConfig(pydantic.BaseModel):
         role_name: str
         secret_ref: SecretKeySelector
@@ -177,15 +188,16 @@ def _supplied(**fields: Any) -> Any:
     return lambda s, c, secret: SuppliedToken(**{"token": secret, "source": "Secret s (key k)", **fields})
 
 
-def test_a_provider_may_supply_an_existing_token_instead_of_a_login(plugin_of) -> None:
+def test_a_provider_may_supply_an_existing_token_instead_of_a_login(plugin_of: PluginOf) -> None:
     supplies = variant_of("Supplies", build=_supplied(details={"secretRef": "s (key k)"}))
     report = check_provider(supplies, GOOD_SAMPLE, plugin=plugin_of(supplies))
     assert report.failures == [] and report.request is None
-    assert report.supplied is not None and report.supplied.token == report.ctx.handed_out[0]
-    assert report.ctx.handed_out[0] not in repr(report.supplied)  # the token is not in the repr
+    handed_out = recorded(report).handed_out
+    assert report.supplied is not None and report.supplied.token == handed_out[0]
+    assert handed_out[0] not in repr(report.supplied)  # the token is not in the repr
 
 
-def test_bad_supplied_tokens(plugin_of) -> None:
+def test_bad_supplied_tokens(plugin_of: PluginOf) -> None:
     breaks(plugin_of, variant_of("NoToken", build=_supplied(token="  ")),
            "SuppliedToken.token must be a non-empty string")
     breaks(plugin_of, variant_of("NoSource", build=_supplied(source="")), "SuppliedToken.source must say where")
@@ -197,18 +209,20 @@ def test_bad_supplied_tokens(plugin_of) -> None:
            "SuppliedToken.details must map strings to strings")
 
 
-def test_bad_login_requests(plugin_of) -> None:
+def test_bad_login_requests(plugin_of: PluginOf) -> None:
     breaks(plugin_of, variant_of("WrongMount", build=lambda s, c, x: LoginRequest(mount="other", body={})),
            "request.mount 'other' must be provider.mount(config) = 'good'")
     when = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
     breaks(plugin_of, variant_of("Unjson", build=lambda s, c, x: LoginRequest(mount="good", body={"at": when})),
            "request.body is not JSON-serialisable")
-    int_detail = variant_of("IntDetail", build=lambda s, c, x: LoginRequest(mount="good", body={}, details={"n": 1}))
+    not_strings = {"n": 1}  # what the contract must reject: details that are not strings
+    int_detail = variant_of("IntDetail", build=lambda s, c, x: LoginRequest(
+        mount="good", body={}, details=not_strings))  # type: ignore[arg-type]
     breaks(plugin_of, int_detail, "request.details must map strings to strings")
     breaks(plugin_of, variant_of("Dict", build=lambda s, c, x: {"mount": "good"}), "returned dict, not a LoginRequest")
 
 
-def test_secrets_handed_out_must_not_leak(plugin_of) -> None:
+def test_secrets_handed_out_must_not_leak(plugin_of: PluginOf) -> None:
     leaky = variant_of("LeakyDetails", build=lambda s, c, secret: LoginRequest(mount="good", body={},
                                                                             details={"copy": secret[:-1] + "?"}))
     breaks(plugin_of, leaky, "request.details contains a secret: secret #1 handed out")
@@ -235,7 +249,7 @@ def test_secrets_handed_out_must_not_leak(plugin_of) -> None:
            "explain_login_error's message contains a secret")
 
 
-def test_explain_and_plugin_failures(plugin_of) -> None:
+def test_explain_and_plugin_failures(plugin_of: PluginOf) -> None:
     breaks(plugin_of, variant_of("Blank", explain_login_error=lambda *a: " "), "must return a message or None")
     breaks(plugin_of, variant_of("Crashes", explain_login_error=lambda *a: 1 / 0),
            "explain_login_error raised ZeroDivisionError")
@@ -260,24 +274,25 @@ def test_the_hook_must_offer_the_class(monkeypatch: pytest.MonkeyPatch) -> None:
     text = str(caught.value)
     assert "no vao_auth_providers hook in tests.test_plugin_kit or a package above it" in text
     undecorated = types.ModuleType("vao_kit_undecorated")
-    undecorated.vao_auth_providers = lambda: [GoodProvider]
+    undecorated.__dict__["vao_auth_providers"] = lambda: [GoodProvider]
     with pytest.raises(AssertionError, match=r"vao_kit_undecorated\.vao_auth_providers must be decorated with @hook"):
         check_provider(GoodProvider, GOOD_SAMPLE, plugin=undecorated)
     other = types.ModuleType("vao_kit_other")
-    other.vao_auth_providers = hookimpl(lambda: [])
+    other.__dict__["vao_auth_providers"] = hookimpl(lambda: [])
     with pytest.raises(AssertionError, match=r"returns \[\], which does not include GoodProvider"):
         check_provider(GoodProvider, GOOD_SAMPLE, plugin=other)
     with pytest.raises(AssertionError, match="cannot import the plugin module 'vao_kit_nowhere'"):
         check_provider(GoodProvider, GOOD_SAMPLE, plugin="vao_kit_nowhere")
 
 
-def test_it_runs_inside_an_event_loop_too(plugin_of) -> None:
+def test_it_runs_inside_an_event_loop_too(plugin_of: PluginOf) -> None:
     module = plugin_of(GoodProvider)
 
-    async def from_async_code() -> LoginRequest:
+    async def from_async_code() -> LoginRequest | None:
         return check_provider(GoodProvider, GOOD_SAMPLE, plugin=module).request
 
-    assert asyncio.run(from_async_code()).mount == "good"
+    request = asyncio.run(from_async_code())
+    assert request is not None and request.mount == "good"
 
 
 class TestExampleContractAsPytestClass(ProviderContract):
@@ -293,12 +308,14 @@ class TestExampleContractAsPytestClass(ProviderContract):
         return RecordingAuthContext({("vault-access-operator-system", "userpass", "password"): "3f1c9d1e-password"})
 
 
-async def _login_with_an_undeclared_token(self: Any, config: GoodConfig, ctx: Any) -> LoginRequest:
+async def _login_with_an_undeclared_token(
+    self: GoodProvider, config: GoodConfig, ctx: Any
+) -> LoginRequest | SuppliedToken:
     token = await ctx.request_service_account_token(ctx.operator_namespace, "other", ["vault"], 600)
     return self.build(config, token.token)
 
 
-def test_tokens_a_login_requests_must_be_declared(plugin_of) -> None:
+def test_tokens_a_login_requests_must_be_declared(plugin_of: PluginOf) -> None:
     # The trust policy checks declared tokens before any I/O; an undeclared one would reach Vault's address first.
     undeclared = variant_of("Undeclared", login_request=_login_with_an_undeclared_token)
     breaks(plugin_of, undeclared, "login_request requested a token for vault-access-operator-system/other "

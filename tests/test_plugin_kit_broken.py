@@ -93,7 +93,9 @@ def error_status(kube: FakeKube, name: str, reason: str) -> dict[str, Any]:
         status = status_of(kube, name)
         return status if status.get("phase") == "Error" and condition(status, "Ready")["reason"] == reason else None
 
-    return wait_for(check, timeout=10, message=f"{name} never failed with {reason}: {status_of(kube, name)}")
+    status = wait_for(check, timeout=10, message=f"{name} never failed with {reason}: {status_of(kube, name)}")
+    assert status is not None  # wait_for returns only a truthy value
+    return status
 
 
 def test_each_broken_plugin_fails_only_its_own_connections(
@@ -135,9 +137,10 @@ def test_a_provider_whose_constructor_fails_does_not_stop_the_others(monkeypatch
 
     picky = provider("picky", raise_bug, __init__=needs_args)
     module = types.ModuleType("vao_kit_picky")
-    module.vao_auth_providers = hookimpl(lambda: [picky])
+    module.__dict__["vao_auth_providers"] = hookimpl(lambda: [picky])
     monkeypatch.setitem(sys.modules, "vao_kit_picky", module)
     entry = importlib.metadata.EntryPoint(name="picky", value="vao_kit_picky", group=GROUP)
     registry = load_providers([*importlib.metadata.entry_points(group=GROUP), entry])
     assert "kubernetes" in registry.providers
-    assert "TypeError" in next(p.error for p in registry.plugins if p.name == "picky")
+    error = next(p.error for p in registry.plugins if p.name == "picky")
+    assert error is not None and "TypeError" in error

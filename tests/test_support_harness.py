@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
+from pathlib import Path
+from typing import Any
 
 import hvac
 import hvac.exceptions
@@ -56,7 +59,7 @@ def test_openbao_persistent_restart_keeps_data_and_port(openbao_persistent: Open
     assert bao.client().is_authenticated()
 
 
-def test_openbao_tls_right_and_wrong_ca(openbao_tls: OpenBaoServer, tls_material: TLSMaterial, tmp_path) -> None:
+def test_openbao_tls_right_and_wrong_ca(openbao_tls: OpenBaoServer, tls_material: TLSMaterial, tmp_path: Path) -> None:
     assert openbao_tls.url.startswith("https://127.0.0.1:")
     assert requests.get(f"{openbao_tls.url}/v1/sys/health", verify=str(tls_material.ca_path), timeout=5).ok
     assert openbao_tls.client().is_authenticated()  # verify=<CA file>
@@ -106,7 +109,7 @@ def test_vaultconnection_status_watch_and_finalizers(fake_kube: FakeKube) -> Non
 def test_kube_api_semantics(fake_kube: FakeKube) -> None:
     fake_kube.create_vaultconnection("vc", {"address": "a"})
     rv = fake_kube.get_vaultconnection("vc")["metadata"]["resourceVersion"]  # type: ignore[index]
-    stale = [{"op": "test", "path": "/metadata/resourceVersion", "value": "0"},
+    stale: list[dict[str, Any]] = [{"op": "test", "path": "/metadata/resourceVersion", "value": "0"},
              {"op": "add", "path": "/metadata/finalizers", "value": ["x"]}]
     with pytest.raises(KubeAPIError) as err:  # kopf relies on 422 for a failed JSON-patch test
         fake_kube.patch(VC, "vc", stale, patch_type="json")
@@ -152,7 +155,8 @@ def test_reads_and_discovery_skip_kmock_request_matching(fake_kube: FakeKube, mo
 
     monkeypatch.setattr(kmock.RawHandler, "_handle", no_matching)
     fake_kube.create_vaultconnection("vc", {"address": "http://vault:8200", "auth": {}})
-    assert fake_kube.get_vaultconnection("vc")["metadata"]["name"] == "vc"
+    vc = fake_kube.get_vaultconnection("vc")
+    assert vc is not None and vc["metadata"]["name"] == "vc"
     assert [o["metadata"]["name"] for o in fake_kube.list_objects(VC)] == ["vc"]
     assert fake_kube.watch(VC, timeout_seconds=0.5)[0]["object"]["metadata"]["name"] == "vc"
     for path in ("/", "/version", "/api", "/apis", "/api/v1", "/apis/vault.platform.io",
@@ -190,7 +194,8 @@ def test_an_observer_sees_what_a_watch_would_until_it_unsubscribes(fake_kube: Fa
     unsubscribe()
     fake_kube.patch_vaultconnection_status("vc", {"phase": "Error"})
     assert seen == [(VC, "ADDED", "vc"), (VC, "MODIFIED", "vc")]
-    assert fake_kube.get_vaultconnection("vc")["status"] == {"phase": "Error"}
+    vc = fake_kube.get_vaultconnection("vc")
+    assert vc is not None and vc["status"] == {"phase": "Error"}
 
 
 def test_token_request_and_review(fake_kube: FakeKube) -> None:
@@ -263,7 +268,8 @@ def test_kopf_operator_runs_against_fake_kube(fake_kube: FakeKube, monkeypatch: 
     with KopfRunner(args, registry=smoke.registry, timeout=30) as runner:
         fake_kube.create_vaultconnection("after", {"address": "http://after"})
         for name in ("before", "after"):
-            obj = wait_for(lambda n=name: _seen(fake_kube, n), timeout=15)
+            obj = wait_for(functools.partial(_seen, fake_kube, name), timeout=15)
+            assert obj is not None  # wait_for returns only a truthy value
             assert obj["status"]["on_create"] == {"handled": True}
             assert "kopf.zalando.org/KopfFinalizerMarker" in obj["metadata"]["finalizers"]
         wait_for(lambda: fake_kube.list_events("default", involved_name="after"), timeout=10)
@@ -274,7 +280,7 @@ def test_kopf_operator_runs_against_fake_kube(fake_kube: FakeKube, monkeypatch: 
     assert smoke.FINALIZER_NOTE in runner.output
 
 
-def _seen(kube: FakeKube, name: str) -> dict | None:
+def _seen(kube: FakeKube, name: str) -> dict[str, Any] | None:
     obj = kube.get_vaultconnection(name)
     return obj if obj and (obj.get("status") or {}).get("phase") == "Seen" else None
 

@@ -2,12 +2,14 @@
 
 mypy cannot see through the editable install's import hook, and core/ and plugins/ are not laid out
 as ``vault_access_operator`` on disk; a tree of links under .mypy_cache gives it that layout, next to the
-development kit (devkit/vault_access_operator_devkit). Settings are pyproject.toml's [tool.mypy]. Paths
-in the output are the repository's (core/..., plugins/..., devkit/...).
+development kit (devkit/vault_access_operator_devkit). The tests (tests/) and the benchmarks (bench/) are
+checked with them, from the repository's root, against that tree. Settings are pyproject.toml's [tool.mypy].
+Paths in the output are the repository's (core/..., plugins/..., devkit/..., tests/..., bench/...).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -37,9 +39,10 @@ def link_tree() -> Path:
 def run_mypy() -> subprocess.CompletedProcess[str]:
     source = link_tree()
     command = [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
-               "--cache-dir", str(CACHE), "-p", PACKAGE, "-p", DEVKIT]
-    result = subprocess.run(command, cwd=source, capture_output=True, text=True)
-    output = (result.stdout.replace(f"{DEVKIT}/", f"devkit/{DEVKIT}/")
+               "--cache-dir", str(CACHE), "-p", PACKAGE, "-p", DEVKIT, "-p", "tests", "-p", "bench"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "MYPYPATH": str(source)})
+    output = (result.stdout.replace(f"{source.relative_to(ROOT)}/", "").replace(f"{DEVKIT}/", f"devkit/{DEVKIT}/")
               .replace(f"{PACKAGE}/plugins/", "plugins/").replace(f"{PACKAGE}/", "core/"))
     return subprocess.CompletedProcess(result.args, result.returncode, output, result.stderr)
 

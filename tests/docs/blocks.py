@@ -13,6 +13,7 @@ import celpy
 import jsonschema
 import pydantic
 import yaml
+from celpy.adapter import json_to_cel
 
 from tests.docs import known
 from tests.docs.commands import SHELLS, check_commands
@@ -185,7 +186,7 @@ def cel_failures(schema: dict[str, Any], obj: dict[str, Any]) -> list[str]:
             value = value.get(key) if isinstance(value, dict) else None
         if value is None:
             continue  # the API server runs a rule only where its field is set
-        if not environment.program(environment.compile(rule)).evaluate({"self": celpy.json_to_cel(value)}):
+        if not environment.program(environment.compile(rule)).evaluate({"self": json_to_cel(value)}):
             failures.append(message)
     return failures
 

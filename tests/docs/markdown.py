@@ -65,7 +65,9 @@ class Doc:
         return cls(str(path.relative_to(ROOT)), path.read_text())
 
     def blocks(self) -> Iterator[Block]:
-        lang, start, body = None, 0, []
+        lang: str | None = None
+        start = 0
+        body: list[str] = []
         for number, line in enumerate(self.text.splitlines(), 1):
             fence = _FENCE.match(line)
             if fence and lang is None:

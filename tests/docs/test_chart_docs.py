@@ -62,7 +62,7 @@ def test_object_names_follow_the_fullname_the_docs_describe() -> None:
     """deploy.md's fullnameOverride row: the release name when it holds the chart name, else RELEASE-chart."""
     default = next(o for o in render() if o["kind"] == "Deployment")
     assert default["metadata"]["name"] == "vault-access-operator-controller-manager"
-    with generate.helm.Chart.load(generate.CHART) as loaded:
+    with helm.Chart.load(generate.CHART) as loaded:
         rendered = loaded.render({}, name="vao", namespace=generate.NAMESPACE, is_install=True)
     deployment = yaml.safe_load(rendered["vault-access-operator/templates/deployment.yaml"])
     assert deployment["metadata"]["name"] == "vao-vault-access-operator-controller-manager"

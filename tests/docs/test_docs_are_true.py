@@ -7,6 +7,7 @@ lists each problem as doc:line: `token`: why.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ from vault_access_operator.errors import Reason
 
 
 @pytest.mark.parametrize("path", user_docs(), ids=[str(p.relative_to(ROOT)) for p in user_docs()])
-def test_doc_quotes_only_what_the_code_has(path) -> None:  # type: ignore[no-untyped-def]
+def test_doc_quotes_only_what_the_code_has(path: Path) -> None:
     problems = check_doc(Doc.read(path))
     assert not problems, "\n".join(map(str, problems))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from vault_access_operator.runtime import ConnectionRuntime
+from vault_access_operator.session import VaultSession
 from vault_access_operator_devkit.kube import FakeKube
 from vault_access_operator_devkit.waiting import wait_for
 
@@ -18,7 +20,9 @@ def wait_phase(kube: FakeKube, name: str, phase: str, timeout: float = 20.0) -> 
         status = status_of(kube, name)
         return status if status.get("phase") == phase else None
 
-    return wait_for(check, timeout=timeout, message=f"{name} never reached {phase}: {status_of(kube, name)}")
+    status = wait_for(check, timeout=timeout, message=f"{name} never reached {phase}: {status_of(kube, name)}")
+    assert status is not None  # wait_for returns only a truthy value
+    return status
 
 
 def wait_status(kube: FakeKube, name: str, check: Any, what: str, timeout: float = 20.0) -> dict[str, Any]:
@@ -28,7 +32,15 @@ def wait_status(kube: FakeKube, name: str, check: Any, what: str, timeout: float
         status = status_of(kube, name)
         return status if check(status) else None
 
-    return wait_for(probe, timeout=timeout, message=f"{name} never {what}: {status_of(kube, name)}")
+    status = wait_for(probe, timeout=timeout, message=f"{name} never {what}: {status_of(kube, name)}")
+    assert status is not None  # wait_for returns only a truthy value
+    return status
+
+
+def held_token(runtime: ConnectionRuntime | None) -> str:
+    """The Vault token a connection's runtime holds now (its session is the operator's own VaultSession)."""
+    assert runtime is not None and isinstance(runtime.session, VaultSession) and runtime.session._grant is not None
+    return runtime.session._grant.token
 
 
 def condition(status: dict[str, Any], kind: str) -> dict[str, Any]:

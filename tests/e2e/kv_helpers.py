@@ -51,8 +51,10 @@ def wait_kv(kube: FakeKube, name: str, check: Any, what: str, namespace: str = "
         status = (get_kv(kube, name, namespace) or {}).get("status") or {}
         return status if check(status) else None
 
-    return wait_for(probe, timeout=timeout,
-                    message=f"{name} never {what}: {(get_kv(kube, name, namespace) or {}).get('status')}")
+    status = wait_for(probe, timeout=timeout,
+                      message=f"{name} never {what}: {(get_kv(kube, name, namespace) or {}).get('status')}")
+    assert status is not None  # wait_for returns only a truthy value
+    return status
 
 
 def wait_gone(kube: FakeKube, name: str, namespace: str = "default", timeout: float = 20.0) -> None:

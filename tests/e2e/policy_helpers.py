@@ -70,8 +70,10 @@ def wait_policy(kube: FakeKube, name: str, check: Any, what: str, namespace: str
         status = (get_policy(kube, name, namespace) or {}).get("status") or {}
         return status if check(status) else None
 
-    return wait_for(probe, timeout=timeout,
-                    message=f"{name} never {what}: {(get_policy(kube, name, namespace) or {}).get('status')}")
+    status = wait_for(probe, timeout=timeout,
+                      message=f"{name} never {what}: {(get_policy(kube, name, namespace) or {}).get('status')}")
+    assert status is not None  # wait_for returns only a truthy value
+    return status
 
 
 def condition(status: dict[str, Any], kind: str) -> dict[str, Any]:

@@ -53,7 +53,9 @@ def wait_object(kube: FakeKube, kind: str, name: str, check: Any, what: str, nam
         status = (get(kube, kind, name, namespace) or {}).get("status") or {}
         return status if check(status) else None
 
-    return wait_for(probe, timeout=timeout, message=f"{kind} {name} never {what}")
+    status = wait_for(probe, timeout=timeout, message=f"{kind} {name} never {what}")
+    assert status is not None  # wait_for returns only a truthy value
+    return status
 
 
 def ready(status: dict[str, Any]) -> bool:

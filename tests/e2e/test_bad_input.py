@@ -8,6 +8,7 @@ import pytest
 
 from tests.crd_status import assert_fits_crd
 from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
+from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator.testing.tls import TLSMaterial, make_ca_pem
 from vault_access_operator_devkit.kube import FakeKube
@@ -33,9 +34,11 @@ BAD_SPECS: list[tuple[str, dict[str, Any], str, str]] = [
 
 
 def wait_reason(kube: FakeKube, name: str, reason: str, timeout: float = 15.0) -> dict[str, Any]:
-    return wait_for(lambda: (s := status_of(kube, name)).get("phase") == "Error"
-                    and condition(s, "Ready")["reason"] == reason and s,
-                    timeout=timeout, message=f"{name}: expected {reason}, got {status_of(kube, name)}")
+    status = wait_for(lambda: (s := status_of(kube, name)).get("phase") == "Error"
+                      and condition(s, "Ready")["reason"] == reason and s,
+                      timeout=timeout, message=f"{name}: expected {reason}, got {status_of(kube, name)}")
+    assert status  # wait_for returns only a truthy value
+    return status
 
 
 def assert_reported(kube: FakeKube, name: str, reason: str, text: str) -> None:
@@ -88,7 +91,7 @@ def test_wrong_role_at_vault_says_what_to_check(
     ids=["missing-secret", "missing-key", "not-pem", "wrong-ca"],
 )
 def test_tls_problems_are_reported(
-    fake_kube: FakeKube, openbao_tls: OpenBaoServer, operator_identity, operator: RunningOperator,
+    fake_kube: FakeKube, openbao_tls: OpenBaoServer, operator_identity: OperatorIdentity, operator: RunningOperator,
     secret: dict[str, str] | None, ref: dict[str, str], reason: str, text: str,
 ) -> None:
     if secret is not None:
@@ -100,7 +103,7 @@ def test_tls_problems_are_reported(
 
 
 def test_right_ca_verifies_vault(
-    fake_kube: FakeKube, openbao_tls: OpenBaoServer, tls_material: TLSMaterial, operator_identity,
+    fake_kube: FakeKube, openbao_tls: OpenBaoServer, tls_material: TLSMaterial, operator_identity: OperatorIdentity,
     operator: RunningOperator,
 ) -> None:
     from tests.conftest import OPERATOR_SA

@@ -37,8 +37,10 @@ def _dependants(kube: FakeKube) -> dict[str, Any]:
 
 
 def _wait_dependants(kube: FakeKube, check: Any, what: str) -> dict[str, Any]:
-    return wait_for(lambda: _dependants(kube) if check(_dependants(kube)) else None, timeout=20,
-                    message=f"dependants never {what}: {_dependants(kube)}")
+    found = wait_for(lambda: _dependants(kube) if check(_dependants(kube)) else None, timeout=20,
+                     message=f"dependants never {what}: {_dependants(kube)}")
+    assert found is not None  # wait_for returns only a truthy value
+    return found
 
 
 def _active(status: dict[str, Any]) -> bool:

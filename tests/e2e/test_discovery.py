@@ -34,8 +34,10 @@ def _discovery(kube: FakeKube) -> dict[str, Any]:
 
 
 def _wait_discovery(kube: FakeKube, check: Any, what: str) -> dict[str, Any]:
-    return wait_for(lambda: _discovery(kube) if check(_discovery(kube)) else None, timeout=30,
-                    message=f"discovery never {what}: {_discovery(kube)}")
+    found = wait_for(lambda: _discovery(kube) if check(_discovery(kube)) else None, timeout=30,
+                     message=f"discovery never {what}: {_discovery(kube)}")
+    assert found is not None  # wait_for returns only a truthy value
+    return found
 
 
 def test_discovery_reports_and_auto_created_objects_take_over(

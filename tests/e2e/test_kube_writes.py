@@ -127,7 +127,10 @@ def test_the_initial_sync_writes_the_finalizer_one_status_and_one_event_per_obje
     # Two drift checks of every policy: the first sight is long over, whatever it wrote is in the history.
     for name in POLICIES:
         path = f"sys/policies/acl/vao.e2e.default.{name}"
-        wait_for(lambda p=path: vault_calls(proxy, p)["GET"] >= 3, timeout=20, message=f"no drift checks of {name}")
+        def checked(p: str = path) -> bool:
+            return vault_calls(proxy, p)["GET"] >= 3
+
+        wait_for(checked, timeout=20, message=f"no drift checks of {name}")
 
     for name in POLICIES:
         counted = writes(fake_kube, name)
@@ -159,7 +162,10 @@ def test_a_role_and_a_kv_secret_also_write_the_finalizer_one_status_and_one_even
     wait_kv(fake_kube, "seed", lambda s: s.get("phase") == "Active", "seeded")
     # Two drift checks of each: the first sight is long over, whatever it wrote is in the history.
     for path in ("auth/kubernetes/role/vao.e2e.default.app", "secret/metadata/default/seed"):
-        wait_for(lambda p=path: vault_calls(proxy, p)["GET"] >= 3, timeout=20, message=f"no drift checks of {path}")
+        def checked(p: str = path) -> bool:
+            return vault_calls(proxy, p)["GET"] >= 3
+
+        wait_for(checked, timeout=20, message=f"no drift checks of {path}")
 
     for kind, plural, name in (("VaultRole", "vaultroles", "app"), ("VaultKVSecret", "vaultkvsecrets", "seed")):
         counted = writes(fake_kube, name, plural=plural)

@@ -42,6 +42,7 @@ def test_connection_becomes_active_with_every_status_field(
     assert looked_up["data"]["meta"]["service_account_name"] == "vault-access-operator-controller-manager"
     # kopf's bookkeeping stays out of status, and our finalizer is on the object.
     obj = fake_kube.get_vaultconnection("vault-k8s")
+    assert obj is not None
     assert "kopf" not in obj["status"]
     assert "vault.platform.io/finalizer" in obj["metadata"]["finalizers"]
     events = fake_kube.list_events(involved_name="vault-k8s")
@@ -82,5 +83,6 @@ def test_a_quick_first_login_costs_one_status_write_and_one_event(
         "POST serviceaccounts/token": 1,
     })
     obj = fake_kube.get_vaultconnection("cheap")
+    assert obj is not None
     assert not any(key.startswith("vault.platform.io/") for key in obj["metadata"].get("annotations", {}))
     assert [e["reason"] for e in fake_kube.list_events(involved_name="cheap")] == ["LoggedIn"]

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import OPERATOR_NS, OPERATOR_SA, trust_the_operator
 from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
+from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.redact import REDACTOR
 from vault_access_operator.testing.openbao import OpenBaoServer
@@ -28,7 +29,7 @@ def connect_with_ttl(kube: FakeKube, openbao: OpenBaoServer, name: str, ttl: str
 
 
 def test_short_ttl_token_is_renewed_and_never_expires(
-    fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity, operator: RunningOperator
+    fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity: OperatorIdentity, operator: RunningOperator
 ) -> None:
     first = connect_with_ttl(fake_kube, openbao, "short", ttl="3s", max_ttl="1h")
     accessor = first["authStatus"]["tokenAccessor"]
@@ -43,7 +44,7 @@ def test_short_ttl_token_is_renewed_and_never_expires(
 
 
 def test_token_near_max_ttl_is_replaced_by_a_new_login(
-    fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity, operator: RunningOperator
+    fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity: OperatorIdentity, operator: RunningOperator
 ) -> None:
     first = connect_with_ttl(fake_kube, openbao, "capped", ttl="3s", max_ttl="5s")["authStatus"]["tokenAccessor"]
     status = wait_for(lambda: (s := status_of(fake_kube, "capped"))["authStatus"]["loginCount"] >= 2 and s,
@@ -54,7 +55,7 @@ def test_token_near_max_ttl_is_replaced_by_a_new_login(
 
 
 def test_logins_do_not_pile_up_secrets_in_the_redactor(
-    fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity, operator: RunningOperator
+    fake_kube: FakeKube, openbao: OpenBaoServer, operator_identity: OperatorIdentity, operator: RunningOperator
 ) -> None:
     connect_with_ttl(fake_kube, openbao, "relogging", ttl="2s", max_ttl="2s")
     held_after_first_login = len(REDACTOR)  # this login's service-account JWT and Vault token, and others'
@@ -82,8 +83,8 @@ def test_revoked_token_is_replaced_at_the_next_check(
 
 
 @pytest.fixture
-def persistent_k8s(fake_kube: FakeKube, openbao_persistent: OpenBaoServer, operator_identity) -> Iterator[
-        tuple[OpenBaoServer, CountingProxy]]:
+def persistent_k8s(fake_kube: FakeKube, openbao_persistent: OpenBaoServer,
+                   operator_identity: OperatorIdentity) -> Iterator[tuple[OpenBaoServer, CountingProxy]]:
     trust_the_operator(openbao_persistent, fake_kube)
     with CountingProxy(openbao_persistent.port) as proxy:
         yield openbao_persistent, proxy
@@ -127,7 +128,8 @@ def test_sealed_vault_shows_sealed_and_recovers_after_unseal(
     wait_phase(fake_kube, "sealed", "Active", timeout=10)
 
 
-def test_operator_restart_logs_in_again(fake_kube: FakeKube, vault_k8s: OpenBaoServer, operator_identity) -> None:
+def test_operator_restart_logs_in_again(fake_kube: FakeKube, vault_k8s: OpenBaoServer,
+                                        operator_identity: OperatorIdentity) -> None:
     from vault_access_operator_devkit.operator import run_operator
 
     fake_kube.create_vaultconnection("restart", k8s_spec(vault_k8s.url, interval="1s"))
@@ -135,15 +137,16 @@ def test_operator_restart_logs_in_again(fake_kube: FakeKube, vault_k8s: OpenBaoS
         first = wait_phase(fake_kube, "restart", "Active")["authStatus"]["tokenAccessor"]
     # The token lived only in the first operator's memory: the second one logs in by itself.
     with run_operator(fake_kube.connection_info(), identity=operator_identity, backoff=Backoff(0.2, 2.0)):
-        def relogged() -> dict | None:
+        def relogged() -> dict[str, Any] | None:
             status = status_of(fake_kube, "restart")
             return status if status["authStatus"].get("tokenAccessor") not in (None, first) else None
 
         status = wait_for(relogged, timeout=10, message="no new login after the restart")
+        assert status is not None  # wait_for returns only a truthy value
     assert status["phase"] == "Active" and status["healthy"] is True
     with pytest.raises(hvac.exceptions.InvalidRequest):  # the first operator revoked its token on shutdown
         vault_k8s.client().auth.token.lookup_accessor(first)
-    assert fake_kube.get_vaultconnection("restart")["spec"] == k8s_spec(vault_k8s.url, interval="1s")
+    assert (fake_kube.get_vaultconnection("restart") or {})["spec"] == k8s_spec(vault_k8s.url, interval="1s")
 
 
 def test_status_keeps_no_keys_of_an_earlier_login(
@@ -158,6 +161,7 @@ def test_status_keeps_no_keys_of_an_earlier_login(
     fake_kube.patch_vaultconnection("edited", {"spec": {"auth": {"kubernetes": {"kubernetesHost": None}}}})
     status = wait_for(lambda: (s := status_of(fake_kube, "edited")).get("observedGeneration") == 2
                       and s.get("phase") == "Active" and s, timeout=15, message="the edit was not applied")
+    assert status  # wait_for returns only a truthy value
     assert "ignoredFields" not in status["authStatus"]["details"]
     assert status["authStatus"]["details"]["serviceAccount"] == f"{OPERATOR_NS}/{OPERATOR_SA}"
     assert "legacyField" not in status

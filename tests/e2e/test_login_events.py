@@ -8,12 +8,14 @@ and writes its status once (the new token's accessor and expiry) but posts no ev
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import AbstractContextManager
 
 from tests.e2e.helpers import k8s_spec, status_of, wait_phase
+from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator_devkit.kube import FakeKube
-from vault_access_operator_devkit.operator import run_operator
+from vault_access_operator_devkit.operator import RunningOperator, run_operator
 from vault_access_operator_devkit.waiting import wait_for
 
 NAMES = ("login-a", "login-b", "login-c")
@@ -44,9 +46,9 @@ def _logged_in(kube: FakeKube, name: str) -> int:
 
 
 def test_a_restart_posts_no_logged_in_event_and_a_new_connection_and_an_edit_one_each(
-    fake_kube: FakeKube, vault_k8s: OpenBaoServer, operator_identity
+    fake_kube: FakeKube, vault_k8s: OpenBaoServer, operator_identity: OperatorIdentity
 ) -> None:
-    def operator():  # type: ignore[no-untyped-def]
+    def operator() -> AbstractContextManager[RunningOperator]:
         return run_operator(fake_kube.connection_info(), identity=operator_identity, backoff=Backoff(0.2, 2.0))
 
     for name in NAMES:

@@ -6,6 +6,8 @@ for about 27 s; a Vault's 100 KB error text went whole into status, events and l
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from pytest_httpserver import HTTPServer
 
 from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
@@ -17,12 +19,14 @@ from vault_access_operator_devkit.waiting import wait_for
 SHORT = 4096 + 64
 
 
-def _error(kube: FakeKube, name: str, reason: str) -> dict:
-    def reached() -> dict | bool:
+def _error(kube: FakeKube, name: str, reason: str) -> dict[str, Any]:
+    def reached() -> dict[str, Any] | Literal[False]:
         status = status_of(kube, name)
         return status.get("phase") == "Error" and condition(status, "Ready")["reason"] == reason and status
 
-    return wait_for(reached, timeout=30, message=f"{name}: expected {reason}, got {str(status_of(kube, name))[:500]}")
+    status = wait_for(reached, timeout=30, message=f"{name}: expected {reason}, got {str(status_of(kube, name))[:500]}")
+    assert status  # wait_for returns only a truthy value
+    return status
 
 
 def test_huge_field_names_and_vault_errors_give_short_messages(
@@ -49,6 +53,7 @@ def test_huge_field_names_and_vault_errors_give_short_messages(
         events = fake_kube.list_events(involved_name=name)
         assert events and all(len(event["message"]) <= 1100 for event in events)
     good = operator.app.manager.runtime("good")
+    assert good is not None
     checked = good._last_check
     wait_for(lambda: good._last_check != checked, timeout=10)  # its health checks go on (every 1 s)
     assert status_of(fake_kube, "good")["phase"] == "Active"

@@ -65,6 +65,7 @@ def test_private_reaches_the_explainer_but_never_status_events_or_logs(
     active = wait_phase(fake_kube, "good", "Active")
     assert active["authStatus"]["details"]["serviceAccount"]  # details do reach status
     denied = wait_for(lambda: (s := status_of(fake_kube, "denied")).get("phase") == "Error" and s, timeout=10)
+    assert denied  # wait_for returns only a truthy value
     assert "the plugin read 'from-private' back from its login request" in denied["message"]
     exposed = {
         "status and objects": json.dumps([fake_kube.get_vaultconnection(n) for n in ("good", "denied")]),

@@ -98,7 +98,8 @@ def test_create_update_drift_and_delete(fake_kube: FakeKube, vault_acl: OpenBaoS
     # correct mode: overwriting a hand edit is destructive: blocked (and stays blocked) until allowed.
     patch_policy(fake_kube, "app", {"spec": {"driftMode": "correct"}})
     wait_policy(fake_kube, "app", lambda s: s.get("phase") == "Conflict", "blocked the correction")
-    assert condition(get_policy(fake_kube, "app")["status"], "Ready")["reason"] == "DestructiveCorrectionBlocked"
+    blocked = condition((get_policy(fake_kube, "app") or {})["status"], "Ready")
+    assert blocked["reason"] == "DestructiveCorrectionBlocked"
     _resyncs(proxy, 3)
     assert "sudo" in (policy_text(root, NAME) or "")
     patch_policy(fake_kube, "app", {"metadata": {"annotations": {"vault.platform.io/allow-destructive": "true"}}})

@@ -26,7 +26,11 @@ def test_an_untouched_policy_is_compared_without_parsing(openbao: OpenBaoServer,
 
     parsed: list[str] = []
     parse = hcl_parse.parse_policy
-    monkeypatch.setattr(hcl_parse, "parse_policy", lambda text: parsed.append(text) or parse(text))
+    def counted(text: str) -> hcl_parse.ParsedPolicy:
+        parsed.append(text)
+        return parse(text)
+
+    monkeypatch.setattr(hcl_parse, "parse_policy", counted)
     assert same_rules(ours, live) and parsed == []  # as written: no parse
 
     # Edited by hand: a comment changed (no drift, found by parsing), a capability added (drift).

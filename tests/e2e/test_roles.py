@@ -4,12 +4,13 @@ gets exactly the access it was given."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 
 import hvac
 import pytest
 
 from tests.conftest import OPERATOR_NS, OPERATOR_SA
-from tests.e2e.helpers import k8s_spec, wait_phase
+from tests.e2e.helpers import held_token, k8s_spec, wait_phase
 from tests.e2e.policy_helpers import vault_calls
 from tests.e2e.role_helpers import (
     OPERATOR_ROLE_POLICY,
@@ -54,7 +55,7 @@ def vault_roles(openbao: OpenBaoServer, fake_kube: FakeKube, operator_identity: 
     return openbao
 
 
-def _operator(kube: FakeKube, identity: OperatorIdentity, resync: float) -> RunningOperator:
+def _operator(kube: FakeKube, identity: OperatorIdentity, resync: float) -> AbstractContextManager[RunningOperator]:
     access = AccessSettings(cluster_name="e2e", resync_seconds=resync, retry_base_seconds=0.2, retry_cap_seconds=1.0)
     return run_operator(kube.connection_info(), identity=identity, access=access,
                         backoff=Backoff(base=0.2, cap=2.0, login_floor=0.5))
@@ -97,8 +98,8 @@ def test_a_workload_gets_exactly_what_its_role_grants(fake_kube: FakeKube, vault
     fake_kube.create_vaultconnection("vault", k8s_spec(proxy.url, interval="30s"))
     wait_phase(fake_kube, "vault", "Active")
     slot = role_operator.app.connections.slot("vault")
-    assert slot is not None and slot.runtime is not None and slot.runtime.session._grant is not None
-    operator_token = slot.runtime.session._grant.token
+    assert slot is not None
+    operator_token = held_token(slot.runtime)
     create(fake_kube, "VaultPolicy", "read", {"connectionRef": "vault", "rules": [
         {"path": "secret/data/{{namespace}}/*", "capabilities": ["read"]}]}, "team-a")
     create(fake_kube, "VaultPolicy", "cache", {"connectionRef": "vault", "rules": [

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import hvac.exceptions
 import pytest
 
-from tests.e2e.helpers import condition, k8s_spec, status_of, wait_phase
+from tests.e2e.helpers import condition, held_token, k8s_spec, status_of, wait_phase
+from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.registry import load_providers
 from vault_access_operator.runtime import PENDING_GRACE
@@ -29,11 +30,11 @@ def test_no_token_or_jwt_reaches_logs_events_or_status(
     fake_kube.create_vaultconnection("secret", k8s_spec(vault_k8s.url))
     fake_kube.create_vaultconnection("denied", k8s_spec(vault_k8s.url, role="nope"))
     accessor = wait_phase(fake_kube, "secret", "Active")["authStatus"]["tokenAccessor"]
-    tokens = {operator.app.manager.runtime("secret").session._grant.token}  # the live Vault token
+    tokens = {held_token(operator.app.manager.runtime("secret"))}  # the live Vault token
     vault_k8s.client().auth.token.revoke_accessor(accessor)  # force a re-login: a second token
     wait_for(lambda: status_of(fake_kube, "secret")["authStatus"]["loginCount"] == 2, timeout=10)
     wait_for(lambda: status_of(fake_kube, "denied").get("phase") == "Error", timeout=10)
-    tokens.add(operator.app.manager.runtime("secret").session._grant.token)
+    tokens.add(held_token(operator.app.manager.runtime("secret")))
     jwts = {minted.token for minted in fake_kube.tokens.minted}
     assert len(tokens) == 2 and len(jwts) >= 3
     secrets = tokens | jwts
@@ -63,7 +64,7 @@ def test_deleting_a_connection_revokes_its_token(
 
 
 @pytest.fixture
-def operator_with_broken_plugin(fake_kube: FakeKube, operator_identity) -> Iterator[RunningOperator]:
+def operator_with_broken_plugin(fake_kube: FakeKube, operator_identity: OperatorIdentity) -> Iterator[RunningOperator]:
     broken = importlib.metadata.EntryPoint(
         name="cert", value="vao_missing_package.cert", group="vault_access_operator.auth")
     entry_points = [*importlib.metadata.entry_points(group="vault_access_operator.auth"), broken]
@@ -78,6 +79,7 @@ def test_broken_plugin_is_reported_on_the_connections_that_need_it(
     fake_kube.create_vaultconnection("cert", {"address": vault_k8s.url, "auth": {"cert": {"name": "x"}}})
     fake_kube.create_vaultconnection("fine", k8s_spec(vault_k8s.url))
     status = wait_for(lambda: (s := status_of(fake_kube, "cert")).get("phase") == "Error" and s, timeout=10)
+    assert status  # wait_for returns only a truthy value
     assert condition(status, "Ready")["reason"] == "PluginUnavailable"
     assert "the plugin for auth method 'cert'" in status["message"]
     assert "failed to load: ModuleNotFoundError" in status["message"]

@@ -133,5 +133,5 @@ def test_two_shards_each_write_their_own_objects_once(
         # Three logins (a, b's first replica, b's second), one LoggedIn event: shard a's; shard b is silent.
         assert [e["reason"] for e in fake_kube.list_events(involved_name="vault")] == ["LoggedIn"]
     finally:
-        for shard in shards:
-            shard.stop()
+        for replica in shards:
+            replica.stop()

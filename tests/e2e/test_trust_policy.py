@@ -38,7 +38,7 @@ def listener() -> Iterator[Listener]:
 def wait_refused(kube: FakeKube, name: str, reason: str = "ForbiddenByPolicy") -> dict[str, Any]:
     def refused() -> dict[str, Any]:
         status = status_of(kube, name)
-        ready = next((c for c in status.get("conditions", []) if c["type"] == "Ready"), {})
+        ready: dict[str, Any] = next((c for c in status.get("conditions", []) if c["type"] == "Ready"), {})
         assert status.get("phase") == "Error" and ready.get("reason") == reason, status  # the timeout shows it
         return status
 

@@ -54,7 +54,8 @@ def fault_operator(fake_kube: FakeKube, operator_identity: OperatorIdentity,
 @pytest.fixture
 def killable_vault(fake_kube: FakeKube, operator_identity: OperatorIdentity) -> Iterator[KillableOpenBao]:
     """Raft-backed OpenBao whose kubernetes auth trusts the fake API (role "operator", TTL 1h)."""
-    with KillableOpenBao("persistent") as server:
+    server = KillableOpenBao("persistent")
+    with server:  # OpenBaoServer.__enter__ returns the server itself, typed as the base class
         trust_the_operator(server, fake_kube)
         yield server
 

@@ -6,7 +6,7 @@ import asyncio
 import copy
 import dataclasses
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from vault_access_operator.events import EventEmitter
 from vault_access_operator.kinds import VAULT_CONNECTION
@@ -16,7 +16,7 @@ from vault_access_operator.redact import Redactor
 from vault_access_operator.registry import ProviderRegistry
 from vault_access_operator.reporting import Reporter
 from vault_access_operator.runtime import ConnectionRuntime
-from vault_access_operator.runtime_deps import RuntimeDeps
+from vault_access_operator.runtime_deps import ConnectionSession, RuntimeDeps
 from vault_access_operator.status import Observation
 from vault_access_operator.validation import ValidatedConnection, validate_spec
 from vault_access_operator.vault import Health, TokenGrant
@@ -119,9 +119,11 @@ def run_runtime(registry: ProviderRegistry, interval: str, *, ttl: float = 3600.
             raise Stop
 
     session = session_class(now, ttl, max_calls)
+    # FakeSession has what the runtime itself calls, not what other controllers borrow the session for.
+    as_session = cast(ConnectionSession, session)
     deps = RuntimeDeps(context_factory=lambda name: None,  # type: ignore[arg-type,return-value]
                        reporter_factory=recorder.reporter, backoff=backoff or Backoff(), clock=recorder.now,
-                       sleep=sleep, random=lambda: 0.5, session_factory=lambda *_: session)
+                       sleep=sleep, random=lambda: 0.5, session_factory=lambda *_: as_session)
     runtime = ConnectionRuntime("fake", 1, validated, deps)
     try:
         asyncio.run(runtime.run())

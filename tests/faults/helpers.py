@@ -41,7 +41,9 @@ def wait_all(kube: FakeKube, names: Iterable[str], check: Callable[[Status], boo
         return None if lagging else statuses
 
     try:
-        return wait_for(probe, timeout=timeout, interval=0.1)
+        found = wait_for(probe, timeout=timeout, interval=0.1)
+        assert found is not None  # wait_for returns only a truthy value
+        return found
     except TimeoutError:
         objects = all_objects(kube)
         sample = {name: (objects.get(name) or {}).get("status") for name in lagging[:3]}

@@ -7,6 +7,7 @@ health check (or retry) makes. So a lost write must show up within one healthChe
 from __future__ import annotations
 
 import time
+from typing import Any, Literal
 
 import pytest
 
@@ -91,7 +92,10 @@ def test_failed_status_write_for_an_invalid_spec_is_retried(
     fake_kube.create_vaultconnection("born-bad", {"address": vault_dev.url, "auth": {"kubernetes": {}}})
     fake_kube.patch_vaultconnection("edited", {"spec": {"auth": {"kubernetes": {"role": None}}}})
     for name in ("born-bad", "edited"):
-        status = wait_for(lambda n=name: (s := status_of(fake_kube, n)).get("phase") == "Error" and s,
-                          timeout=5, message=f"{name}: the InvalidSpec status was never written")
+        def errored(n: str = name) -> dict[str, Any] | Literal[False]:
+            return (s := status_of(fake_kube, n)).get("phase") == "Error" and s
+
+        status = wait_for(errored, timeout=5, message=f"{name}: the InvalidSpec status was never written")
+        assert status  # wait_for returns only a truthy value
         assert condition(status, "Ready")["reason"] == "InvalidSpec"
         assert "spec.auth.kubernetes.role is required" in status["message"]

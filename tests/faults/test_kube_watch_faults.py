@@ -39,6 +39,7 @@ def test_changes_made_while_the_watch_is_down_are_applied(
     assert wait_phase(fake_kube, "late", "Active", timeout=15)["observedGeneration"] == 1
     edited = wait_for(lambda: (s := status_of(fake_kube, "w-0")).get("observedGeneration") == 2 and s,
                       timeout=15, message="the edit made during the watch outage was never applied")
+    assert edited  # wait_for returns only a truthy value
     assert edited["phase"] == "Active"
     for name in names[1:]:  # untouched connections were not restarted by the watch restart
         status = status_of(fake_kube, name)
@@ -55,8 +56,8 @@ def test_kopf_patch_errors_are_retried(
     fake_kube.inject_failure("PATCH", r"/vaultconnections/kopf-writes$", 500, times=3)
     fake_kube.create_vaultconnection("kopf-writes", k8s_spec(vault_dev.url, interval="1s"))
     wait_phase(fake_kube, "kopf-writes", "Active", timeout=15)
-    wait_for(lambda: FINALIZER in fake_kube.get_vaultconnection("kopf-writes")["metadata"].get("finalizers", []),
-             timeout=10, message="kopf never added its finalizer")
+    wait_for(lambda: FINALIZER in (fake_kube.get_vaultconnection("kopf-writes") or {})["metadata"].get(
+        "finalizers", []), timeout=10, message="kopf never added its finalizer")
     assert fault_operator.error is None and fault_operator.thread.is_alive()
 
 

@@ -14,7 +14,7 @@ from tests.faults.fake_runtime import T0, FakeSession, Run, run_runtime
 from vault_access_operator.errors import TokenInvalidError, VaultUnavailableError
 from vault_access_operator.lifecycle import Backoff
 from vault_access_operator.registry import load_providers
-from vault_access_operator.vault import TokenGrant
+from vault_access_operator.vault import Health, TokenGrant
 
 REGISTRY = load_providers()
 BACKOFF = Backoff()  # production timing: 1 s doubling to 5 min, a 5 s login floor
@@ -113,10 +113,10 @@ def test_logins_keep_the_floor_whatever_vault_answers() -> None:
 
 def test_a_server_suggested_wait_is_honoured() -> None:
     class Throttled(FakeSession):
-        async def health(self):  # type: ignore[no-untyped-def]
+        async def health(self) -> Health:
             self._call("health")
             error = VaultUnavailableError("Vault at https://vault:8200 answered sys/health with HTTP 429")
-            error.retry_after = 42.0  # type: ignore[attr-defined]
+            error.retry_after = 42.0
             raise error
 
     run = run_runtime(REGISTRY, "30s", seconds=200.0, steps=100_000, session_class=Throttled)
@@ -127,10 +127,10 @@ def test_a_server_suggested_wait_is_honoured() -> None:
 
 def test_a_server_suggested_wait_is_capped() -> None:
     class Hostile(FakeSession):
-        async def health(self):  # type: ignore[no-untyped-def]
+        async def health(self) -> Health:
             self._call("health")
             error = VaultUnavailableError("Vault at https://vault:8200 answered sys/health with HTTP 429")
-            error.retry_after = 10**9  # type: ignore[attr-defined]
+            error.retry_after = 10**9
             raise error
 
     run = run_runtime(REGISTRY, "30s", seconds=3 * BACKOFF.cap + 1, steps=100_000, session_class=Hostile)

@@ -25,8 +25,8 @@ class StatusLog:
     """Every status write of one VaultConnection that changed its status, as the API server saw it."""
 
     def __init__(self, kube: FakeKube, name: str) -> None:
-        self.name, self.statuses, self._lock = name, [], threading.Lock()
-        self.statuses: list[dict[str, Any]]
+        self.name, self._lock = name, threading.Lock()
+        self.statuses: list[dict[str, Any]] = []
         self._unsubscribe = kube.observe(self._seen)
 
     def _seen(self, spec: Any, event: dict[str, Any]) -> None:

@@ -97,6 +97,6 @@ CASES: list[HostileCase] = [
                 "spec.auth.kubernetes.tokenDuration '\uff11h' is not a duration"),
     HostileCase("shapes-huge-method-name", {"address": "{listener}", "auth": {"eyJ" * 40_000: {"role": "operator"}}},
                 INVALID, "spec.auth must be keyed by an auth method name: letters, digits, _ and - (at most 63"),
-    HostileCase("shapes-many-unknown-fields", k8s(**{f"typo{i}": 1 for i in range(50)}), INVALID,
+    HostileCase("shapes-many-unknown-fields", k8s("{listener}", **{f"typo{i}": 1 for i in range(50)}), INVALID,
                 "; and 40 more problems"),
 ]

@@ -25,6 +25,7 @@ from tests.hostile.case import HostileCase
 from tests.support.listener import Listener
 from vault_access_operator.context import OperatorIdentity
 from vault_access_operator.lifecycle import Backoff
+from vault_access_operator.session import VaultSession
 from vault_access_operator.testing.openbao import OpenBaoServer
 from vault_access_operator_devkit.kube import FakeKube
 from vault_access_operator_devkit.operator import RunningOperator, run_operator
@@ -152,6 +153,7 @@ def test_hostile_input(stack: dict[str, Any], case: HostileCase) -> None:
             timeout=20,
             message=f"{case.id}: never {case.phase}/{case.reason}: {_status(kube, name)}",
         )
+        assert status  # wait_for returns only a truthy value
         assert case.message in status.get("message", ""), status.get("message")
         assert len(status.get("message", "")) <= 4096, "a status message must stay short whatever the input"
         if case.phase == "Error":
@@ -174,7 +176,9 @@ def test_hostile_input(stack: dict[str, Any], case: HostileCase) -> None:
         "logs": "\n".join(stack["logs"].lines[log_start:]),
     }
     runtime = operator.app.manager.runtime(CANARY)
-    grant = runtime.session._grant if runtime is not None else None
+    session = runtime.session if runtime is not None else None
+    assert session is None or isinstance(session, VaultSession)  # the operator's own session
+    grant = session._grant if session is not None else None
     operator_secrets = {minted.token for minted in kube.tokens.minted} | ({grant.token} if grant else set())
     for secret in operator_secrets:
         assert secret not in exposed["listener"], f"{case.id}: an operator token reached the spec's address"

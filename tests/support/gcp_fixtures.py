@@ -14,7 +14,8 @@ import pytest
 import pytest_asyncio
 
 from tests.support.gcp_env import isolate_google_env, point_at
-from tests.support.gcp_google import GoogleDouble, Instance
+from tests.support.gcp_google import GoogleDouble
+from tests.support.gcp_metadata import Instance
 from tests.support.gcp_vault_double import GcpVaultDouble
 from vault_access_operator.testing import RecordingAuthContext
 from vault_access_operator.testing.openbao import OpenBaoServer

@@ -50,7 +50,7 @@ def add_role(client: hvac.Client, mount: str, audiences: list[str], name: str = 
 
 def configure_mounts(client: hvac.Client, issuer: OIDCIssuer) -> None:
     pem = issuer.public_key_pem
-    mounts = {
+    mounts: dict[str, tuple[str, dict[str, Any], list[str]]] = {
         "jwt": ("jwt", {"jwt_validation_pubkeys": [pem], "bound_issuer": issuer.url}, ["vault"]),
         "oidc": ("oidc", {"oidc_discovery_url": issuer.url}, [issuer.url]),
         "jwks": ("jwt", {"jwks_url": issuer.jwks_url, "bound_issuer": issuer.url}, ["vault"]),

@@ -105,7 +105,7 @@ def test_the_controller_masks_only_an_event_that_is_not_ours(monkeypatch: pytest
                                       AccessSettings(), lambda: datetime.datetime.now(datetime.UTC))
         body = {"metadata": {"name": "app", "namespace": "team-a", "uid": "u1", "generation": 1},
                 "spec": {"connectionRef": "vault"}}
-        controller.observe(OnePass(("Normal", "Synced", f"written; {SECRET}"), ours), body)  # type: ignore[arg-type]
+        controller.observe(OnePass(("Normal", "Synced", f"written; {SECRET}"), ours), body)
         for _ in range(50):
             if posted:
                 break

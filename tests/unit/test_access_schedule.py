@@ -23,7 +23,7 @@ import pytest
 from tests.support.access_fakes import QUIET_RESYNC_SECONDS, StatusSink
 from tests.support.access_fakes import no_event as _no_event
 from vault_access_operator.access.controller import AccessController
-from vault_access_operator.access.outcome import Outcome
+from vault_access_operator.access.outcome import Outcome, Then
 from vault_access_operator.access.pass_scheduler import SETTLE_TICK
 from vault_access_operator.access.policy_delete import Deletion
 from vault_access_operator.access.schedule import Alarms
@@ -50,7 +50,7 @@ class Passes:
 
     kind = VAULT_POLICY
 
-    def __init__(self, then: str = "resync", gate: asyncio.Event | None = None) -> None:
+    def __init__(self, then: Then = "resync", gate: asyncio.Event | None = None) -> None:
         self.then, self.gate = then, gate
         self.passes: Counter[tuple[str, bool]] = Counter()
 
@@ -176,7 +176,7 @@ def _attached(registry: ConnectionRegistry) -> Observation:
     """The connection 'vault', logging in (Pending); make it Active with :func:`_active`."""
     obs = Observation(generation=1, method="kubernetes", mount="kubernetes")
     reporter = Reporter("vault", obs, StatusSink(), EventEmitter(lambda: VAULT_CONNECTION.ref("vault"), _no_event,
-                        REDACTOR), lambda: datetime.datetime.now(datetime.UTC), REDACTOR)  # type: ignore[arg-type]
+                        REDACTOR), lambda: datetime.datetime.now(datetime.UTC), REDACTOR)
     runtime = SimpleNamespace(reporter=reporter, session=SimpleNamespace(on_token=None, has_token=True))
     registry.attach("vault", obs, runtime)  # type: ignore[arg-type]
     return obs
@@ -271,21 +271,22 @@ def test_a_pass_decodes_the_kept_body_once(monkeypatch: pytest.MonkeyPatch) -> N
     from vault_access_operator.access.tracked import Tracked
 
     decoded = Counter[str]()
-    plain = Tracked.raw
+    plain: property = Tracked.__dict__["raw"]  # the property itself, not its value on the class
 
     def counted(self: Tracked) -> dict[str, Any]:
         decoded["raw"] += 1
         assert plain.fget is not None
-        return plain.fget(self)  # type: ignore[no-any-return]
+        raw: dict[str, Any] = plain.fget(self)
+        return raw
 
     async def run() -> None:
         controller, passes = _controller(), Passes()
-        controller.observe(passes, _body("app"))  # type: ignore[arg-type]
+        controller.observe(passes, _body("app"))
         monkeypatch.setattr(Tracked, "raw", property(counted, plain.fset))
         for generation in (2, 3):
             await _until(lambda done=generation - 1: passes.total >= done)
             await _ticks()
-            controller.observe(passes, _body("app", generation=generation))  # type: ignore[arg-type]
+            controller.observe(passes, _body("app", generation=generation))
         await _until(lambda: passes.total >= 3)
         await controller.close()
 
@@ -309,7 +310,7 @@ def test_a_failure_around_a_pass_is_retried_not_stuck(monkeypatch: pytest.Monkey
             done(*args)
 
         monkeypatch.setattr(controller.metrics, "pass_done", fails_once)
-        controller.observe(passes, _body("app"))  # type: ignore[arg-type]
+        controller.observe(passes, _body("app"))
         await _until(lambda: passes.total >= 2)
         await _until(lambda: controller._objects["VaultPolicy", "team", "app"].task is None)
         await controller.close()

@@ -17,6 +17,7 @@ from vault_access_operator.access import status_writer
 from vault_access_operator.access.outcome import Outcome
 from vault_access_operator.access.policy_sync import _active
 from vault_access_operator.access.status_writer import next_status, previous_status
+from vault_access_operator.clock import rfc3339
 from vault_access_operator.conditions import Condition, status_body
 from vault_access_operator.kinds import VAULT_POLICY, VAULT_ROLE
 
@@ -36,13 +37,13 @@ class Counts:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.conditions = self.stamps = 0
-        plain_init, plain_stamp = Condition.__init__, status_writer.rfc3339
+        plain_init, plain_stamp = Condition.__init__, rfc3339  # the function both modules call by this name
 
         def init(model: Condition, **values: Any) -> None:
             self.conditions += 1
             plain_init(model, **values)
 
-        def stamp(now: datetime.datetime) -> str:
+        def stamp(now: datetime.datetime | None) -> str | None:
             self.stamps += 1
             return plain_stamp(now)
 

@@ -73,7 +73,8 @@ async def test_a_connection_change_looks_only_at_its_own_objects(monkeypatch: py
     assert set(adapter.passes.values()) == {1}
 
     looked = Counter[str]()
-    plain = Tracked.connection.fget
+    connection: property = Tracked.__dict__["connection"]  # the property itself, not its value on the class
+    plain = connection.fget
     assert plain is not None
     monkeypatch.setattr(Tracked, "connection", property(lambda self: looked.update(["x"]) or plain(self)))
     registry.attach("mine", Observation(generation=1, method="kubernetes"), None)  # a change: Pending

@@ -17,9 +17,11 @@ from vault_access_operator.testing.role_writer import check_role_writer, sample_
 WRITER = AwsRoleWriter()
 ARN = "arn:aws:iam::123456789012:role/team-a-app"
 BINDING = sample_binding(mount="aws")
-SAMPLES = [{"boundIamPrincipalArn": [ARN]},
-           {"boundIamPrincipalArn": [ARN, "arn:aws:iam::123456789012:role/ci-*"], "resolveAwsUniqueIds": False,
-            "authType": "iam"}]
+SAMPLES: list[dict[str, Any]] = [
+    {"boundIamPrincipalArn": [ARN]},
+    {"boundIamPrincipalArn": [ARN, "arn:aws:iam::123456789012:role/ci-*"], "resolveAwsUniqueIds": False,
+     "authType": "iam"},
+]
 
 
 def config(**block: Any) -> AwsRoleConfig:

@@ -84,7 +84,8 @@ def test_subscribers_hear_after_the_step_and_a_failing_one_harms_no_one(caplog: 
 
 def test_unsubscribed_callbacks_hear_nothing() -> None:
     async def scenario() -> list[ConnectionChange]:
-        registry, heard = ConnectionRegistry(), []
+        registry = ConnectionRegistry()
+        heard: list[ConnectionChange] = []
         unsubscribe = registry.subscribe(heard.append)
         unsubscribe()
         registry.attach("x", Observation(generation=1, method="kubernetes"), None)

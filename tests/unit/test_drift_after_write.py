@@ -16,8 +16,9 @@ import pytest
 
 from tests.support.access_fakes import StatusSink
 from tests.support.access_fakes import no_event as _no_event
-from vault_access_operator.access.controller import RECENT_WRITE_SHARE, AccessController
+from vault_access_operator.access.controller import AccessController
 from vault_access_operator.access.outcome import Outcome
+from vault_access_operator.access.pass_scheduler import RECENT_WRITE_SHARE
 from vault_access_operator.access.policy_delete import Deletion
 from vault_access_operator.access.settings import AccessSettings
 from vault_access_operator.access.status_writer import written_within

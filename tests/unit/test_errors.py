@@ -12,7 +12,8 @@ from vault_access_operator.retries import short_ttl_error
 
 
 def test_reasons_are_plain_strings_on_the_wire() -> None:
-    assert Reason.FORBIDDEN_BY_POLICY == "ForbiddenByPolicy" and f"{Reason.KUBE_THROTTLED}" == "KubernetesAPIThrottled"
+    assert (Reason.FORBIDDEN_BY_POLICY == "ForbiddenByPolicy"  # type: ignore[comparison-overlap]
+            and f"{Reason.KUBE_THROTTLED}" == "KubernetesAPIThrottled")
     assert json.dumps({"reason": Reason.INTERNAL_ERROR}) == '{"reason": "InternalError"}'
     assert len({r.value for r in Reason}) == len(Reason)  # no two names share a value
 

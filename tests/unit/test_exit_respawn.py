@@ -10,7 +10,7 @@ out (up to 287 of 300 policies in a benchmark run); the next start then wrote th
 from __future__ import annotations
 
 import types
-from typing import Any
+from typing import Any, cast
 
 import kopf
 import pytest
@@ -54,7 +54,8 @@ def _hold(app: _App) -> Any:
 
 
 async def _run(hold: Any, reason: kopf.DaemonStoppingReason) -> None:
-    body = kopf.Body({"metadata": {"name": "vault", "uid": "u1", "generation": 1}, "spec": {}})
+    # kopf's RawMeta has no generation field: the body is cast to what kopf.Body takes.
+    body = kopf.Body(cast(kopf.RawBody, {"metadata": {"name": "vault", "uid": "u1", "generation": 1}, "spec": {}}))
     await hold(name="vault", uid="u1", body=body, spec=body.spec, stopped=_Stopped(reason))
 
 

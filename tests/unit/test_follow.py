@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, cast
 
 import kopf
 import pytest
@@ -165,7 +165,8 @@ def test_a_check_reads_no_generation_of_a_live_body_without_a_new_watch_event(
         apply = Recorder()
         follower = SpecFollower(apply)
         names = [f"vc-{i}" for i in range(100)]
-        bodies = {name: kopf.Body({"metadata": {"name": name, "generation": 1}}) for name in names}
+        # kopf's RawMeta has no generation field: the body is cast to what kopf.Body takes.
+        bodies = {name: kopf.Body(cast(kopf.RawBody, {"metadata": {"name": name, "generation": 1}})) for name in names}
         for name, live in bodies.items():
             follower.follow(name, live, 1)
         follower.check()

@@ -11,6 +11,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from celpy.adapter import json_to_cel
 
 from vault_access_operator.apidocs import render_api_reference
 from vault_access_operator.crd import render_crds
@@ -40,7 +41,8 @@ def test_crd_is_a_valid_manifest(kind: KindDefinition) -> None:
 
 
 def crd_schema() -> dict[str, Any]:
-    return yaml.safe_load(CRD_FILE.read_text())["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    schema: dict[str, Any] = yaml.safe_load(CRD_FILE.read_text())["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    return schema
 
 
 def doc_samples() -> list[tuple[str, dict[str, Any]]]:
@@ -76,7 +78,7 @@ def cel_failures(obj: dict[str, Any]) -> list[str]:
             value = value.get(key) if isinstance(value, dict) else None
         if value is None:
             continue  # the API server runs a rule only where its field is set
-        if not environment.program(environment.compile(rule)).evaluate({"self": celpy.json_to_cel(value)}):
+        if not environment.program(environment.compile(rule)).evaluate({"self": json_to_cel(value)}):
             failures.append(message)
     return failures
 

@@ -11,8 +11,10 @@ TESTS = Path(__file__).resolve().parents[1]
 
 
 def test_the_shared_machine_profile_is_loaded() -> None:
-    assert settings.default.deadline is None
-    assert HealthCheck.too_slow in settings.default.suppress_health_check
+    profile = settings.default
+    assert profile is not None
+    assert profile.deadline is None
+    assert HealthCheck.too_slow in profile.suppress_health_check
 
 
 def test_no_test_brings_a_deadline_or_the_too_slow_check_back() -> None:

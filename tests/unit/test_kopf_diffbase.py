@@ -8,7 +8,7 @@ the empty diff-bases kopf then clears of its progress annotations.
 from __future__ import annotations
 
 import types
-from typing import Any
+from typing import Any, cast
 
 import kopf
 import pytest
@@ -29,16 +29,18 @@ def _configured(monkeypatch: pytest.MonkeyPatch) -> tuple[kopf.OperatorRegistry,
     registry = build_registry(app)  # type: ignore[arg-type]
     settings = kopf.OperatorSettings()
     [configure] = [h for h in registry._activities.get_all_handlers() if str(h.id).endswith("configure")]
-    configure.fn(settings=settings)
+    configure.fn(settings=settings)  # type: ignore[call-arg]  # it takes **kwargs: kopf's other arguments unread
     return registry, settings
 
 
 def _connection(generation: int) -> kopf.Body:
-    return kopf.Body({"apiVersion": VAULT_CONNECTION.api_version, "kind": VAULT_CONNECTION.kind,
-                      "metadata": {"name": f"vault-{generation}", "uid": f"u-{generation}", "generation": generation,
-                                   "finalizers": [handlers.FINALIZER]},
-                      "spec": {"address": "https://vault:8200", "auth": {"kubernetes": {"role": "operator"}}},
-                      "status": {"phase": "Active"}})
+    # kopf's RawMeta has no generation field: the body is cast to what kopf.Body takes.
+    return kopf.Body(cast(kopf.RawBody, {
+        "apiVersion": VAULT_CONNECTION.api_version, "kind": VAULT_CONNECTION.kind,
+        "metadata": {"name": f"vault-{generation}", "uid": f"u-{generation}", "generation": generation,
+                     "finalizers": [handlers.FINALIZER]},
+        "spec": {"address": "https://vault:8200", "auth": {"kubernetes": {"role": "operator"}}},
+        "status": {"phase": "Active"}}))
 
 
 def test_no_handler_of_any_kind_compares_a_diff_base(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,5 +89,5 @@ def test_an_empty_diff_base_is_not_cleared_again(monkeypatch: pytest.MonkeyPatch
         assert old is not None
         assert progress.clear(essence=old) == progress.clear(essence=new) == {}
     assert cleared == []  # 200 before: two per event
-    annotated = {"metadata": {"annotations": {f"{handlers.KOPF_PREFIX}/hold": "{}", "team": "a"}}}
+    annotated: kopf.BodyEssence = {"metadata": {"annotations": {f"{handlers.KOPF_PREFIX}/hold": "{}", "team": "a"}}}
     assert progress.clear(essence=annotated) == {"metadata": {"annotations": {"team": "a"}}}  # a real one still is

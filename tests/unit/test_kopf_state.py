@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import kopf
 import pytest
@@ -16,9 +16,9 @@ RECORD: kopf.ProgressRecord = {"started": "2026-11-30T10:00:00", "retries": 2, "
 
 
 def _body(kind: Any, uid: str = "u-1", **meta: Any) -> kopf.Body:
-    return kopf.Body({"apiVersion": kind.api_version, "kind": kind.kind,
-                      "metadata": {"name": "app", "namespace": "default", "uid": uid, **meta},
-                      "spec": {"connectionRef": "vault"}, "status": {"phase": "Active"}})
+    return kopf.Body(cast(kopf.RawBody, {"apiVersion": kind.api_version, "kind": kind.kind,
+                                         "metadata": {"name": "app", "namespace": "default", "uid": uid, **meta},
+                                         "spec": {"connectionRef": "vault"}, "status": {"phase": "Active"}}))
 
 
 def test_an_access_object_has_no_diff_base_and_every_event_looks_unchanged() -> None:

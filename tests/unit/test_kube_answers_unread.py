@@ -40,5 +40,7 @@ def test_status_writes_and_events_decode_no_answer_and_errors_still_do(
     succeeded, after_error, gone = asyncio.run(scenario())
     assert succeeded == 0  # 20 before: one per status write and one per event
     assert (after_error, gone) == (1, False)
-    assert fake_kube.get_vaultconnection("answers")["status"]["message"] == "write 9"
+    connection = fake_kube.get_vaultconnection("answers")
+    assert connection is not None
+    assert connection["status"]["message"] == "write 9"
     assert len([e for e in fake_kube.list_events("default") if e["reason"] == "Test"]) == 10

@@ -57,7 +57,7 @@ def test_a_failed_test_operation_raises_and_changes_nothing() -> None:
 
 POINTERS = st.sampled_from(["/status", "/status/phase", "/status/conditions/0", "/status/conditions/-",
                             "/metadata/finalizers/1", "/metadata/labels/y", "/spec/auth/kubernetes", "/new"])
-OPERATIONS = st.lists(st.fixed_dictionaries({
+OPERATIONS: st.SearchStrategy[list[dict[str, Any]]] = st.lists(st.fixed_dictionaries({
     "op": st.sampled_from(["add", "remove", "replace", "move", "copy"]),
     "path": POINTERS, "from": POINTERS,
     "value": st.one_of(st.integers(), st.text(max_size=3), st.just({"k": [1]}), st.just([]))}), max_size=4)

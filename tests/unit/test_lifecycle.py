@@ -35,7 +35,8 @@ def at(seconds: float) -> datetime.datetime:
         (0.9, True, 0.9, 0, 0.0, Action.RENEW, 0.6),
     ],
 )
-def test_plan_lease(ttl, renewable, creation_ttl, now, rand, action, when) -> None:
+def test_plan_lease(ttl: float, renewable: bool, creation_ttl: float, now: float, rand: float, action: Action,
+                    when: float) -> None:
     plan = plan_lease(Lease(T0, ttl, renewable, creation_ttl), at(now), lambda: rand)
     assert plan.action is action
     assert plan.at is not None
@@ -54,7 +55,7 @@ def test_plan_lease(ttl, renewable, creation_ttl, now, rand, action, when) -> No
     ],
 )
 def test_a_supplied_token_that_cannot_be_renewed_is_read_again_only_at_its_expiry(
-    ttl, renewable, creation_ttl, now, action, when
+    ttl: float, renewable: bool, creation_ttl: float, now: float, action: Action, when: float
 ) -> None:
     # Reading the same token again at 2/3 of what is left would be a "login" every few seconds near its end.
     plan = plan_lease(Lease(T0, ttl, renewable, creation_ttl, supplied=True), at(now), lambda: 0.0)
@@ -81,7 +82,7 @@ def test_renewals_never_outlive_the_token() -> None:
 @pytest.mark.parametrize(
     ("failures", "low", "high"), [(1, 0.5, 1), (2, 1, 2), (4, 4, 8), (9, 128, 256), (10, 150, 300), (50, 150, 300)]
 )
-def test_backoff_grows_to_the_cap_with_jitter(failures, low, high) -> None:
+def test_backoff_grows_to_the_cap_with_jitter(failures: int, low: float, high: float) -> None:
     backoff = Backoff(base=1, cap=300)
     assert backoff.delay(failures, lambda: 0.0) == pytest.approx(low)
     assert backoff.delay(failures, lambda: 0.999999) == pytest.approx(high, rel=1e-3)

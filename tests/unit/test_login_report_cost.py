@@ -11,6 +11,7 @@ every registered JWT and token, and seven scans for secret shapes): 1.4% of a re
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from typing import Any
 
@@ -49,7 +50,7 @@ async def _logins(count: int, details: dict[str, str], mount: str = "kubernetes"
     redactor.remember(JWT)
     for i in range(count):
         obs = Observation(generation=1, method="kubernetes", mount=mount)
-        events = EventEmitter(lambda name=f"vault-{i}": VAULT_CONNECTION.ref(name), recorded.post, redactor)
+        events = EventEmitter(functools.partial(VAULT_CONNECTION.ref, f"vault-{i}"), recorded.post, redactor)
         reporter = Reporter(f"vault-{i}", obs, recorded, events, lambda: T0, redactor)
         grant = TokenGrant(token=TOKEN, accessor=f"acc-{i}", ttl=3600, renewable=True)
         await reporter.logged_in(grant, T0, T0 + datetime.timedelta(hours=1), details)
@@ -86,7 +87,7 @@ def test_a_connections_auth_context_looks_no_logger_up(monkeypatch: pytest.Monke
         return real(name)
 
     monkeypatch.setattr(logging, "getLogger", counted)
-    contexts = [CoreAuthContext(f"vault-{i}", OperatorIdentity(), None, lambda: None)  # type: ignore[arg-type]
+    contexts = [CoreAuthContext(f"vault-{i}", OperatorIdentity(), None, lambda: None)  # type: ignore[arg-type, return-value]
                 for i in range(100)]
     assert looked_up.count("vault_access_operator.auth") == 0  # 100 before
     assert {ctx.logger.name for ctx in contexts} == {"vault_access_operator.auth"}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from vault_access_operator.durations import format_duration, parse_duration
 from vault_access_operator.errors import ConfigError, PluginUnavailableError
-from vault_access_operator.registry import load_providers
+from vault_access_operator.registry import ProviderRegistry, load_providers
 from vault_access_operator.validation import validate_spec
 
 K8S = {"kubernetes": {"role": "operator"}}
@@ -31,11 +33,11 @@ def test_format_duration(seconds: float, text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def registry():
+def registry() -> ProviderRegistry:
     return load_providers()
 
 
-def test_upstream_yaml_validates_unchanged(registry) -> None:
+def test_upstream_yaml_validates_unchanged(registry: ProviderRegistry) -> None:
     spec = {
         "address": "https://vault.example.com:8200",
         "tls": {"caSecretRef": {"name": "vault-ca-cert", "namespace": "vault-access-operator-system", "key": "ca.crt"}},
@@ -87,14 +89,14 @@ def test_upstream_yaml_validates_unchanged(registry) -> None:
          "spec.auth.oidc.audiences must list at least one non-empty audience"),
     ],
 )
-def test_bad_specs_say_what_to_fix(registry, spec, expected) -> None:
+def test_bad_specs_say_what_to_fix(registry: ProviderRegistry, spec: dict[str, Any], expected: str) -> None:
     with pytest.raises(ConfigError) as caught:
         validate_spec(spec, registry)
     assert expected in caught.value.message
     assert not caught.value.retryable
 
 
-def test_unknown_method_lists_installed_ones(registry) -> None:
+def test_unknown_method_lists_installed_ones(registry: ProviderRegistry) -> None:
     with pytest.raises(PluginUnavailableError) as caught:
         validate_spec({"address": "http://v", "auth": {"ldap": {"role": "x"}}}, registry)
     assert "unknown auth method 'ldap'" in caught.value.message

@@ -13,6 +13,7 @@ import jsonschema
 import pydantic
 import pytest
 import yaml
+from celpy.adapter import json_to_cel
 
 from vault_access_operator.access.hcl import owner_record, render_policy
 from vault_access_operator.access.hcl_parse import parse_policy
@@ -42,7 +43,7 @@ def cel_failures(schema: dict[str, Any], value: Any) -> list[str]:
     environment = celpy.Environment()
     failures = [rule["message"] for rule in schema.get("x-kubernetes-validations", [])
                 if not environment.program(environment.compile(rule["rule"])).evaluate(
-                    {"self": celpy.json_to_cel(value)})]
+                    {"self": json_to_cel(value)})]
     if isinstance(value, dict):
         for key, item in value.items():
             sub = schema.get("properties", {}).get(key) or schema.get("additionalProperties")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from vault_access_operator import redact as redact_module
 from vault_access_operator import secret_index
 from vault_access_operator.redact import DEFER_FROM, MASK, Redactor
-from vault_access_operator.secret_shapes import Work
+from vault_access_operator.secret_shapes import Work, secret_shapes
 
 
 def _b64(data: bytes) -> str:
@@ -140,7 +140,7 @@ def test_a_short_text_found_free_of_secret_shapes_is_not_scanned_for_them_again(
     # Every login masks its status details, the same few texts for every connection: their scans for secret
     # shapes were most of that (bench/README.md, session 10).
     scanned: list[str] = []
-    plain = redact_module.secret_shapes
+    plain = secret_shapes  # the function redact's module calls by this name
 
     def counting_shapes(text: str, work: Work) -> list[tuple[int, int]]:
         scanned.append(text)

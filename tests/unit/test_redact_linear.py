@@ -109,7 +109,7 @@ def _old_spans(text: str) -> list[tuple[int, int]]:
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(_PIECES), max_size=60).map("".join))
 def test_the_new_masker_masks_everything_the_old_patterns_masked(text: str) -> None:
-    masked = set()
+    masked: set[int] = set()
     for start, end in Redactor().masked_spans(text):
         masked.update(range(start, end))
     for start, end in _old_spans(text):

@@ -6,13 +6,15 @@ import importlib.metadata
 import inspect
 import sys
 import types
+from collections.abc import Iterator
+from typing import Any
 
 import pydantic
 import pytest
 
 from vault_access_operator import hookspecs
 from vault_access_operator.errors import PluginUnavailableError
-from vault_access_operator.plugin import AuthProvider, LoginRequest, hookimpl
+from vault_access_operator.plugin import AuthContext, AuthProvider, LoginRequest, hookimpl
 from vault_access_operator.registry import load_providers, new_plugin_manager
 
 
@@ -20,14 +22,15 @@ class _Config(pydantic.BaseModel):
     role: str
 
 
-def _provider(key: str) -> type[AuthProvider]:
+def _provider(key: str) -> type[AuthProvider[Any]]:
     class Provider(AuthProvider[_Config]):
         config_model = _Config
 
-        def mount(self, config):
+        def mount(self, config: _Config) -> str:
             return key
 
-        async def login_request(self, config, ctx):  # pragma: no cover - not called here
+        async def login_request(  # pragma: no cover - not called here
+                self, config: _Config, ctx: AuthContext) -> LoginRequest:
             return LoginRequest(mount=key, body={})
 
     Provider.key = key
@@ -47,7 +50,7 @@ def _entry_point(name: str, module: str) -> importlib.metadata.EntryPoint:
 
 
 @pytest.fixture
-def fake_plugins(monkeypatch: pytest.MonkeyPatch) -> list[importlib.metadata.EntryPoint]:
+def fake_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[importlib.metadata.EntryPoint]]:
     good = _module("vao_test_good", vao_auth_providers=hookimpl(lambda: [_provider("good")]))
     other = _module("vao_test_other", vao_auth_providers=hookimpl(lambda: [_provider("other")]))
     dup_a = _module("vao_test_dup_a", vao_auth_providers=hookimpl(lambda: [_provider("dup")]))
@@ -69,7 +72,7 @@ def fake_plugins(monkeypatch: pytest.MonkeyPatch) -> list[importlib.metadata.Ent
         sys.modules.pop(name, None)
 
 
-def test_broken_plugins_do_not_stop_the_others(fake_plugins) -> None:
+def test_broken_plugins_do_not_stop_the_others(fake_plugins: list[importlib.metadata.EntryPoint]) -> None:
     registry = load_providers(fake_plugins)
     assert sorted(registry.providers) == ["good", "other"]
     errors = {p.name: p.error for p in registry.plugins if p.error}
@@ -79,7 +82,8 @@ def test_broken_plugins_do_not_stop_the_others(fake_plugins) -> None:
     assert "offers no auth providers" in errors["empty"]
 
 
-def test_each_problem_reaches_the_connections_that_need_it(fake_plugins) -> None:
+def test_each_problem_reaches_the_connections_that_need_it(
+        fake_plugins: list[importlib.metadata.EntryPoint]) -> None:
     registry = load_providers(fake_plugins)
     with pytest.raises(
         PluginUnavailableError,

@@ -22,7 +22,7 @@ def test_only_reset_brings_the_delay_back_to_the_first_step() -> None:
 @pytest.mark.parametrize(("suggested", "expected"), [(None, 0.5), (7.0, 7.0), (0.1, 0.5), (10**9, 300.0)])
 def test_a_suggested_wait_is_a_floor_capped_at_the_backoff_cap(suggested: float | None, expected: float) -> None:
     error = VaultUnavailableError("throttled")
-    error.retry_after = suggested  # type: ignore[attr-defined]
+    error.retry_after = suggested
     assert FailureTracker(Backoff(base=1, cap=300), lambda: 0.0).failed(error) == expected
 
 

@@ -15,7 +15,8 @@ PATH = "auth/kubernetes/role/vao.x.team-a.app"
 
 class _Client:
     def __init__(self, live: dict[str, Any] | None) -> None:
-        self.live, self.deleted = live, []
+        self.live = live
+        self.deleted: list[str] = []
 
     async def read(self, path: str) -> dict[str, Any] | None:
         return self.live

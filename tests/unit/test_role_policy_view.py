@@ -16,7 +16,6 @@ import pytest
 
 from tests.support.access_fakes import StatusSink
 from tests.support.access_fakes import no_event as _no_event
-from vault_access_operator.access import tracked as tracked_module
 from vault_access_operator.access.controller import AccessController
 from vault_access_operator.access.role_refs import policy_view
 from vault_access_operator.access.settings import AccessSettings
@@ -53,9 +52,9 @@ def test_a_role_sees_what_view_shows_and_decodes_only_the_status(monkeypatch: py
         decoded.append(len(text))
         return loads(text, **kwargs)
 
-    monkeypatch.setattr(tracked_module.json, "loads", counting)
+    monkeypatch.setattr(json, "loads", counting)  # the json module core/access/tracked.py decodes with
     controller.view_for_role(KEY)
-    body = len(controller._objects[KEY]._body)  # type: ignore[attr-defined]
+    body = len(controller._objects[KEY]._body)
     named = "deletionTimestamp" in json.dumps(meta)
     assert len(decoded) == (2 if named else 1)  # the status; the body only when its JSON names a deletion mark
     assert decoded.count(body) == (1 if named else 0)

@@ -12,6 +12,7 @@ import celpy
 import jsonschema
 import pytest
 import yaml
+from celpy.adapter import json_to_cel
 
 from vault_access_operator.access.role_models import VaultClusterRoleSpec, VaultRoleSpec
 from vault_access_operator.durations import vault_ttl_seconds
@@ -29,7 +30,8 @@ WRITERS: dict[str, RoleWriter[Any]] = {
     "kubernetes": KubernetesRoleWriter(), "jwt": JWTRoleWriter(), "oidc": JWTRoleWriter(),
     "jwt-ci": JWTRoleWriter(), "custom-idp": JWTRoleWriter(), "aws": AwsRoleWriter(),
 }
-SPECS = {"VaultRole": VaultRoleSpec, "VaultClusterRole": VaultClusterRoleSpec}
+SPECS: dict[str, type[VaultRoleSpec] | type[VaultClusterRoleSpec]] = {
+    "VaultRole": VaultRoleSpec, "VaultClusterRole": VaultClusterRoleSpec}
 
 
 def crd_schema(kind: str) -> dict[str, Any]:
@@ -45,7 +47,7 @@ def cel_failures(obj: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     failures = []
     for rule in schema["properties"]["spec"].get("x-kubernetes-validations", []):
         program = environment.program(environment.compile(rule["rule"]))
-        if not program.evaluate({"self": celpy.json_to_cel(obj["spec"])}):
+        if not program.evaluate({"self": json_to_cel(obj["spec"])}):
             failures.append(rule["message"])
     return failures
 

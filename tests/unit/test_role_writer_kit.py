@@ -13,7 +13,7 @@ from vault_access_operator.plugins.oidc import jwt as jwt_plugin
 from vault_access_operator.plugins.oidc.role_writer import JWTRoleWriter
 from vault_access_operator.testing.role_writer import check_role_writer
 
-JWT_SAMPLES = [
+JWT_SAMPLES: list[dict[str, Any]] = [
     {},
     {"boundSubject": "system:serviceaccount:team-a:other"},
     {"boundClaimsList": {"/kubernetes.io/namespace": ["team-a"]}, "boundClaimsType": "glob",

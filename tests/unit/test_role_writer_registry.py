@@ -52,7 +52,8 @@ def writer_plugins() -> Iterator[list[importlib.metadata.EntryPoint]]:
         sys.modules.pop(module, None)
 
 
-def test_writers_load_per_plugin_and_a_broken_one_stops_nothing(writer_plugins) -> None:
+def test_writers_load_per_plugin_and_a_broken_one_stops_nothing(
+        writer_plugins: list[importlib.metadata.EntryPoint]) -> None:
     registry = load_providers(writer_plugins)
     assert sorted(registry.writers) == ["gitlab"]
     infos = {p.name: p for p in registry.plugins}
@@ -64,7 +65,8 @@ def test_writers_load_per_plugin_and_a_broken_one_stops_nothing(writer_plugins) 
     assert registry.family_of_mount("gitlab_ci") == "gitlab" and registry.family_of_mount("gitlabx") is None
 
 
-def test_two_writers_for_one_family_make_it_unusable_naming_both(writer_plugins) -> None:
+def test_two_writers_for_one_family_make_it_unusable_naming_both(
+        writer_plugins: list[importlib.metadata.EntryPoint]) -> None:
     registry = load_providers(writer_plugins)
     with pytest.raises(PluginUnavailableError, match=r"'dup' family are written by more than one plugin "
                                                      r"\(dup_a \(unknown\) and dup_b \(unknown\)\)"):

@@ -175,7 +175,8 @@ def sync_messages() -> list[str]:
     ]
     found = []
     for role, data, rewrite in cases:
-        outcome = asyncio.run(sync_role(role, FakeVault(data, rewrite), bound, target, None, "correct", True, {}))
+        vault = FakeVault(data, rewrite)  # a fake of the BorrowedClient class
+        outcome = asyncio.run(sync_role(role, vault, bound, target, None, "correct", True, {}))  # type: ignore[arg-type]
         found += [outcome.message or "", *(c[2] for c in outcome.conditions.values())]
     found.append(_active_unlisted())
     return found

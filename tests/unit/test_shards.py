@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from click.testing import CliRunner
 
@@ -56,7 +54,9 @@ def test_environment_fills_what_flags_leave_out() -> None:
     ((None, (), (), None), {"VAO_SHARD": "a", "VAO_SHARD_CLUSTER_SCOPED": "yes"},
      "VAO_SHARD_CLUSTER_SCOPED must be true or false"),
 ])
-def test_bad_settings_name_the_flag_or_variable(args: tuple[Any, ...], env: dict[str, str], message: str) -> None:
+def test_bad_settings_name_the_flag_or_variable(
+        args: tuple[str | None, tuple[str, ...], tuple[str, ...], bool | None], env: dict[str, str], message: str
+) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         shard_from_flags(*args, env)
 

@@ -97,7 +97,7 @@ def test_many_problems_are_cut_to_the_first_ten() -> None:
 
 
 def test_the_spec_key_ignores_map_order_and_sees_every_difference() -> None:
-    one = {"address": "https://v", "auth": {"kubernetes": {"role": "r", "audiences": ["a", "b"]}}}
+    one: dict[str, Any] = {"address": "https://v", "auth": {"kubernetes": {"role": "r", "audiences": ["a", "b"]}}}
     reordered = {"auth": {"kubernetes": {"audiences": ["a", "b"], "role": "r"}}, "address": "https://v"}
     assert spec_key(one) == spec_key(reordered)
     variants = [copy.deepcopy(one) for _ in range(5)]

@@ -65,10 +65,10 @@ def _dict_nodes(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 @st.composite
 def mutated_specs(draw: st.DrawFn) -> dict[str, Any]:
     """A valid spec with a few random edits: a key set to any value, removed, or added."""
-    spec = copy.deepcopy(draw(st.sampled_from(VALID_SPECS)))
+    spec: dict[str, Any] = copy.deepcopy(draw(st.sampled_from(VALID_SPECS)))
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         path = draw(st.sampled_from(_dict_nodes(spec)))
-        node = spec
+        node: Any = spec
         for part in path:
             node = node[part]
         if node and draw(st.booleans()):

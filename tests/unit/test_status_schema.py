@@ -64,7 +64,7 @@ def written_statuses() -> list[dict[str, Any]]:
         last_scan_at="2026-01-01T00:00:00Z", message="Vault refused the LIST", unmanaged_policies=1,
         unmanaged_roles=0, orphaned_policies=1, orphaned_roles=0,
         discovered_resources=[DiscoveredResource(type="policy", name="p", discovered_at="2026-01-01T00:00:00Z",
-                                                 suggested_cr_name="p", adoption_status="pending")],
+                                                 suggestedCRName="p", adoption_status="pending")],
         orphaned_resources=[OrphanedResource(type="policy", name="vao.x.a.b", k8sResource="a/b")])
     obs.dependants = DependantsStatus(policies=1, roles=0, kv_secrets=2, message="deletion waits for 3 objects")
     statuses.append(status_body(build_status(obs, T0, None)))

@@ -56,7 +56,7 @@ def refusal(paths: Sequence[str], tenancy: TenancySettings = CONFINED, namespace
             capabilities: Sequence[str] = ("read",)) -> TenancyError:
     with pytest.raises(TenancyError) as caught:
         check_policy_rules([Rule(p, capabilities) for p in paths], PolicyScope(namespace), tenancy)
-    assert caught.value.reason == Reason.TENANCY_VIOLATION == "TenancyViolation"
+    assert caught.value.reason == Reason.TENANCY_VIOLATION == "TenancyViolation"  # type: ignore[comparison-overlap]
     assert caught.value.retryable is False
     return caught.value
 

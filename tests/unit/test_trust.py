@@ -34,7 +34,7 @@ DEFAULT = TrustPolicy()
 def refusal(call: object, *args: object, **kwargs: object) -> TrustPolicyError:
     with pytest.raises(TrustPolicyError) as caught:
         call(*args, **kwargs)  # type: ignore[operator]
-    assert caught.value.reason == Reason.FORBIDDEN_BY_POLICY == "ForbiddenByPolicy"
+    assert caught.value.reason == Reason.FORBIDDEN_BY_POLICY == "ForbiddenByPolicy"  # type: ignore[comparison-overlap]
     assert caught.value.retryable is False
     return caught.value
 

@@ -22,7 +22,7 @@ def _counting_tasks(loop: asyncio.AbstractEventLoop, created: list[int]) -> None
         created[0] += 1
         return asyncio.Task(coro, loop=loop, **kwargs)
 
-    loop.set_task_factory(factory)  # type: ignore[arg-type]
+    loop.set_task_factory(factory)
 
 
 def test_sleeps_start_no_task() -> None:
